@@ -1,0 +1,84 @@
+"""What every platform adapter does, and the pieces they share.
+
+An adapter turns one parsed JSON document into orders in two steps:
+
+1. `split(document)` recognises the envelope (list, single object, JSON:API, …) and yields one
+   `RawOrder` per order it holds, or an error for an element that is not an order;
+2. `read(raw)` builds the canonical `Order` (without DFC states) from one `RawOrder`.
+
+The mapping table named by `table` then translates the order's `platform_status`.
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+import typing as t
+
+from ..errors import InvalidOrderError, OrderError
+from ..model import Order, order_from_fields
+
+__all__ = ["Adapter", "RawOrder", "text_or_none"]
+
+
+@dataclasses.dataclass(frozen=True)
+class RawOrder:
+    """One order as the platform sent it, with what is needed to read it."""
+
+    position: str | None
+    shape: str
+    record: t.Mapping[str, t.Any]
+    included: t.Mapping[tuple[str, str], t.Mapping[str, t.Any]] = dataclasses.field(default_factory=dict)
+
+
+class Adapter(abc.ABC):
+    """Base class of the platform adapters; registered by name in `statebridge.adapters`."""
+
+    #: The platform name used on the command line (`--from spree`).
+    name: t.ClassVar[str]
+    #: Other names accepted for it (`chord`, `solidus`, `ofn`).
+    aliases: t.ClassVar[tuple[str, ...]] = ()
+    #: The mapping table that translates its statuses.
+    table: t.ClassVar[str]
+    #: The shapes `split` recognises, for messages.
+    shapes: t.ClassVar[tuple[str, ...]]
+    #: Per shape, canonical field names as the platform calls them, so that messages speak the
+    #: platform's language (`line_items[0].quantity` rather than `lines[0].quantity`).
+    field_names: t.ClassVar[t.Mapping[str, t.Mapping[str, str]]] = {}
+
+    @abc.abstractmethod
+    def split(self, document: t.Any) -> t.Iterator[RawOrder | OrderError]:
+        """The orders held by one JSON document, in order."""
+
+    @abc.abstractmethod
+    def fields(self, raw: RawOrder) -> dict[str, t.Any]:
+        """The canonical `Order` fields of one raw order (validated by `read`)."""
+
+    def label(self, raw: RawOrder) -> str | None:
+        """How to name this order in a message before it is read (its number, else its id)."""
+        record = raw.record
+        for key in ("number", "id"):
+            value = record.get(key)
+            if isinstance(value, str | int) and not isinstance(value, bool) and value != "":
+                return str(value)
+        return None
+
+    def read(self, raw: RawOrder) -> Order:
+        """The canonical order (DFC states not yet set); `InvalidOrderError` names the bad field."""
+        try:
+            fields = self.fields(raw)
+        except InvalidOrderError as exc:
+            raise exc.locate(position=raw.position, order=self.label(raw)) from None
+        return order_from_fields(fields, position=raw.position, field_names=self.field_names.get(raw.shape))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r})"
+
+
+def text_or_none(value: t.Any, *, field: str) -> str | None:
+    """An id-like value as text: strings kept, integers converted, anything else rejected."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise InvalidOrderError("expected a string or an integer", field=field, value=value, has_value=True)

@@ -1,0 +1,292 @@
+"""Spree family adapter: Spree, Solidus, Chord OMS and Open Food Network.
+
+Shapes read (auto-detected per document, and per order inside a list):
+
+- `solidus-flat`: the Solidus/Chord REST API (`{"orders": [...], "count", "current_page", …}` or a
+  bare order with `number`, `state`, `payment_state`, `shipment_state`, `line_items`, `payments`,
+  `shipments`);
+- `spree-v2`: the Spree 4.x–5.3 Platform/Storefront JSON:API (`{"data": [{"type": "order",
+  "attributes": {…}, "relationships": {…}}], "included": [...]}`);
+- `spree-v3`: the Spree 5.4+ Admin API v3 (`{"data": [{"number", "status", "payment_status",
+  "fulfillment_status", "items", …}], "meta": {…}}`), which has no `state`;
+- `ofn-v0`: Open Food Network API v0 (`{"orders": [...], "pagination": {…}}`), whose `created_at` is a
+  display string; `completed_at_utc_iso8601` is read instead.
+
+Status fields handed to the `spree` mapping table: `state`, `status`, `payment_state` (Spree 5.4+
+`payment_status`) and `shipment_state` (Spree 5.4+ `fulfillment_status`), values verbatim.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ..errors import InvalidOrderError, OrderError, UnrecognisedShapeError
+from .base import Adapter, RawOrder, text_or_none
+
+__all__ = ["SpreeAdapter"]
+
+_OFN_KEYS = frozenset({"completed_at_utc_iso8601", "distributor", "order_cycle", "edit_path", "payments_path"})
+_FOREIGN_KEYS = {
+    "financial_status": "shopify",
+    "admin_graphql_api_id": "shopify",
+    "displayFinancialStatus": "shopify",
+    "OrderStatus": "relatude",
+    "@context": "dfc",
+    "@graph": "dfc",
+}
+_STATUS_KEYS = ("state", "status", "payment_state", "shipment_state", "payment_status", "fulfillment_status")
+_LINE_NAMES = {"unit_price": "price", "item": "sku", "name": "name", "quantity": "quantity"}
+
+
+class SpreeAdapter(Adapter):
+    """Reads the Spree family's order JSON into canonical orders."""
+
+    name = "spree"
+    aliases = ("chord", "solidus", "ofn")
+    table = "spree"
+    shapes = ("solidus-flat", "spree-v2", "spree-v3", "ofn-v0")
+    field_names: t.ClassVar[t.Mapping[str, t.Mapping[str, str]]] = {
+        "solidus-flat": {"lines": "line_items", "placed_at": "completed_at", "buyer": "user", **_LINE_NAMES},
+        "spree-v2": {"lines": "line_items", "placed_at": "completed_at", "buyer": "user", **_LINE_NAMES},
+        "spree-v3": {"lines": "items", "placed_at": "completed_at", "buyer": "customer", **_LINE_NAMES},
+        "ofn-v0": {"placed_at": "completed_at_utc_iso8601", "buyer": "user", "created_at": "created_at"},
+    }
+
+    # -- envelopes -------------------------------------------------------------------------------
+
+    def split(self, document: t.Any) -> t.Iterator[RawOrder | OrderError]:
+        if isinstance(document, list):
+            for i, record in enumerate(document):
+                yield self._bare(record, f"[{i}]")
+            return
+        if not isinstance(document, dict):
+            yield self._not_spree(document, None)
+            return
+        if isinstance(document.get("orders"), list):
+            envelope_ofn = "pagination" in document
+            for i, record in enumerate(document["orders"]):
+                yield self._bare(record, f"orders[{i}]", ofn=envelope_ofn)
+            return
+        if "data" in document and not _looks_like_order(document):
+            data = document["data"]
+            items = data if isinstance(data, list) else [data]
+            included = _index(document.get("included"))
+            for i, record in enumerate(items):
+                where = f"data[{i}]" if isinstance(data, list) else "data"
+                if isinstance(record, dict) and "attributes" in record and "type" in record:
+                    yield self._jsonapi(record, where, included)
+                else:
+                    yield self._bare(record, where, v3=True)
+            return
+        yield self._bare(document, None)
+
+    def _bare(
+        self, record: t.Any, where: str | None, *, ofn: bool = False, v3: bool = False
+    ) -> RawOrder | OrderError:
+        if not isinstance(record, dict):
+            return self._not_spree(record, where)
+        if not _looks_like_order(record):
+            return self._not_spree(record, where)
+        if ofn or _OFN_KEYS & record.keys():
+            shape = "ofn-v0"
+        elif v3 or "state" not in record:
+            shape = "spree-v3"
+        else:
+            shape = "solidus-flat"
+        return RawOrder(where, shape, record)
+
+    def _jsonapi(
+        self, record: dict[str, t.Any], where: str, included: dict[tuple[str, str], dict[str, t.Any]]
+    ) -> RawOrder | OrderError:
+        if record.get("type") not in ("order", "cart"):
+            return UnrecognisedShapeError(
+                f"JSON:API resource of type {record.get('type')!r} is not a Spree order "
+                "(expected type order or cart; for Commerce Layer use --from commercelayer)",
+                position=where,
+            )
+        attributes = record.get("attributes")
+        if not isinstance(attributes, dict):
+            return UnrecognisedShapeError("JSON:API order without an attributes object", position=where)
+        return RawOrder(where, "spree-v2", record, included)
+
+    def _not_spree(self, record: t.Any, where: str | None) -> UnrecognisedShapeError:
+        hint = ""
+        if isinstance(record, dict):
+            for key, platform in _FOREIGN_KEYS.items():
+                if key in record:
+                    hint = f"; it has {key!r}, so it looks like a {platform} order: use --from {platform}"
+                    break
+        kind = type(record).__name__ if not isinstance(record, dict) else "object"
+        return UnrecognisedShapeError(
+            f"not a Spree-family order ({kind}): expected one of {', '.join(self.shapes)} "
+            f"with a string `number` and a `state` or `status`{hint}",
+            position=where,
+        )
+
+    # -- one order -------------------------------------------------------------------------------
+
+    def label(self, raw: RawOrder) -> str | None:
+        if raw.shape == "spree-v2":
+            number = raw.record.get("attributes", {}).get("number")
+            if isinstance(number, str) and number:
+                return number
+        return super().label(raw)
+
+    def fields(self, raw: RawOrder) -> dict[str, t.Any]:
+        if raw.shape == "spree-v2":
+            return self._jsonapi_fields(raw)
+        r = raw.record
+        ofn = raw.shape == "ofn-v0"
+        lines_key = "items" if raw.shape == "spree-v3" and "items" in r else "line_items"
+        return {
+            "platform": self.name,
+            "shape": raw.shape,
+            "id": text_or_none(r.get("id"), field="id") or r.get("number"),
+            "number": r.get("number"),
+            "created_at": None if ofn else r.get("created_at"),
+            "updated_at": None if ofn else r.get("updated_at"),
+            "placed_at": r.get("completed_at_utc_iso8601") if ofn else r.get("completed_at"),
+            "currency": r.get("currency"),
+            "total": r.get("total"),
+            "buyer": _buyer(r),
+            "lines": [_line(item, f"{lines_key}[{i}]") for i, item in enumerate(_list(r, lines_key))],
+            "payments": [_payment(p, f"payments[{i}]") for i, p in enumerate(_list(r, "payments"))],
+            "shipments": [_shipment(s, f"shipments[{i}]") for i, s in enumerate(_list(r, "shipments"))],
+            "platform_status": _status(r),
+        }
+
+    def _jsonapi_fields(self, raw: RawOrder) -> dict[str, t.Any]:
+        record = raw.record
+        a = record["attributes"]
+        relationships = record.get("relationships") or {}
+
+        def related(name: str) -> list[dict[str, t.Any]]:
+            data = (relationships.get(name) or {}).get("data") or []
+            refs = data if isinstance(data, list) else [data]
+            found = []
+            for ref in refs:
+                key = (str(ref.get("type")), str(ref.get("id")))
+                resource = raw.included.get(key)
+                if resource is not None:
+                    found.append(resource)
+            return found
+
+        lines = []
+        for i, resource in enumerate(related("line_items")):
+            attributes = dict(resource.get("attributes") or {})
+            variant_ref = ((resource.get("relationships") or {}).get("variant") or {}).get("data") or {}
+            variant = raw.included.get(("variant", str(variant_ref.get("id"))), {})
+            sku = (variant.get("attributes") or {}).get("sku")
+            attributes.setdefault("sku", sku or (str(variant_ref["id"]) if variant_ref.get("id") else None))
+            attributes["id"] = resource.get("id")
+            lines.append(_line(attributes, f"line_items[{i}]"))
+        user = (relationships.get("user") or {}).get("data") or {}
+        return {
+            "platform": self.name,
+            "shape": raw.shape,
+            "id": text_or_none(record.get("id"), field="id") or a.get("number"),
+            "number": a.get("number"),
+            "created_at": a.get("created_at"),
+            "updated_at": a.get("updated_at"),
+            "placed_at": a.get("completed_at"),
+            "currency": a.get("currency"),
+            "total": a.get("total"),
+            "buyer": {"id": text_or_none(user.get("id"), field="user.id"), "email": a.get("email")},
+            "lines": lines,
+            "payments": [
+                _payment({"id": p.get("id"), **(p.get("attributes") or {})}, f"payments[{i}]")
+                for i, p in enumerate(related("payments"))
+            ],
+            "shipments": [
+                _shipment({"id": s.get("id"), **(s.get("attributes") or {})}, f"shipments[{i}]")
+                for i, s in enumerate(related("shipments"))
+            ],
+            "platform_status": _status(a),
+        }
+
+
+def _looks_like_order(record: t.Mapping[str, t.Any]) -> bool:
+    return isinstance(record.get("number"), str) and any(key in record for key in ("state", "status"))
+
+
+def _index(included: t.Any) -> dict[tuple[str, str], dict[str, t.Any]]:
+    if not isinstance(included, list):
+        return {}
+    return {
+        (str(item.get("type")), str(item.get("id"))): item
+        for item in included
+        if isinstance(item, dict)
+    }
+
+
+def _list(record: t.Mapping[str, t.Any], key: str) -> list[t.Any]:
+    value = record.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidOrderError("expected a list", field=key, value=value, has_value=True)
+    return value
+
+
+def _object(value: t.Any, where: str) -> t.Mapping[str, t.Any]:
+    if not isinstance(value, dict):
+        raise InvalidOrderError("expected an object", field=where, value=value, has_value=True)
+    return value
+
+
+def _status(record: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    return {
+        "state": record.get("state"),
+        "status": record.get("status"),
+        "payment_state": record.get("payment_state", record.get("payment_status")),
+        "shipment_state": record.get("shipment_state", record.get("fulfillment_status")),
+    }
+
+
+def _buyer(record: t.Mapping[str, t.Any]) -> dict[str, t.Any] | None:
+    address = record.get("bill_address") if isinstance(record.get("bill_address"), dict) else {}
+    name = record.get("full_name") or " ".join(
+        str(part) for part in (address.get("firstname"), address.get("lastname")) if part
+    )
+    person_id = record.get("user_id", record.get("customer_id"))
+    buyer = {
+        "id": text_or_none(person_id, field="user_id"),
+        "email": record.get("email"),
+        "name": name or None,
+    }
+    return buyer if any(buyer.values()) else None
+
+
+def _line(item: t.Any, where: str) -> dict[str, t.Any]:
+    line = _object(item, where)
+    variant = line.get("variant") if isinstance(line.get("variant"), dict) else {}
+    sku = line.get("sku") or variant.get("sku")
+    variant_id = line.get("variant_id", variant.get("id"))
+    return {
+        "id": text_or_none(line.get("id"), field=f"{where}.id"),
+        "item": sku or text_or_none(variant_id, field=f"{where}.variant_id"),
+        "name": line.get("name") or variant.get("name"),
+        "quantity": line.get("quantity"),
+        "unit_price": line.get("price"),
+    }
+
+
+def _payment(item: t.Any, where: str) -> dict[str, t.Any]:
+    payment = _object(item, where)
+    method = payment.get("payment_method") if isinstance(payment.get("payment_method"), dict) else {}
+    return {
+        "id": text_or_none(payment.get("id"), field=f"{where}.id"),
+        "state": payment.get("state"),
+        "amount": payment.get("amount"),
+        "method": method.get("name") or payment.get("payment_method_name"),
+    }
+
+
+def _shipment(item: t.Any, where: str) -> dict[str, t.Any]:
+    shipment = _object(item, where)
+    return {
+        "id": text_or_none(shipment.get("id"), field=f"{where}.id"),
+        "number": shipment.get("number"),
+        "state": shipment.get("state"),
+        "shipped_at": shipment.get("shipped_at"),
+    }

@@ -1,0 +1,45 @@
+"""Turtle and N-Triples output through rdflib, streamed one order at a time.
+
+rdflib's Turtle serializer grows faster than linearly with graph size (rdflib issue #2135), so each
+order gets its own small graph: N-Triples is simply concatenated, and Turtle writes the prefixes once
+and then each order's statements.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from rdflib import Graph
+
+from ..model import Order
+from .graph import bind_namespaces, to_graph
+from .iris import IriMinter
+
+__all__ = ["write_ntriples", "write_turtle"]
+
+
+def write_ntriples(orders: t.Iterable[Order], minter: IriMinter, out: t.BinaryIO) -> int:
+    count = 0
+    for order in orders:
+        out.write(to_graph(order, minter).serialize(format="nt", encoding="utf-8"))
+        count += 1
+    return count
+
+
+def _prefix_lines(graph: Graph) -> bytes:
+    return b"".join(
+        f"@prefix {prefix}: <{namespace}> .\n".encode() for prefix, namespace in sorted(graph.namespaces())
+        if prefix in {"dfc-b", "dfc-v", "dfc-m", "xsd"}
+    )
+
+
+def write_turtle(orders: t.Iterable[Order], minter: IriMinter, out: t.BinaryIO) -> int:
+    header = bind_namespaces(Graph())
+    out.write(_prefix_lines(header))
+    count = 0
+    for order in orders:
+        body = to_graph(order, minter).serialize(format="turtle", encoding="utf-8")
+        lines = [line for line in body.splitlines(keepends=True) if not line.startswith(b"@prefix")]
+        out.write(b"".join(lines))
+        count += 1
+    return count

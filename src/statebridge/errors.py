@@ -1,0 +1,172 @@
+"""The errors statebridge raises, all rooted in `StatebridgeError`.
+
+```
+StatebridgeError
+├── UsageError                  a platform, format or option statebridge does not know
+├── MappingTableError           a YAML mapping table is invalid (schema or consistency)
+└── OrderError                  one order (or one input position) cannot be translated
+    ├── MalformedInputError     the bytes are not JSON / NDJSON
+    ├── UnrecognisedShapeError  JSON, but not a shape the adapter reads
+    ├── InvalidOrderError       a field is missing or has a bad value (negative quantity, bad date…)
+    └── StatusError             the status fields cannot be translated
+        ├── UnknownStatusError  a value outside the field's declared domain (newer API version?)
+        └── RejectedStatusError a combination the table declares impossible
+```
+
+Every `OrderError` carries where it happened (`position`, e.g. `orders[3]` or `line 7`), the order
+number when one is known, the field and the offending value, so that a single line of text is
+enough to find and fix the problem. Messages never contain credentials.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+__all__ = [
+    "InvalidOrderError",
+    "MalformedInputError",
+    "MappingTableError",
+    "OrderError",
+    "RejectedStatusError",
+    "StatebridgeError",
+    "StatusError",
+    "UnknownStatusError",
+    "UnrecognisedShapeError",
+    "UsageError",
+]
+
+
+class StatebridgeError(Exception):
+    """Root of every error statebridge raises on purpose."""
+
+
+class UsageError(StatebridgeError):
+    """A name or option given by the caller is not one statebridge knows."""
+
+
+class MappingTableError(StatebridgeError):
+    """A mapping table failed validation when it was loaded."""
+
+    def __init__(self, table: str, problems: t.Sequence[str]) -> None:
+        self.table = table
+        self.problems = list(problems)
+        joined = "\n  ".join(self.problems)
+        super().__init__(f"mapping table {table!r} is invalid:\n  {joined}")
+
+
+def _shown(value: object) -> str:
+    """Render an offending value for a message: quoted strings, `null` for None, short."""
+    if value is None:
+        return "null"
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class OrderError(StatebridgeError):
+    """A problem with one order, or with one position of the input."""
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        position: str | None = None,
+        order: str | None = None,
+        field: str | None = None,
+        value: object = None,
+        has_value: bool = False,
+    ) -> None:
+        self.reason = reason
+        self.position = position
+        self.order = order
+        self.field = field
+        self.value = value
+        self.has_value = has_value
+        super().__init__(self.describe())
+
+    def locate(self, *, position: str | None = None, order: str | None = None) -> OrderError:
+        """Fill in where the error happened, keeping anything already known; returns self."""
+        if self.position is None and position is not None:
+            self.position = position
+        if self.order is None and order is not None:
+            self.order = order
+        self.args = (self.describe(),)
+        return self
+
+    def describe(self) -> str:
+        """One line: `position: order N: field F: value V: reason`."""
+        parts = []
+        if self.position:
+            parts.append(self.position)
+        if self.order:
+            parts.append(f"order {self.order}")
+        if self.field:
+            parts.append(f"field {self.field}")
+        if self.has_value:
+            parts.append(f"value {_shown(self.value)}")
+        parts.append(self.reason)
+        return ": ".join(parts)
+
+    def __str__(self) -> str:
+        return self.describe()
+
+
+class MalformedInputError(OrderError):
+    """The input is not valid JSON or NDJSON."""
+
+
+class UnrecognisedShapeError(OrderError):
+    """The input is JSON but not in any shape the adapter reads."""
+
+
+class InvalidOrderError(OrderError):
+    """A field of an order is missing or has a value the canonical model rejects."""
+
+
+class StatusError(OrderError):
+    """The order's status fields cannot be translated."""
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        platform: str,
+        field: str | None = None,
+        value: object = None,
+        has_value: bool = False,
+        position: str | None = None,
+        order: str | None = None,
+    ) -> None:
+        self.platform = platform
+        super().__init__(
+            reason, position=position, order=order, field=field, value=value, has_value=has_value
+        )
+
+
+class UnknownStatusError(StatusError):
+    """A status value that the platform's mapping table does not list. Never guessed."""
+
+    def __init__(
+        self,
+        *,
+        platform: str,
+        field: str,
+        value: object,
+        valid: t.Sequence[str | None],
+        position: str | None = None,
+        order: str | None = None,
+    ) -> None:
+        self.valid = list(valid)
+        shown = ", ".join("null" if v is None else v for v in self.valid)
+        super().__init__(
+            f"unknown {platform} {field} (the mapping table knows: {shown})",
+            platform=platform,
+            field=field,
+            value=value,
+            has_value=True,
+            position=position,
+            order=order,
+        )
+
+
+class RejectedStatusError(StatusError):
+    """A combination of status values that the table declares invalid, with its reason."""

@@ -1,0 +1,189 @@
+"""Load mapping tables: YAML shipped in `statebridge.mappings`, validated before use.
+
+Validation happens in two passes and reports every problem it finds, each with its path in the
+file: the JSON Schema (`table.schema.json`, shape and allowed DFC states), then consistency
+(conditions name declared fields and values, citations name declared references, reverse rules
+produce values from the field's domain).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import json
+import typing as t
+from importlib.resources.abc import Traversable
+
+import jsonschema
+import yaml
+
+from ..errors import MappingTableError, UsageError
+from ..states import Dimension
+from .table import FieldSpec, ForwardRule, MappingTable, ReverseRule
+
+__all__ = ["available_tables", "load_table", "load_table_text", "resolve_platform"]
+
+_PACKAGE = "statebridge.mappings"
+
+
+@functools.cache
+def _schema_validator() -> jsonschema.Draft202012Validator:
+    text = importlib.resources.files("statebridge.mapping").joinpath("table.schema.json").read_text("utf-8")
+    schema = json.loads(text)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _table_files() -> dict[str, Traversable]:
+    root = importlib.resources.files(_PACKAGE)
+    return {p.name.removesuffix(".yaml"): p for p in root.iterdir() if p.name.endswith(".yaml")}
+
+
+def available_tables() -> list[str]:
+    """Names of the tables shipped with statebridge, sorted."""
+    return sorted(_table_files())
+
+
+@functools.cache
+def load_table(name: str) -> MappingTable:
+    """The shipped table for platform family `name` (aliases such as `chord` are accepted)."""
+    files = _table_files()
+    canonical = resolve_platform(name)
+    resource = files[canonical]
+    return load_table_text(resource.read_text("utf-8"), source=f"{_PACKAGE}/{resource.name}")
+
+
+@functools.cache
+def _aliases() -> dict[str, str]:
+    names: dict[str, str] = {}
+    for stem, resource in _table_files().items():
+        names[stem] = stem
+        document = yaml.safe_load(resource.read_text("utf-8")) or {}
+        for alias in document.get("aliases", []) if isinstance(document, dict) else []:
+            names[str(alias)] = stem
+    return names
+
+
+def resolve_platform(name: str) -> str:
+    """The table name for a platform name or alias; `UsageError` listing the known ones otherwise."""
+    aliases = _aliases()
+    if name in aliases:
+        return aliases[name]
+    msg = f"no mapping table for platform {name!r} (known: {', '.join(sorted(aliases))})"
+    raise UsageError(msg)
+
+
+def load_table_text(text: str, *, source: str) -> MappingTable:
+    """Parse, validate and build a table from YAML text; `source` names it in errors."""
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise MappingTableError(source, [f"not valid YAML: {exc}"]) from None
+    problems = list(_non_string_keys(document, "$"))
+    if not problems:
+        problems = [
+            f"{_path(error.absolute_path)}: {error.message}"
+            for error in sorted(_schema_validator().iter_errors(document), key=lambda e: list(e.path))
+        ]
+    if problems:
+        raise MappingTableError(source, problems)
+    table = _build(t.cast(dict[str, t.Any], document), source)
+    problems = list(_consistency(table))
+    if problems:
+        raise MappingTableError(source, problems)
+    return table
+
+
+def _path(parts: t.Iterable[object]) -> str:
+    out = "$"
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _non_string_keys(node: object, where: str) -> t.Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if not isinstance(key, str):
+                yield f"{where}: key {key!r} is read as {type(key).__name__}; quote it"
+            yield from _non_string_keys(value, f"{where}.{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _non_string_keys(value, f"{where}[{i}]")
+
+
+def _build(doc: dict[str, t.Any], source: str) -> MappingTable:
+    fields = {
+        name: FieldSpec(name, spec["description"], dict(spec["values"]), spec.get("null"))
+        for name, spec in doc["fields"].items()
+    }
+    forward = {
+        dimension: tuple(
+            ForwardRule(
+                dimension=dimension,
+                index=i,
+                when={f: frozenset(v) for f, v in rule["when"].items()},
+                then=rule["then"],
+                why=rule["why"],
+                cite=tuple(rule["cite"]),
+            )
+            for i, rule in enumerate(doc["forward"][dimension.value])
+        )
+        for dimension in Dimension
+    }
+    reverse = {
+        field: tuple(
+            ReverseRule(
+                field=field,
+                index=i,
+                when={Dimension(d): frozenset(v) for d, v in rule["when"].items()},
+                then=rule["then"],
+                why=rule["why"],
+                cite=tuple(rule["cite"]),
+                lossy=rule.get("lossy"),
+            )
+            for i, rule in enumerate(rules)
+        )
+        for field, rules in doc["reverse"].items()
+    }
+    return MappingTable(
+        platform=doc["platform"],
+        aliases=tuple(doc.get("aliases", ())),
+        description=doc["description"],
+        references=dict(doc["references"]),
+        fields=fields,
+        forward=forward,
+        reverse_rules=reverse,
+        source=source,
+    )
+
+
+def _consistency(table: MappingTable) -> t.Iterator[str]:
+    for dimension, rules in table.forward.items():
+        for rule in rules:
+            where = f"$.forward.{dimension.value}[{rule.index}]"
+            for field, allowed in rule.when.items():
+                spec = table.fields.get(field)
+                if spec is None:
+                    yield f"{where}.when.{field}: no such field (defined: {', '.join(table.fields)})"
+                    continue
+                for value in sorted(allowed, key=str):
+                    if value not in spec.domain:
+                        yield f"{where}.when.{field}: {value!r} is not in the domain of {field}"
+            yield from _citations(table, where, rule.cite)
+    for field, reverse_rules in table.reverse_rules.items():
+        spec = table.fields.get(field)
+        if spec is None:
+            yield f"$.reverse.{field}: no such field (defined: {', '.join(table.fields)})"
+            continue
+        for reverse_rule in reverse_rules:
+            where = f"$.reverse.{field}[{reverse_rule.index}]"
+            if reverse_rule.then not in spec.domain:
+                yield f"{where}.then: {reverse_rule.then!r} is not in the domain of {field}"
+            yield from _citations(table, where, reverse_rule.cite)
+
+
+def _citations(table: MappingTable, where: str, cite: t.Iterable[str]) -> t.Iterator[str]:
+    for ref in cite:
+        if ref not in table.references:
+            yield f"{where}.cite: unknown reference {ref!r} (declared: {', '.join(table.references)})"

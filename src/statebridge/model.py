@@ -1,0 +1,140 @@
+"""The canonical order: what every adapter reads into and every writer reads from.
+
+Money is `Decimal` (platforms send decimal strings, never trust floats with money), timestamps
+must carry an offset, and the platform's own status fields are kept verbatim in
+`platform_status` next to the translated DFC `states`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import typing as t
+from decimal import Decimal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+)
+
+from .errors import InvalidOrderError
+from .states import DFCStates
+
+__all__ = ["Buyer", "Order", "OrderLine", "Payment", "Shipment", "order_from_fields"]
+
+NonNegativeDecimal = t.Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
+Money = t.Annotated[Decimal, Field(allow_inf_nan=False)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Buyer(_Model):
+    """Who placed the order, as far as the platform says."""
+
+    id: str | None = None
+    email: str | None = None
+    name: str | None = None
+
+
+class OrderLine(_Model):
+    """One line of an order: which item, how many, at what unit price."""
+
+    id: str | None = None
+    item: str | None = Field(default=None, description="SKU, variant or product id of what was ordered")
+    name: str | None = None
+    quantity: NonNegativeDecimal
+    unit_price: Money | None = None
+
+
+class Payment(_Model):
+    """A payment attached to the order, with the platform's own state kept verbatim."""
+
+    id: str | None = None
+    state: str | None = None
+    amount: Money | None = None
+    method: str | None = None
+
+
+class Shipment(_Model):
+    """A shipment of the order, with the platform's own state kept verbatim."""
+
+    id: str | None = None
+    number: str | None = None
+    state: str | None = None
+    shipped_at: AwareDatetime | None = None
+
+
+class Order(_Model):
+    """One order, whatever platform it came from."""
+
+    platform: str = Field(description="platform family whose mapping table applies, e.g. 'spree'")
+    shape: str = Field(description="the envelope it was read from, e.g. 'solidus-flat'")
+    id: str = Field(min_length=1, description="the platform's own id for the order")
+    number: str | None = Field(default=None, description="human-facing order number (R123…, #1001)")
+    created_at: AwareDatetime | None = None
+    updated_at: AwareDatetime | None = None
+    placed_at: AwareDatetime | None = Field(default=None, description="when checkout completed")
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    total: Money | None = None
+    buyer: Buyer | None = None
+    lines: tuple[OrderLine, ...] = ()
+    payments: tuple[Payment, ...] = ()
+    shipments: tuple[Shipment, ...] = ()
+    platform_status: dict[str, str | None] = Field(
+        default_factory=dict,
+        description="the platform's status fields, values verbatim, keyed by mapping-table field",
+    )
+    states: DFCStates = DFCStates()
+
+    @property
+    def label(self) -> str:
+        """How messages name this order: its number, else its id."""
+        return self.number or self.id
+
+    @property
+    def date(self) -> dt.datetime | None:
+        """The order's DFC date: when it was placed, else when it was created."""
+        return self.placed_at or self.created_at
+
+
+def order_from_fields(
+    fields: dict[str, t.Any],
+    *,
+    position: str | None = None,
+    field_names: t.Mapping[str, str] | None = None,
+) -> Order:
+    """Validate `fields` into an `Order`, turning pydantic's report into an `InvalidOrderError`.
+
+    The error names the order (its number or id when those are readable), the first failing field
+    as the platform calls it (`line_items[1].quantity`, through `field_names`), the offending value
+    and what was expected.
+    """
+    try:
+        return Order.model_validate(fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        path = _field_path(first["loc"], field_names or {})
+        label = fields.get("number") or fields.get("id")
+        raise InvalidOrderError(
+            first["msg"].lower(),
+            position=position,
+            order=str(label) if label not in (None, "") else None,
+            field=path,
+            value=first.get("input"),
+            has_value="input" in first and first["type"] != "missing",
+        ) from None
+
+
+def _field_path(loc: tuple[int | str, ...], names: t.Mapping[str, str]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part != "platform_status":  # status fields are named as the platform names them
+            named = names.get(part, part)
+            path += named if not path else f".{named}"
+    return path

@@ -1,0 +1,87 @@
+"""Reading input bytes as one JSON document or as NDJSON, naming positions for error messages.
+
+A stream whose first non-blank line is a complete JSON value, followed by more lines, is NDJSON:
+each line is read on its own (`line 7`), and a malformed line is an error for that line only. Any
+other stream is one JSON document. NDJSON is read line by line, so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+import orjson
+
+from .errors import MalformedInputError
+
+__all__ = ["Document", "read_documents"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Document:
+    """One parsed JSON value and where it was found (`None` for a whole-file document)."""
+
+    position: str | None
+    value: t.Any
+
+
+def _loads(data: bytes, position: str | None) -> t.Any:
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        where = f"line {exc.lineno} column {exc.colno}" if position is None else position
+        reason = f"not valid JSON ({exc.msg})"
+        raise MalformedInputError(reason, position=where) from None
+
+
+def read_documents(stream: t.BinaryIO) -> t.Iterator[Document | MalformedInputError]:
+    """Yield each JSON document of `stream`, or the error that stopped one from being read."""
+    number = 0
+    first = b""
+    for raw in stream:
+        number += 1
+        first = raw.removeprefix(b"\xef\xbb\xbf") if number == 1 else raw
+        if first.strip():
+            break
+    if not first.strip():
+        yield MalformedInputError("no input: expected a JSON document or NDJSON lines")
+        return
+    try:
+        value = orjson.loads(first)
+    except orjson.JSONDecodeError:
+        value = _NOT_A_LINE
+    if value is _NOT_A_LINE:
+        rest = first + stream.read()
+        try:
+            yield Document(None, _loads(rest, None))
+        except MalformedInputError as exc:
+            exc.position = f"line {number - 1 + _line(exc.position)}" + _column(exc.position)
+            exc.locate()
+            yield exc
+        return
+    pending: list[Document | MalformedInputError] = [Document(f"line {number}", value)]
+    for raw in stream:
+        number += 1
+        if not raw.strip():
+            continue
+        if pending:
+            yield from pending
+            pending = []
+        try:
+            yield Document(f"line {number}", _loads(raw, f"line {number}"))
+        except MalformedInputError as exc:
+            yield exc
+    if pending:  # a single-line document is not NDJSON: report it without a line number
+        yield Document(None, value)
+
+
+_NOT_A_LINE = object()
+
+
+def _line(position: str | None) -> int:
+    # "line L column C" -> L
+    return int(position.split()[1]) if position else 1
+
+
+def _column(position: str | None) -> str:
+    return position[position.index(" column"):] if position and " column" in position else ""

@@ -1,0 +1,113 @@
+"""The translation pipeline: bytes in, canonical orders with DFC states out, errors on the side.
+
+`read_orders` never raises for bad input: it yields each order, or the `OrderError` that stopped it,
+in input order, so that callers choose to stop, skip or collect. `translate` drives a whole run for
+the command line: it writes the chosen format and reports what was translated and what was not.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import typing as t
+
+from .adapters import get_adapter
+from .dfc import IriMinter, write_document, write_ndjson, write_ntriples, write_turtle
+from .errors import OrderError, StatebridgeError, UsageError
+from .mapping import load_table
+from .model import Order
+from .reading import read_documents
+
+__all__ = ["FORMATS", "OnUnknown", "TranslateReport", "read_orders", "translate"]
+
+Writer = t.Callable[[t.Iterable[Order], IriMinter, t.BinaryIO], int]
+
+#: Output formats for DFC, by `--format` name.
+FORMATS: dict[str, Writer] = {
+    "jsonld": write_document,
+    "ndjson": write_ndjson,
+    "turtle": write_turtle,
+    "ntriples": write_ntriples,
+}
+
+
+class OnUnknown(enum.StrEnum):
+    """What to do with an order that cannot be translated."""
+
+    FAIL = "fail"
+    SKIP = "skip"
+
+
+def _join(outer: str | None, inner: str | None) -> str | None:
+    if outer and inner:
+        return f"{outer}: {inner}"
+    return outer or inner
+
+
+def read_orders(stream: t.BinaryIO, platform: str) -> t.Iterator[Order | OrderError]:
+    """Every order of `stream` read by `platform`'s adapter and translated to DFC states."""
+    adapter = get_adapter(platform)
+    table = load_table(adapter.table)
+    for document in read_documents(stream):
+        if isinstance(document, OrderError):
+            yield document
+            continue
+        for raw in adapter.split(document.value):
+            if isinstance(raw, OrderError):
+                yield raw.locate(position=_join(document.position, raw.position))
+                continue
+            position = _join(document.position, raw.position)
+            try:
+                order = adapter.read(raw)
+                states = table.translate(order.platform_status)
+            except OrderError as exc:
+                exc.position = None
+                yield exc.locate(position=position, order=adapter.label(raw))
+                continue
+            yield order.model_copy(update={"states": states})
+
+
+@dataclasses.dataclass
+class TranslateReport:
+    """What a run did: how many orders were written, and the problems met on the way."""
+
+    written: int = 0
+    problems: list[OrderError] = dataclasses.field(default_factory=list)
+
+
+def translate(
+    stream: t.BinaryIO,
+    out: t.BinaryIO,
+    *,
+    platform: str,
+    to: str = "dfc",
+    fmt: str = "jsonld",
+    base_url: str | None = None,
+    on_unknown: OnUnknown = OnUnknown.FAIL,
+) -> TranslateReport:
+    """Translate every order of `stream` and write them to `out`.
+
+    With `OnUnknown.FAIL` the caller must discard `out` when `problems` is not empty (the command line
+    writes to a spool and copies it to stdout only on success). With `OnUnknown.SKIP` the orders that
+    could not be translated are left out and listed in `problems`.
+    """
+    if to != "dfc":
+        msg = f"translating to {to!r} is not available yet (available: dfc)"
+        raise UsageError(msg)
+    writer = FORMATS.get(fmt)
+    if writer is None:
+        msg = f"unknown format {fmt!r} (known: {', '.join(FORMATS)})"
+        raise UsageError(msg)
+    adapter = get_adapter(platform)
+    minter = IriMinter.for_platform(adapter.name, base_url)
+    report = TranslateReport()
+
+    def good_orders() -> t.Iterator[Order]:
+        for outcome in read_orders(stream, platform):
+            if isinstance(outcome, StatebridgeError):
+                report.problems.append(outcome)
+            elif on_unknown is OnUnknown.SKIP or not report.problems:
+                yield outcome
+
+    report.written = writer(good_orders(), minter, out)
+    return report
