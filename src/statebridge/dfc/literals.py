@@ -9,9 +9,15 @@ __all__ = ["datetime_lexical", "decimal_lexical"]
 
 
 def decimal_lexical(value: Decimal) -> str:
-    """`Decimal("12.50")` -> `"12.5"`, `Decimal("1E+2")` -> `"100"`: xsd:decimal, no exponent."""
+    """The canonical xsd:decimal form: `Decimal("12.50")` -> `"12.5"`, `Decimal("1E+2")` -> `"100.0"`.
+
+    Canonical means no exponent, no trailing zeros, and a digit on each side of the point, which
+    is also how Turtle writes a decimal: so every output format carries the same literal.
+    """
     text = format(value.normalize(), "f")
-    return "0" if text in ("-0", "0") else text
+    if text.startswith("-") and text.strip("-0.") == "":
+        text = text[1:]
+    return text if "." in text else text + ".0"
 
 
 def datetime_lexical(value: dt.datetime) -> str:

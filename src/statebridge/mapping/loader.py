@@ -44,12 +44,14 @@ def available_tables() -> list[str]:
     return sorted(_table_files())
 
 
-@functools.cache
 def load_table(name: str) -> MappingTable:
     """The shipped table for platform family `name` (aliases such as `chord` are accepted)."""
-    files = _table_files()
-    canonical = resolve_platform(name)
-    resource = files[canonical]
+    return _load_shipped(resolve_platform(name))
+
+
+@functools.cache
+def _load_shipped(canonical: str) -> MappingTable:
+    resource = _table_files()[canonical]
     return load_table_text(resource.read_text("utf-8"), source=f"{_PACKAGE}/{resource.name}")
 
 

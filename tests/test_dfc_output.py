@@ -1,0 +1,226 @@
+"""DFC output: the fast writer agrees with rdflib, for every fixture and for generated orders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import pathlib
+from decimal import Decimal
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rdflib import RDF, XSD, Graph, Literal, URIRef
+from rdflib.compare import graph_diff, isomorphic, to_isomorphic
+
+from statebridge.dfc import (
+    CONTEXT_URL,
+    IriMinter,
+    order_document,
+    orders_to_graph,
+    parse_jsonld,
+    to_graph,
+    write_document,
+    write_ndjson,
+    write_ntriples,
+    write_turtle,
+)
+from statebridge.dfc.context import term_definitions
+from statebridge.dfc.graph import DFCB, DFCV
+from statebridge.errors import UnrecognisedShapeError, UsageError
+from statebridge.model import Buyer, Order, OrderLine
+from statebridge.states import DFCStates, FulfilmentStatus, OrderStatus, PaymentStatus
+from statebridge.translate import read_orders
+
+from .conftest import expected_for, fixture_inputs
+
+SPREE = IriMinter.for_platform("spree")
+
+
+def _orders(path: pathlib.Path) -> list[Order]:
+    with path.open("rb") as stream:
+        outcomes = list(read_orders(stream, "spree"))
+    assert all(isinstance(o, Order) for o in outcomes), [str(o) for o in outcomes if not isinstance(o, Order)]
+    return outcomes  # type: ignore[return-value]
+
+
+def _fast_graph(orders: list[Order], minter: IriMinter = SPREE) -> Graph:
+    buffer = io.BytesIO()
+    write_document(orders, minter, buffer)
+    return parse_jsonld(buffer.getvalue())
+
+
+def _assert_same(expected: Graph, actual: Graph) -> None:
+    if not isomorphic(expected, actual):
+        _, only_expected, only_actual = graph_diff(to_isomorphic(expected), to_isomorphic(actual))
+        pytest.fail(
+            "graphs differ\nonly expected:\n"
+            + only_expected.serialize(format="nt")
+            + "only actual:\n"
+            + only_actual.serialize(format="nt")
+        )
+
+
+@pytest.mark.parametrize("path", fixture_inputs("spree"), ids=lambda p: p.name)
+def test_fast_writer_matches_the_expected_output(path: pathlib.Path) -> None:
+    orders = _orders(path)
+    expected = parse_jsonld(expected_for(path).read_bytes())
+    _assert_same(expected, _fast_graph(orders))
+    _assert_same(expected, orders_to_graph(orders, SPREE))
+
+
+@pytest.mark.parametrize("path", fixture_inputs("spree"), ids=lambda p: p.name)
+def test_turtle_ntriples_and_ndjson_carry_the_same_graph(path: pathlib.Path) -> None:
+    orders = _orders(path)
+    reference = orders_to_graph(orders, SPREE)
+    for writer, fmt in ((write_turtle, "turtle"), (write_ntriples, "nt")):
+        buffer = io.BytesIO()
+        assert writer(orders, SPREE, buffer) == len(orders)
+        _assert_same(reference, Graph().parse(data=buffer.getvalue(), format=fmt))
+    buffer = io.BytesIO()
+    write_ndjson(orders, SPREE, buffer)
+    merged = Graph()
+    lines = buffer.getvalue().splitlines()
+    assert len(lines) == len(orders)
+    for line in lines:
+        parse_jsonld(line, merged)
+    _assert_same(reference, merged)
+
+
+def test_document_uses_the_pinned_context_and_dfc_terms() -> None:
+    order = _orders(pathlib.Path(__file__).parent.parent / "fixtures/spree/chord_single_order.json")[0]
+    document = order_document(order, SPREE)
+    assert document["@context"] == CONTEXT_URL
+    node = document["@graph"][0]
+    assert node["@type"] == "dfc-b:Order"
+    assert node["dfc-b:orderNumber"] == "R902615384"
+    assert node["dfc-b:hasOrderStatus"] == "dfc-v:Complete"
+    assert node["dfc-b:hasPaymentStatus"] == "dfc-v:Paid"
+    assert node["dfc-b:hasFulfilmentStatus"] == "dfc-v:Unfulfilled"
+    used = {key for n in document["@graph"] for key in n if key.startswith("dfc-b:")}
+    definitions = term_definitions()
+    for key in used:  # every IRI-valued term is declared @id in the context, so strings are IRIs
+        value = next(n[key] for n in document["@graph"] if key in n)
+        if isinstance(value, str) and key not in ("dfc-b:orderNumber", "dfc-b:description", "dfc-b:email"):
+            assert definitions[key] == {"@type": "@id"}, key
+
+
+def test_states_are_vocabulary_iris_and_dates_are_typed_with_offsets() -> None:
+    order = _orders(pathlib.Path(__file__).parent.parent / "fixtures/spree/chord_single_order.json")[0]
+    graph = _fast_graph([order])
+    node = URIRef(SPREE.order(order.id))
+    assert graph.value(node, DFCB.hasOrderStatus) == DFCV.Complete
+    date = graph.value(node, DFCB.date)
+    assert isinstance(date, Literal)
+    assert date.datatype == XSD.dateTime
+    assert date.toPython().utcoffset() is not None
+
+
+def test_every_link_has_its_inverse() -> None:
+    path = pathlib.Path(__file__).parent.parent / "fixtures/spree/solidus_flat_orders.json"
+    graph = _fast_graph(_orders(path))
+    pairs = [(DFCB.hasPart, DFCB.partOf), (DFCB.orderedBy, DFCB.orders), (DFCB.hasPrice, DFCB.isPriceOf),
+             (DFCB.concerns, DFCB.concernedBy)]
+    for forward, inverse in pairs:
+        links = list(graph.subject_objects(forward))
+        assert links, forward
+        for subject, obj in links:
+            assert (obj, inverse, subject) in graph, (subject, forward, obj)
+
+
+def test_unset_dimension_is_omitted_not_invented() -> None:
+    path = pathlib.Path(__file__).parent.parent / "fixtures/spree/public_spree_v4.10.3_platform_api_orders_list.json"
+    [order] = _orders(path)
+    assert order.states == DFCStates(order=OrderStatus.DRAFT, payment=PaymentStatus.UNPAID)
+    node = order_document(order, SPREE)["@graph"][0]
+    assert "dfc-b:hasFulfilmentStatus" not in node
+
+
+def test_base_url_mints_dfc_server_style_iris() -> None:
+    minter = IriMinter.for_platform("spree", "https://shop.example.org/")
+    assert minter.order("R 1/2") == "https://shop.example.org/api/dfc/Orders/R%201%2F2"
+    assert minter.line(minter.order("7"), "3") == "https://shop.example.org/api/dfc/Orders/7/OrderLines/3"
+    with pytest.raises(UsageError, match="--base-url must be an http"):
+        IriMinter.for_platform("spree", "shop.example.org")
+
+
+def test_unknown_context_is_not_fetched() -> None:
+    document = {"@context": "https://example.org/other-context.json", "@id": "urn:x"}
+    with pytest.raises(UnrecognisedShapeError, match="does not know this one"):
+        parse_jsonld(orjson.dumps(document))
+
+
+def test_project_context_is_the_published_1_16_0_context(shared: pathlib.Path) -> None:
+    published = json.loads((shared / "reference/dfc/context_1.16.0.json").read_text("utf-8"))
+    assert term_definitions() == published["@context"]
+
+
+def test_state_iris_exist_in_the_taxonomy(shared: pathlib.Path) -> None:
+    # The file is one named graph in a top-level array; read its nodes into the default graph.
+    [named] = json.loads((shared / "reference/dfc/vocabulary_v1.3.0.json").read_text("utf-8"))
+    vocabulary = Graph().parse(data=json.dumps({"@graph": named["@graph"]}), format="json-ld")
+    skos_broader = URIRef("http://www.w3.org/2004/02/skos/core#broader")
+    for enum_class, parent in ((OrderStatus, "OrderStatus"), (PaymentStatus, "PaymentStatus"),
+                               (FulfilmentStatus, "FulfilmentStatus")):
+        for state in enum_class:
+            assert (DFCV[state.value], skos_broader, DFCV[parent]) in vocabulary, state
+
+
+def test_terms_used_exist_in_the_business_ontology(shared: pathlib.Path) -> None:
+    ontology = Graph().parse(shared / "reference/dfc/DFC_BusinessOntology_1.16.0.ttl", format="turtle")
+    path = pathlib.Path(__file__).parent.parent / "fixtures/spree/solidus_flat_orders.json"
+    graph = _fast_graph(_orders(path))
+    for predicate in set(graph.predicates()) - {RDF.type}:
+        assert (predicate, None, None) in ontology, predicate
+    for cls in set(graph.objects(None, RDF.type)):
+        assert (cls, None, None) in ontology, cls
+
+
+# -- generated orders ---------------------------------------------------------------------------
+
+_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=12)
+_money = st.decimals(min_value=Decimal("-1000"), max_value=Decimal("100000"), places=2, allow_nan=False)
+_dates = st.datetimes(
+    min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2100, 1, 1),
+    timezones=st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=-5)), dt.timezone(dt.timedelta(hours=5, minutes=30))]),
+)
+_lines = st.builds(
+    OrderLine,
+    id=st.none() | _text,
+    item=st.none() | _text,
+    name=st.none() | _text,
+    quantity=st.decimals(min_value=0, max_value=10_000, places=3, allow_nan=False),
+    unit_price=st.none() | _money,
+)
+_states = st.builds(
+    DFCStates,
+    order=st.none() | st.sampled_from(OrderStatus),
+    payment=st.none() | st.sampled_from(PaymentStatus),
+    fulfilment=st.none() | st.sampled_from(FulfilmentStatus),
+)
+_orders_strategy = st.builds(
+    Order,
+    platform=st.just("spree"),
+    shape=st.just("generated"),
+    id=_text,
+    number=st.none() | _text,
+    created_at=st.none() | _dates,
+    placed_at=st.none() | _dates,
+    currency=st.none() | st.sampled_from(["EUR", "GBP", "USD", "NOK", "AUD", "CAD"]),
+    buyer=st.none() | st.builds(Buyer, id=st.none() | _text, email=st.none() | _text),
+    lines=st.lists(_lines, max_size=4, unique_by=lambda line: line.id).map(tuple),
+    states=_states,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(orders=st.lists(_orders_strategy, min_size=1, max_size=3, unique_by=lambda o: o.id),
+       base=st.sampled_from([None, "https://hub.example.org", "http://localhost:8000/shop/"]))
+def test_fast_writer_and_rdflib_agree_on_generated_orders(orders: list[Order], base: str | None) -> None:
+    minter = IriMinter.for_platform("spree", base)
+    reference = Graph()
+    for order in orders:
+        to_graph(order, minter, reference)
+    _assert_same(reference, _fast_graph(orders, minter))
