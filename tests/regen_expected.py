@@ -44,7 +44,9 @@ def main(directories: list[str]) -> None:
             if path.name.endswith(".expected.jsonld") or path.suffix == ".jsonld":
                 continue
             target = path.with_name(path.stem + ".expected.jsonld")
-            target.write_text(json.dumps(expected_document(path, platform), indent=1, ensure_ascii=False) + "\n")
+            target.write_text(
+                json.dumps(expected_document(path, platform), indent=1, ensure_ascii=False) + "\n"
+            )
             print(f"{path.relative_to(ROOT)} -> {target.relative_to(ROOT)}")
 
 

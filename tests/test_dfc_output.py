@@ -121,8 +121,12 @@ def test_states_are_vocabulary_iris_and_dates_are_typed_with_offsets() -> None:
 def test_every_link_has_its_inverse() -> None:
     path = pathlib.Path(__file__).parent.parent / "fixtures/spree/solidus_flat_orders.json"
     graph = _fast_graph(_orders(path))
-    pairs = [(DFCB.hasPart, DFCB.partOf), (DFCB.orderedBy, DFCB.orders), (DFCB.hasPrice, DFCB.isPriceOf),
-             (DFCB.concerns, DFCB.concernedBy)]
+    pairs = [
+        (DFCB.hasPart, DFCB.partOf),
+        (DFCB.orderedBy, DFCB.orders),
+        (DFCB.hasPrice, DFCB.isPriceOf),
+        (DFCB.concerns, DFCB.concernedBy),
+    ]
     for forward, inverse in pairs:
         links = list(graph.subject_objects(forward))
         assert links, forward
@@ -131,7 +135,10 @@ def test_every_link_has_its_inverse() -> None:
 
 
 def test_unset_dimension_is_omitted_not_invented() -> None:
-    path = pathlib.Path(__file__).parent.parent / "fixtures/spree/public_spree_v4.10.3_platform_api_orders_list.json"
+    path = (
+        pathlib.Path(__file__).parent.parent
+        / "fixtures/spree/public_spree_v4.10.3_platform_api_orders_list.json"
+    )
     [order] = _orders(path)
     assert order.states == DFCStates(order=OrderStatus.DRAFT, payment=PaymentStatus.UNPAID)
     node = order_document(order, SPREE)["@graph"][0]
@@ -162,8 +169,11 @@ def test_state_iris_exist_in_the_taxonomy(shared: pathlib.Path) -> None:
     [named] = json.loads((shared / "reference/dfc/vocabulary_v1.3.0.json").read_text("utf-8"))
     vocabulary = Graph().parse(data=json.dumps({"@graph": named["@graph"]}), format="json-ld")
     skos_broader = URIRef("http://www.w3.org/2004/02/skos/core#broader")
-    for enum_class, parent in ((OrderStatus, "OrderStatus"), (PaymentStatus, "PaymentStatus"),
-                               (FulfilmentStatus, "FulfilmentStatus")):
+    for enum_class, parent in (
+        (OrderStatus, "OrderStatus"),
+        (PaymentStatus, "PaymentStatus"),
+        (FulfilmentStatus, "FulfilmentStatus"),
+    ):
         for state in enum_class:
             assert (DFCV[state.value], skos_broader, DFCV[parent]) in vocabulary, state
 
@@ -180,11 +190,16 @@ def test_terms_used_exist_in_the_business_ontology(shared: pathlib.Path) -> None
 
 # -- generated orders ---------------------------------------------------------------------------
 
-_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=12)
+_text = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=12
+)
 _money = st.decimals(min_value=Decimal("-1000"), max_value=Decimal("100000"), places=2, allow_nan=False)
 _dates = st.datetimes(
-    min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2100, 1, 1),
-    timezones=st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=-5)), dt.timezone(dt.timedelta(hours=5, minutes=30))]),
+    min_value=dt.datetime(2000, 1, 1),
+    max_value=dt.datetime(2100, 1, 1),
+    timezones=st.sampled_from(
+        [dt.UTC, dt.timezone(dt.timedelta(hours=-5)), dt.timezone(dt.timedelta(hours=5, minutes=30))]
+    ),
 )
 _lines = st.builds(
     OrderLine,
@@ -216,8 +231,10 @@ _orders_strategy = st.builds(
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(orders=st.lists(_orders_strategy, min_size=1, max_size=3, unique_by=lambda o: o.id),
-       base=st.sampled_from([None, "https://hub.example.org", "http://localhost:8000/shop/"]))
+@given(
+    orders=st.lists(_orders_strategy, min_size=1, max_size=3, unique_by=lambda o: o.id),
+    base=st.sampled_from([None, "https://hub.example.org", "http://localhost:8000/shop/"]),
+)
 def test_fast_writer_and_rdflib_agree_on_generated_orders(orders: list[Order], base: str | None) -> None:
     minter = IriMinter.for_platform("spree", base)
     reference = Graph()

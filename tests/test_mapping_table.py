@@ -136,8 +136,9 @@ def test_unknown_value_names_field_value_and_the_valid_values() -> None:
 def test_null_is_unknown_where_the_field_does_not_allow_it() -> None:
     document = _spree_document()
     del document["fields"]["shipment_state"]["null"]
-    document["forward"]["fulfilment"] = [r for r in document["forward"]["fulfilment"] if r["when"].get(
-        "shipment_state") != [None]]
+    document["forward"]["fulfilment"] = [
+        r for r in document["forward"]["fulfilment"] if r["when"].get("shipment_state") != [None]
+    ]
     document["reverse"]["shipment_state"] = [r for r in document["reverse"]["shipment_state"] if r["then"]]
     document["reverse"]["shipment_state"].append(
         {"when": {"fulfilment": [None]}, "then": "ready", "why": "test edit: no null", "cite": ["seed-dfc"]}
@@ -182,8 +183,11 @@ def test_adapter_passing_an_undeclared_field_is_a_programming_error() -> None:
 
 def test_reverse_uses_the_declared_defaults() -> None:
     table = load_table("spree")
-    result = table.reverse(DFCStates(order=OrderStatus.COMPLETE, payment=PaymentStatus.PAID,
-                                     fulfilment=FulfilmentStatus.FULFILLED))
+    result = table.reverse(
+        DFCStates(
+            order=OrderStatus.COMPLETE, payment=PaymentStatus.PAID, fulfilment=FulfilmentStatus.FULFILLED
+        )
+    )
     assert result.fields == {"state": "complete", "payment_state": "paid", "shipment_state": "shipped"}
     assert result.losses == ()
 
@@ -200,8 +204,13 @@ def test_reverse_of_held_is_lossy_and_says_why() -> None:
 
 def test_reverse_reports_a_fulfilment_that_a_cancelled_order_cannot_keep() -> None:
     table = load_table("spree")
-    result = table.reverse(DFCStates(order=OrderStatus.CANCELLED, payment=PaymentStatus.CANCELLED,
-                                     fulfilment=FulfilmentStatus.UNFULFILLED))
+    result = table.reverse(
+        DFCStates(
+            order=OrderStatus.CANCELLED,
+            payment=PaymentStatus.CANCELLED,
+            fulfilment=FulfilmentStatus.UNFULFILLED,
+        )
+    )
     assert [(loss.dimension, loss.got) for loss in result.losses] == [
         (Dimension.FULFILMENT, FulfilmentStatus.CANCELLED)
     ]

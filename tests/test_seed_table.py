@@ -17,8 +17,13 @@ from statebridge.states import DFCStates, Dimension
 
 # (dimension, DFC state, the seed's tokens, the Spree field and values they stand for)
 SEED_DFC: list[tuple[Dimension, str, str, str, tuple[str, ...]]] = [
-    (Dimension.ORDER, "Draft", "cart address delivery confirmation payment resumed", "state",
-     ("cart", "address", "delivery", "confirmation", "payment", "resumed")),
+    (
+        Dimension.ORDER,
+        "Draft",
+        "cart address delivery confirmation payment resumed",
+        "state",
+        ("cart", "address", "delivery", "confirmation", "payment", "resumed"),
+    ),
     (Dimension.ORDER, "Complete", "complete", "state", ("complete",)),
     (Dimension.ORDER, "Cancelled", "canceled", "state", ("canceled",)),
     (Dimension.FULFILMENT, "Held", "shipment/pending", "shipment_state", ("pending",)),
@@ -26,11 +31,21 @@ SEED_DFC: list[tuple[Dimension, str, str, str, tuple[str, ...]]] = [
     (Dimension.FULFILMENT, "Fulfilled", "shipment/shipped", "shipment_state", ("shipped",)),
     # The seed spells it "cancelled"; Spree's value is "canceled".
     (Dimension.FULFILMENT, "Cancelled", "shipment/cancelled", "shipment_state", ("canceled",)),
-    (Dimension.PAYMENT, "Unpaid",
-     "payment/checkout payment/balance_due payment/processing payment/requires_authorization payment/failed",
-     "payment_state", ("checkout", "balance_due", "processing", "requires_authorization", "failed")),
-    (Dimension.PAYMENT, "Paid", "payment/credit_owed payment/completed", "payment_state",
-     ("credit_owed", "completed")),
+    (
+        Dimension.PAYMENT,
+        "Unpaid",
+        "payment/checkout payment/balance_due payment/processing "
+        "payment/requires_authorization payment/failed",
+        "payment_state",
+        ("checkout", "balance_due", "processing", "requires_authorization", "failed"),
+    ),
+    (
+        Dimension.PAYMENT,
+        "Paid",
+        "payment/credit_owed payment/completed",
+        "payment_state",
+        ("credit_owed", "completed"),
+    ),
     (Dimension.PAYMENT, "Cancelled", "payment/void", "payment_state", ("void",)),
 ]
 
@@ -38,8 +53,21 @@ SEED_DFC: list[tuple[Dimension, str, str, str, tuple[str, ...]]] = [
 SEED_CHORD: list[tuple[str, tuple[str, ...]]] = [
     ("shipment_state", ("pending", "ready", "partial", "shipped", "canceled", "backorder")),
     ("state", ("cart", "address", "delivery", "payment", "confirm", "complete")),
-    ("payment_state", ("balance_due", "credit_owed", "failed", "checkout", "processing", "pending", "paid",
-                       "invalid", "void", "completed")),
+    (
+        "payment_state",
+        (
+            "balance_due",
+            "credit_owed",
+            "failed",
+            "checkout",
+            "processing",
+            "pending",
+            "paid",
+            "invalid",
+            "void",
+            "completed",
+        ),
+    ),
 ]
 
 # A neutral completed order, so that only the field under test decides its dimension.
@@ -79,7 +107,9 @@ def test_every_chord_value_is_known_and_explained(field: str, value: str) -> Non
 
 
 @pytest.mark.parametrize(("dimension", "state", "tokens"), [(d, s, tok) for d, s, tok, _, _ in SEED_DFC])
-def test_transcription_matches_the_seed(shared: pathlib.Path, dimension: Dimension, state: str, tokens: str) -> None:
+def test_transcription_matches_the_seed(
+    shared: pathlib.Path, dimension: Dimension, state: str, tokens: str
+) -> None:
     seed = (shared / "seeds" / "002_de6af5c0cc3c4d31.txt").read_text("utf-8")
     rows = [line for line in seed.splitlines() if tokens in line]
     assert rows, f"{tokens!r} is not in the seed"

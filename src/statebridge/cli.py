@@ -148,8 +148,10 @@ def mappings_check(platform: str | None) -> None:
             click.echo(str(exc), err=True)
             failed = True
             continue
-        click.echo(f"{name}: {report.combinations} combinations, {report.rejected} rejected on purpose, "
-                   f"{len(report.reachable)} distinct DFC triples")
+        click.echo(
+            f"{name}: {report.combinations} combinations, {report.rejected} rejected on purpose, "
+            f"{len(report.reachable)} distinct DFC triples"
+        )
         click.echo(f"  {'field':<16} {'values':>6} {'named':>6}")
         unnamed = set(report.unnamed)
         for field, spec in report.table.fields.items():

@@ -84,4 +84,4 @@ def _line(position: str | None) -> int:
 
 
 def _column(position: str | None) -> str:
-    return position[position.index(" column"):] if position and " column" in position else ""
+    return position[position.index(" column") :] if position and " column" in position else ""

@@ -81,4 +81,5 @@ def text_or_none(value: t.Any, *, field: str) -> str | None:
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    raise InvalidOrderError("expected a string or an integer", field=field, value=value, has_value=True)
+    msg = "expected a string or an integer"
+    raise InvalidOrderError(msg, field=field, value=value, has_value=True)

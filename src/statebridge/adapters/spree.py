@@ -5,7 +5,7 @@ Shapes read (auto-detected per document, and per order inside a list):
 - `solidus-flat`: the Solidus/Chord REST API (`{"orders": [...], "count", "current_page", …}` or a
   bare order with `number`, `state`, `payment_state`, `shipment_state`, `line_items`, `payments`,
   `shipments`);
-- `spree-v2`: the Spree 4.x–5.3 Platform/Storefront JSON:API (`{"data": [{"type": "order",
+- `spree-v2`: the Spree 4.x to 5.3 Platform/Storefront JSON:API (`{"data": [{"type": "order",
   "attributes": {…}, "relationships": {…}}], "included": [...]}`);
 - `spree-v3`: the Spree 5.4+ Admin API v3 (`{"data": [{"number", "status", "payment_status",
   "fulfillment_status", "items", …}], "meta": {…}}`), which has no `state`;
@@ -25,7 +25,9 @@ from .base import Adapter, RawOrder, text_or_none
 
 __all__ = ["SpreeAdapter"]
 
-_OFN_KEYS = frozenset({"completed_at_utc_iso8601", "distributor", "order_cycle", "edit_path", "payments_path"})
+_OFN_KEYS = frozenset(
+    {"completed_at_utc_iso8601", "distributor", "order_cycle", "edit_path", "payments_path"}
+)
 _FOREIGN_KEYS = {
     "financial_status": "shopify",
     "admin_graphql_api_id": "shopify",
@@ -158,29 +160,30 @@ class SpreeAdapter(Adapter):
     def _jsonapi_fields(self, raw: RawOrder) -> dict[str, t.Any]:
         record = raw.record
         a = record["attributes"]
-        relationships = record.get("relationships") or {}
+        relationships = _mapping(record.get("relationships"))
 
-        def related(name: str) -> list[dict[str, t.Any]]:
-            data = (relationships.get(name) or {}).get("data") or []
+        def related(name: str) -> list[t.Mapping[str, t.Any]]:
+            data = _mapping(relationships.get(name)).get("data") or []
             refs = data if isinstance(data, list) else [data]
             found = []
-            for ref in refs:
-                key = (str(ref.get("type")), str(ref.get("id")))
-                resource = raw.included.get(key)
+            for ref in map(_mapping, refs):
+                resource = raw.included.get((str(ref.get("type")), str(ref.get("id"))))
                 if resource is not None:
                     found.append(resource)
             return found
 
         lines = []
         for i, resource in enumerate(related("line_items")):
-            attributes = dict(resource.get("attributes") or {})
-            variant_ref = ((resource.get("relationships") or {}).get("variant") or {}).get("data") or {}
+            attributes = dict(_mapping(resource.get("attributes")))
+            variant_ref = _mapping(
+                _mapping(_mapping(resource.get("relationships")).get("variant")).get("data")
+            )
             variant = raw.included.get(("variant", str(variant_ref.get("id"))), {})
-            sku = (variant.get("attributes") or {}).get("sku")
+            sku = _mapping(variant.get("attributes")).get("sku")
             attributes.setdefault("sku", sku or (str(variant_ref["id"]) if variant_ref.get("id") else None))
             attributes["id"] = resource.get("id")
             lines.append(_line(attributes, f"line_items[{i}]"))
-        user = (relationships.get("user") or {}).get("data") or {}
+        user = _mapping(_mapping(relationships.get("user")).get("data"))
         return {
             "platform": self.name,
             "shape": raw.shape,
@@ -194,11 +197,11 @@ class SpreeAdapter(Adapter):
             "buyer": {"id": text_or_none(user.get("id"), field="user.id"), "email": a.get("email")},
             "lines": lines,
             "payments": [
-                _payment({"id": p.get("id"), **(p.get("attributes") or {})}, f"payments[{i}]")
+                _payment({"id": p.get("id"), **_mapping(p.get("attributes"))}, f"payments[{i}]")
                 for i, p in enumerate(related("payments"))
             ],
             "shipments": [
-                _shipment({"id": s.get("id"), **(s.get("attributes") or {})}, f"shipments[{i}]")
+                _shipment({"id": s.get("id"), **_mapping(s.get("attributes"))}, f"shipments[{i}]")
                 for i, s in enumerate(related("shipments"))
             ],
             "platform_status": _status(a),
@@ -209,14 +212,15 @@ def _looks_like_order(record: t.Mapping[str, t.Any]) -> bool:
     return isinstance(record.get("number"), str) and any(key in record for key in ("state", "status"))
 
 
+def _mapping(value: t.Any) -> t.Mapping[str, t.Any]:
+    """`value` when it is a JSON object, else an empty one (optional sub-objects may be null)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _index(included: t.Any) -> dict[tuple[str, str], dict[str, t.Any]]:
     if not isinstance(included, list):
         return {}
-    return {
-        (str(item.get("type")), str(item.get("id"))): item
-        for item in included
-        if isinstance(item, dict)
-    }
+    return {(str(item.get("type")), str(item.get("id"))): item for item in included if isinstance(item, dict)}
 
 
 def _list(record: t.Mapping[str, t.Any], key: str) -> list[t.Any]:
@@ -224,13 +228,15 @@ def _list(record: t.Mapping[str, t.Any], key: str) -> list[t.Any]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise InvalidOrderError("expected a list", field=key, value=value, has_value=True)
+        msg = "expected a list"
+        raise InvalidOrderError(msg, field=key, value=value, has_value=True)
     return value
 
 
 def _object(value: t.Any, where: str) -> t.Mapping[str, t.Any]:
     if not isinstance(value, dict):
-        raise InvalidOrderError("expected an object", field=where, value=value, has_value=True)
+        msg = "expected an object"
+        raise InvalidOrderError(msg, field=where, value=value, has_value=True)
     return value
 
 
@@ -244,7 +250,7 @@ def _status(record: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
 
 
 def _buyer(record: t.Mapping[str, t.Any]) -> dict[str, t.Any] | None:
-    address = record.get("bill_address") if isinstance(record.get("bill_address"), dict) else {}
+    address = _mapping(record.get("bill_address"))
     name = record.get("full_name") or " ".join(
         str(part) for part in (address.get("firstname"), address.get("lastname")) if part
     )
@@ -259,7 +265,7 @@ def _buyer(record: t.Mapping[str, t.Any]) -> dict[str, t.Any] | None:
 
 def _line(item: t.Any, where: str) -> dict[str, t.Any]:
     line = _object(item, where)
-    variant = line.get("variant") if isinstance(line.get("variant"), dict) else {}
+    variant = _mapping(line.get("variant"))
     sku = line.get("sku") or variant.get("sku")
     variant_id = line.get("variant_id", variant.get("id"))
     return {
@@ -273,7 +279,7 @@ def _line(item: t.Any, where: str) -> dict[str, t.Any]:
 
 def _payment(item: t.Any, where: str) -> dict[str, t.Any]:
     payment = _object(item, where)
-    method = payment.get("payment_method") if isinstance(payment.get("payment_method"), dict) else {}
+    method = _mapping(payment.get("payment_method"))
     return {
         "id": text_or_none(payment.get("id"), field=f"{where}.id"),
         "state": payment.get("state"),

@@ -31,7 +31,7 @@ class IriMinter:
     def for_platform(cls, platform: str, base_url: str | None = None) -> IriMinter:
         if base_url is None:
             return cls(f"urn:statebridge:{platform}", ":")
-        if not base_url.startswith(("http://", "https://")) or "://" == base_url[-3:]:
+        if not base_url.startswith(("http://", "https://")) or base_url[-3:] == "://":
             msg = f"--base-url must be an http(s) URL such as https://shop.example.org, not {base_url!r}"
             raise UsageError(msg)
         return cls(base_url.rstrip("/") + "/api/dfc", "/")

@@ -28,7 +28,8 @@ def write_ntriples(orders: t.Iterable[Order], minter: IriMinter, out: t.BinaryIO
 
 def _prefix_lines(graph: Graph) -> bytes:
     return b"".join(
-        f"@prefix {prefix}: <{namespace}> .\n".encode() for prefix, namespace in sorted(graph.namespaces())
+        f"@prefix {prefix}: <{namespace}> .\n".encode()
+        for prefix, namespace in sorted(graph.namespaces())
         if prefix in {"dfc-b", "dfc-v", "dfc-m", "xsd"}
     )
 

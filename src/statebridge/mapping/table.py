@@ -179,14 +179,16 @@ class MappingTable:
             if rule.matches(status):
                 if rule.then == REJECT:
                     named = ", ".join(f"{name}={_text(status.get(name))}" for name in rule.when)
+                    msg = f"{named}: rejected by the {self.platform} table: {rule.why}"
                     raise RejectedStatusError(
-                        f"{named}: rejected by the {self.platform} table: {rule.why}",
+                        msg,
                         platform=self.platform,
                     )
                 return rule
         shown = ", ".join(f"{k}={_text(v)}" for k, v in status.items())
+        msg = f"no {dimension.value} rule of the {self.platform} table matches {shown}"
         raise RejectedStatusError(
-            f"no {dimension.value} rule of the {self.platform} table matches {shown}",
+            msg,
             platform=self.platform,
         )
 
