@@ -84,6 +84,7 @@ class Order(_Model):
     lines: tuple[OrderLine, ...] = ()
     payments: tuple[Payment, ...] = ()
     shipments: tuple[Shipment, ...] = ()
+    test: bool = Field(default=False, description="the platform marks it as a test order")
     platform_status: dict[str, str | None] = Field(
         default_factory=dict,
         description="the platform's status fields, values verbatim, keyed by mapping-table field",

@@ -14,7 +14,6 @@ import typing as t
 from .adapters import get_adapter
 from .dfc import IriMinter, write_document, write_ndjson, write_ntriples, write_turtle
 from .errors import OrderError, StatebridgeError, UsageError
-from .mapping import load_table
 from .model import Order
 from .reading import read_documents
 
@@ -47,7 +46,6 @@ def _join(outer: str | None, inner: str | None) -> str | None:
 def read_orders(stream: t.BinaryIO, platform: str) -> t.Iterator[Order | OrderError]:
     """Every order of `stream` read by `platform`'s adapter and translated to DFC states."""
     adapter = get_adapter(platform)
-    table = load_table(adapter.table)
     for document in read_documents(stream):
         if isinstance(document, OrderError):
             yield document
@@ -59,7 +57,7 @@ def read_orders(stream: t.BinaryIO, platform: str) -> t.Iterator[Order | OrderEr
             position = _join(document.position, raw.position)
             try:
                 order = adapter.read(raw)
-                states = table.translate(order.platform_status)
+                states = adapter.states(order)
             except OrderError as exc:
                 exc.position = None
                 yield exc.locate(position=position, order=adapter.label(raw))

@@ -1,12 +1,17 @@
 """What every platform adapter does, and the pieces they share.
 
-An adapter turns one parsed JSON document into orders in two steps:
+An adapter turns one parsed document into orders in three steps:
 
 1. `split(document)` recognises the envelope (list, single object, JSON:API, …) and yields one
-   `RawOrder` per order it holds, or an error for an element that is not an order;
-2. `read(raw)` builds the canonical `Order` (without DFC states) from one `RawOrder`.
+   `RawOrder` per order it holds, or an error for an element that is not an order. `document` is
+   parsed JSON, or an `xml.etree.ElementTree.Element` when the input was XML;
+2. `read(raw)` builds the canonical `Order` (without DFC states) from one `RawOrder`;
+3. `states(order)` gives its DFC triple: by default the mapping table named by `table` translates
+   the order's `platform_status`.
 
-The mapping table named by `table` then translates the order's `platform_status`.
+For `--to PLATFORM`, `to_record(order, status)` writes one order in the platform's own shape, with
+the status field values that the table's reverse rules chose, and `to_document(records)` wraps the
+records in the platform's envelope.
 """
 
 from __future__ import annotations
@@ -15,8 +20,10 @@ import abc
 import dataclasses
 import typing as t
 
-from ..errors import InvalidOrderError, OrderError
+from ..errors import InvalidOrderError, OrderError, UsageError
+from ..mapping import load_table
 from ..model import Order, order_from_fields
+from ..states import DFCStates
 
 __all__ = ["Adapter", "RawOrder", "text_or_none"]
 
@@ -70,6 +77,20 @@ class Adapter(abc.ABC):
         except InvalidOrderError as exc:
             raise exc.locate(position=raw.position, order=self.label(raw)) from None
         return order_from_fields(fields, position=raw.position, field_names=self.field_names.get(raw.shape))
+
+    def states(self, order: Order) -> DFCStates:
+        """The DFC triple of a read order; `StatusError` when its statuses cannot be translated."""
+        return load_table(self.table).translate(order.platform_status)
+
+    def to_record(self, order: Order, status: t.Mapping[str, str | None]) -> dict[str, t.Any]:
+        """One order in this platform's shape; `status` holds the reverse-translated status fields."""
+        msg = f"writing {self.name} orders is not supported"
+        raise UsageError(msg)
+
+    def to_document(self, records: list[dict[str, t.Any]]) -> dict[str, t.Any]:
+        """The platform's envelope around records made by `to_record`."""
+        msg = f"writing {self.name} orders is not supported"
+        raise UsageError(msg)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
