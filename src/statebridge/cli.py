@@ -6,6 +6,8 @@ Exit status: 0 success; 1 bad input or an unknown status (nothing is written); 2
 
 from __future__ import annotations
 
+import os
+import pathlib
 import shutil
 import sys
 import tempfile
@@ -18,7 +20,9 @@ from .adapters import adapter_names
 from .errors import StatebridgeError, UsageError
 from .mapping import available_tables, load_table
 from .mapping.coverage import analyse
+from .mapping.loader import MAPPINGS_ENV
 from .translate import FORMATS, OnUnknown, translate
+from .validate import validate_fixtures
 
 __all__ = ["main"]
 
@@ -59,8 +63,9 @@ def cli() -> None:
     "to",
     default="dfc",
     show_default=True,
-    metavar="dfc|PLATFORM",
-    help="What to write. Only dfc is available in this version.",
+    type=click.Choice(["dfc", *adapter_names()]),
+    help="dfc, or a platform to write the orders in its own shape, through their DFC states. "
+    "States the platform cannot hold get the table's declared default and are reported on stderr.",
 )
 @click.option(
     "--format",
@@ -69,7 +74,8 @@ def cli() -> None:
     default="jsonld",
     show_default=True,
     help="jsonld: one document with an @graph; ndjson: one JSON-LD document per order per line; "
-    "turtle, ntriples: RDF text.",
+    "turtle, ntriples: RDF text. With --to PLATFORM: jsonld writes the platform's JSON document, "
+    "ndjson one order record per line.",
 )
 @click.option(
     "--base-url",
@@ -94,10 +100,17 @@ def translate_command(
     on_unknown: str,
     input_file: t.BinaryIO,
 ) -> None:
-    """Translate orders from a platform's JSON (or NDJSON) into DFC, on stdout.
+    """Translate orders from a platform's JSON, NDJSON (or Relatude XML) into DFC, or into another
+    platform's shape through DFC, on stdout.
 
     Every problem is one line on stderr naming the input position, the order number, the field and
     the offending value. A status value that the mapping tables do not know is never guessed.
+
+    \b
+    Examples:
+      statebridge translate --from chord orders.json > orders.jsonld
+      statebridge translate --from shopify --to commercelayer orders.json
+      statebridge translate --from dfc --to spree --format ndjson orders.jsonld
     """
     source = "<stdin>" if input_file is sys.stdin.buffer or input_file.name == "<stdin>" else input_file.name
     mode = OnUnknown(on_unknown)
@@ -116,6 +129,8 @@ def translate_command(
             _fail(str(exc), EXIT_USAGE)
         except StatebridgeError as exc:
             _fail(str(exc), EXIT_BAD_INPUT)
+        for loss in report.losses:
+            click.echo(f"lossy: {source}: {loss}", err=True)
         for problem in report.problems:
             prefix = "skipped: " if mode is OnUnknown.SKIP else ""
             click.echo(f"{prefix}{source}: {problem}", err=True)
@@ -134,12 +149,22 @@ def mappings() -> None:
 
 
 @mappings.command("check")
-@click.option("--platform", type=click.Choice(available_tables()), help="Check one table only.")
-def mappings_check(platform: str | None) -> None:
+@click.option("--platform", help="Check one table only (default: every table).")
+@click.option(
+    "--mappings",
+    "mappings_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=pathlib.Path),
+    help=f"A folder of edited mapping tables to check instead of the shipped ones (or set {MAPPINGS_ENV}).",
+)
+def mappings_check(platform: str | None, mappings_dir: pathlib.Path | None) -> None:
     """Check every table: each value named by a rule, no gaps, reverse rules, round trips.
 
     Prints a coverage table per platform and exits 1 when anything needs fixing.
     """
+    if mappings_dir is not None:
+        os.environ[MAPPINGS_ENV] = str(mappings_dir)
+    if platform is not None and platform not in available_tables():
+        _fail(f"no mapping table {platform!r} (known: {', '.join(available_tables())})", EXIT_USAGE)
     failed = False
     for name in [platform] if platform else available_tables():
         try:
@@ -161,6 +186,50 @@ def mappings_check(platform: str | None) -> None:
             click.echo(f"  GAP {problem}")
         failed = failed or not report.ok
         click.echo(f"  {'ok' if report.ok else 'FAILED'}")
+    if failed:
+        sys.exit(EXIT_BAD_INPUT)
+
+
+@cli.command("validate")
+@click.argument("fixtures_dir", type=click.Path(file_okay=False, path_type=pathlib.Path))
+@click.option(
+    "--platform", help="Platform of the fixtures (default: the folder's name, e.g. fixtures/spree)."
+)
+@click.option(
+    "--mappings",
+    "mappings_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=pathlib.Path),
+    help=f"A folder of edited mapping tables to use instead of the shipped ones (or set {MAPPINGS_ENV}).",
+)
+@click.option(
+    "--update", is_flag=True, help="Write NAME.expected.jsonld beside each fixture instead of comparing."
+)
+def validate_command(
+    fixtures_dir: pathlib.Path, platform: str | None, mappings_dir: pathlib.Path | None, update: bool
+) -> None:
+    """Translate every fixture in FIXTURES_DIR and compare it with NAME.expected.jsonld beside it.
+
+    Outputs are compared as RDF graphs; each mismatch is shown per subject with the statements
+    only the expected output has (-) and only the new output has (+). Exits 1 on any mismatch.
+
+    \b
+    Example, after editing mappings/spree.yaml:
+      statebridge validate fixtures/spree --mappings mappings
+    """
+    if mappings_dir is not None:
+        os.environ[MAPPINGS_ENV] = str(mappings_dir)
+    try:
+        results = validate_fixtures(fixtures_dir, platform=platform, update=update)
+    except UsageError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    except StatebridgeError as exc:
+        _fail(str(exc), EXIT_BAD_INPUT)
+    for result in results:
+        click.echo(f"{'ok  ' if result.ok else 'FAIL'} {result.path} ({result.orders} orders)")
+        for line in result.details:
+            click.echo(line)
+    failed = sum(not r.ok for r in results)
+    click.echo(f"{len(results) - failed} passed, {failed} failed")
     if failed:
         sys.exit(EXIT_BAD_INPUT)
 

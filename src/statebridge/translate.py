@@ -2,7 +2,8 @@
 
 `read_orders` never raises for bad input: it yields each order, or the `OrderError` that stopped it,
 in input order, so that callers choose to stop, skip or collect. `translate` drives a whole run for
-the command line: it writes the chosen format and reports what was translated and what was not.
+the command line: it writes DFC in the chosen format, or another platform's shape through the DFC
+states (`to=PLATFORM`), and reports what was translated, what was not, and what was lost.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ import dataclasses
 import enum
 import typing as t
 
-from .adapters import get_adapter
+import orjson
+
+from .adapters import Adapter, get_adapter
 from .dfc import IriMinter, write_document, write_ndjson, write_ntriples, write_turtle
 from .errors import OrderError, StatebridgeError, UsageError
+from .mapping import load_table
 from .model import Order
 from .reading import read_documents
 
@@ -28,6 +32,9 @@ FORMATS: dict[str, Writer] = {
     "turtle": write_turtle,
     "ntriples": write_ntriples,
 }
+
+#: Output formats for another platform: its envelope as one JSON document, or one record per line.
+PLATFORM_FORMATS = ("jsonld", "ndjson")
 
 
 class OnUnknown(enum.StrEnum):
@@ -67,10 +74,11 @@ def read_orders(stream: t.BinaryIO, platform: str) -> t.Iterator[Order | OrderEr
 
 @dataclasses.dataclass
 class TranslateReport:
-    """What a run did: how many orders were written, and the problems met on the way."""
+    """What a run did: orders written, problems met, and DFC states a target platform could not hold."""
 
     written: int = 0
     problems: list[OrderError] = dataclasses.field(default_factory=list)
+    losses: list[str] = dataclasses.field(default_factory=list)
 
 
 def translate(
@@ -89,15 +97,7 @@ def translate(
     writes to a spool and copies it to stdout only on success). With `OnUnknown.SKIP` the orders that
     could not be translated are left out and listed in `problems`.
     """
-    if to != "dfc":
-        msg = f"translating to {to!r} is not available yet (available: dfc)"
-        raise UsageError(msg)
-    writer = FORMATS.get(fmt)
-    if writer is None:
-        msg = f"unknown format {fmt!r} (known: {', '.join(FORMATS)})"
-        raise UsageError(msg)
-    adapter = get_adapter(platform)
-    minter = IriMinter.for_platform(adapter.name, base_url)
+    source = get_adapter(platform)
     report = TranslateReport()
 
     def good_orders() -> t.Iterator[Order]:
@@ -107,5 +107,33 @@ def translate(
             elif on_unknown is OnUnknown.SKIP or not report.problems:
                 yield outcome
 
-    report.written = writer(good_orders(), minter, out)
+    if to == "dfc":
+        writer = FORMATS.get(fmt)
+        if writer is None:
+            msg = f"unknown format {fmt!r} for DFC (known: {', '.join(FORMATS)})"
+            raise UsageError(msg)
+        report.written = writer(good_orders(), IriMinter.for_platform(source.name, base_url), out)
+        return report
+    target = get_adapter(to)
+    if target.name == "dfc":
+        msg = "use --to dfc"
+        raise UsageError(msg)
+    if fmt not in PLATFORM_FORMATS:
+        msg = f"format {fmt!r} is for DFC output; writing {target.name} takes {' or '.join(PLATFORM_FORMATS)}"
+        raise UsageError(msg)
+    records = (_platform_record(order, target, report) for order in good_orders())
+    if fmt == "ndjson":
+        for record in records:
+            out.write(orjson.dumps(record) + b"\n")
+    else:
+        collected = list(records)
+        out.write(orjson.dumps(target.to_document(collected), option=orjson.OPT_INDENT_2) + b"\n")
     return report
+
+
+def _platform_record(order: Order, target: Adapter, report: TranslateReport) -> dict[str, t.Any]:
+    result = load_table(target.table).reverse(order.states)
+    for loss in result.losses:
+        report.losses.append(f"order {order.label}: {target.name} {loss}")
+    report.written += 1
+    return target.to_record(order, result.fields)

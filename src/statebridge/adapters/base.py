@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import datetime as dt
 import typing as t
+from decimal import Decimal
 
 from ..errors import InvalidOrderError, OrderError, UsageError
 from ..mapping import load_table
 from ..model import Order, order_from_fields
 from ..states import DFCStates
 
-__all__ = ["Adapter", "RawOrder", "text_or_none"]
+__all__ = ["Adapter", "RawOrder", "decimal_text", "iso_or_none", "text_or_none"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,3 +106,13 @@ def text_or_none(value: t.Any, *, field: str) -> str | None:
         return str(value)
     msg = "expected a string or an integer"
     raise InvalidOrderError(msg, field=field, value=value, has_value=True)
+
+
+def decimal_text(value: Decimal | None) -> str | None:
+    """Money or a quantity as the decimal string platforms send (`Decimal("12.50")` -> `"12.50"`)."""
+    return None if value is None else format(value, "f")
+
+
+def iso_or_none(value: dt.datetime | None) -> str | None:
+    """A timestamp in ISO 8601 with its offset, or None."""
+    return None if value is None else value.isoformat()

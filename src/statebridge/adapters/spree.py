@@ -21,7 +21,8 @@ from __future__ import annotations
 import typing as t
 
 from ..errors import InvalidOrderError, OrderError, UnrecognisedShapeError
-from .base import Adapter, RawOrder, text_or_none
+from ..model import Order
+from .base import Adapter, RawOrder, decimal_text, iso_or_none, text_or_none
 
 __all__ = ["SpreeAdapter"]
 
@@ -156,6 +157,44 @@ class SpreeAdapter(Adapter):
             "shipments": [_shipment(s, f"shipments[{i}]") for i, s in enumerate(_list(r, "shipments"))],
             "platform_status": _status(r),
         }
+
+    # -- writing (--to spree) ----------------------------------------------------------------------
+
+    def to_record(self, order: Order, status: t.Mapping[str, str | None]) -> dict[str, t.Any]:
+        """The order in the Solidus flat shape; `id` only when the order came from a Spree store."""
+        record: dict[str, t.Any] = {}
+        same_platform = order.platform == self.name
+        if same_platform:  # ids of another platform are not Spree ids
+            record["id"] = order.id
+        record.update(
+            number=order.number,
+            state=status.get("state"),
+            payment_state=status.get("payment_state"),
+            shipment_state=status.get("shipment_state"),
+            email=order.buyer.email if order.buyer else None,
+            user_id=order.buyer.id if order.buyer and same_platform else None,
+            currency=order.currency,
+            total=decimal_text(order.total),
+            created_at=iso_or_none(order.created_at),
+            updated_at=iso_or_none(order.updated_at),
+            completed_at=iso_or_none(order.placed_at),
+            line_items=[
+                {
+                    "id": line.id,
+                    "quantity": int(line.quantity)
+                    if line.quantity == line.quantity.to_integral_value()
+                    else decimal_text(line.quantity),
+                    "price": decimal_text(line.unit_price),
+                    "variant": {"sku": line.item, "name": line.name},
+                }
+                for line in order.lines
+            ],
+        )
+        return record
+
+    def to_document(self, records: list[dict[str, t.Any]]) -> dict[str, t.Any]:
+        """The Solidus REST list envelope."""
+        return {"orders": records, "count": len(records), "current_page": 1, "pages": 1}
 
     def _jsonapi_fields(self, raw: RawOrder) -> dict[str, t.Any]:
         record = raw.record

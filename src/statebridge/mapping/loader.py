@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import json
+import os
+import pathlib
 import typing as t
 from importlib.resources.abc import Traversable
 
@@ -21,7 +23,7 @@ from ..errors import MappingTableError, UsageError
 from ..states import Dimension
 from .table import FieldSpec, ForwardRule, MappingTable, ReverseRule
 
-__all__ = ["available_tables", "load_table", "load_table_text", "resolve_platform"]
+__all__ = ["MAPPINGS_ENV", "available_tables", "load_table", "load_table_text", "resolve_platform"]
 
 _PACKAGE = "statebridge.mappings"
 
@@ -34,31 +36,57 @@ def _schema_validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(schema)
 
 
-def _table_files() -> dict[str, Traversable]:
-    root = importlib.resources.files(_PACKAGE)
+#: A folder of YAML tables to use instead of the shipped ones (a developer validating an edit).
+MAPPINGS_ENV = "STATEBRIDGE_MAPPINGS"
+
+
+def _root() -> tuple[str, Traversable]:
+    folder = os.environ.get(MAPPINGS_ENV)
+    if folder:
+        path = pathlib.Path(folder)
+        if not path.is_dir():
+            msg = f"{MAPPINGS_ENV}={folder!r} is not a folder of mapping tables"
+            raise UsageError(msg)
+        return str(path.resolve()), path
+    return _PACKAGE, importlib.resources.files(_PACKAGE)
+
+
+def _table_files(root: Traversable) -> dict[str, Traversable]:
     return {p.name.removesuffix(".yaml"): p for p in root.iterdir() if p.name.endswith(".yaml")}
 
 
 def available_tables() -> list[str]:
-    """Names of the tables shipped with statebridge, sorted."""
-    return sorted(_table_files())
+    """Names of the tables in use (shipped, or those in `$STATEBRIDGE_MAPPINGS`), sorted."""
+    return sorted(_table_files(_root()[1]))
 
 
 def load_table(name: str) -> MappingTable:
-    """The shipped table for platform family `name` (aliases such as `chord` are accepted)."""
-    return _load_shipped(resolve_platform(name))
+    """The table for platform family `name` (aliases such as `chord` are accepted).
+
+    The tables shipped in `statebridge.mappings` are used, unless `$STATEBRIDGE_MAPPINGS` names a
+    folder of edited tables.
+    """
+    key, _ = _root()
+    return _load(key, resolve_platform(name))
 
 
 @functools.cache
-def _load_shipped(canonical: str) -> MappingTable:
-    resource = _table_files()[canonical]
-    return load_table_text(resource.read_text("utf-8"), source=f"{_PACKAGE}/{resource.name}")
+def _load(key: str, canonical: str) -> MappingTable:
+    root = _root()[1] if key != _PACKAGE else importlib.resources.files(_PACKAGE)
+    resource = _table_files(root)[canonical]
+    source = f"{_PACKAGE}/{resource.name}" if key == _PACKAGE else str(resource)
+    return load_table_text(resource.read_text("utf-8"), source=source)
 
 
-@functools.cache
 def _aliases() -> dict[str, str]:
+    return _aliases_in(_root()[0])
+
+
+@functools.cache
+def _aliases_in(key: str) -> dict[str, str]:
+    root = importlib.resources.files(_PACKAGE) if key == _PACKAGE else pathlib.Path(key)
     names: dict[str, str] = {}
-    for stem, resource in _table_files().items():
+    for stem, resource in _table_files(root).items():
         names[stem] = stem
         document = yaml.safe_load(resource.read_text("utf-8")) or {}
         for alias in document.get("aliases", []) if isinstance(document, dict) else []:
