@@ -1,22 +1,552 @@
-"""Placeholder while the commercelayer adapter is written (issue 3): every document is refused."""
+"""Commerce Layer adapter: Core API orders as JSON:API documents.
+
+Shapes read (auto-detected per document):
+
+- `jsonapi-single`: one order, `{"data": {"type": "orders", …}, "included": [...]}`, what
+  `GET /api/orders/:id` returns and what a webhook posts;
+- `jsonapi-list`: a page of orders, `{"data": [...], "included": [...], "meta": {"record_count",
+  "page_count"}, "links": {…}}`, what `GET /api/orders` returns;
+- `jsonapi-resource`: one bare resource object `{"id", "type": "orders", "attributes": {…}}`, for
+  example one per NDJSON line (a bare resource has no `included`, so no line items).
+
+What is read, and why:
+
+- The human number is `number`, an integer before schema v4.21.0 (2023-11) and a string since:
+  both are read and kept as text, so `1234` and `"1234"` are the same order number.
+- Money is `*_amount_cents` with `currency_code`, divided by the currency's ISO 4217 minor unit
+  (cents for EUR, none for JPY, thousandths for KWD) in `Decimal`, never through `*_float`, and never
+  from the locale-formatted `formatted_*` strings ("€57,00"). An amount without a currency is not
+  read: its scale is unknown.
+- Line items come from `included`, through the order's `relationships.line_items.data`. Only
+  `item_type` `skus` and `bundles` are goods and become order lines. Shipping (`shipments`),
+  payment-method fees (`payment_methods`), `adjustments`, `gift_cards` and promotion lines
+  (`*_promotions`, `discount_engine_items`) are charges or discounts on the order, not things
+  ordered: they are left out of the lines (their amounts are already in `total_amount_cents`). An
+  `item_type` outside these is an error rather than a guess. An order fetched without
+  `include=line_items` has no lines.
+- Status fields handed to the `commercelayer` table, values verbatim: `status`, `payment_status`,
+  `fulfillment_status`. A sparse fieldset that leaves one out is reported, not read as null.
+- `meta.mode == "test"` marks a test-mode order.
+
+Writing (`--to commercelayer`): each record is a single-order JSON:API document (the retrieve and
+webhook shape: the order resource, its goods as `included` `line_items` of `item_type` `skus`), and
+the document is the list shape `{"data": [orders], "included": [line items]}` of contract §3.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import typing as t
+from decimal import Decimal
 
-from ..errors import OrderError, UnrecognisedShapeError
-from .base import Adapter, RawOrder
+from ..errors import InvalidOrderError, OrderError, UnrecognisedShapeError
+from ..model import Order
+from .base import Adapter, RawOrder, text_or_none
 
-__all__ = ["CommerceLayerAdapter"]
+__all__ = ["CommerceLayerAdapter", "minor_units"]
+
+_STATUS_FIELDS = ("status", "payment_status", "fulfillment_status")
+_GOODS = frozenset({"skus", "bundles"})
+#: Line item types that are not goods (platforms.md §C.1); any `*_promotions` type is a promotion.
+_NOT_GOODS = frozenset({"shipments", "payment_methods", "adjustments", "gift_cards", "discount_engine_items"})
+
+#: ISO 4217 currencies whose minor unit is not 1/100 (every other code has two decimals).
+_MINOR_UNITS: dict[str, int] = {
+    **{code: 0 for code in ("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG")},
+    **{code: 0 for code in ("RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF")},
+    **{code: 3 for code in ("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND")},
+    **{code: 4 for code in ("CLF", "UYW")},
+}
+
+#: Keys that say which other adapter a document belongs to, checked in this order.
+_FOREIGN_MARKERS = (
+    ("@context", "dfc", "a DFC JSON-LD document"),
+    ("@graph", "dfc", "a DFC JSON-LD document"),
+    ("@type", "dfc", "a DFC JSON-LD document"),
+    ("financial_status", "shopify", "a Shopify order"),
+    ("displayFinancialStatus", "shopify", "a Shopify order"),
+    ("admin_graphql_api_id", "shopify", "a Shopify order"),
+    ("pagination", "ofn", "an Open Food Network API v0 list"),
+    ("completed_at_utc_iso8601", "ofn", "an Open Food Network order"),
+    ("shipment_state", "spree", "a Spree/Solidus order"),
+    ("payment_state", "spree", "a Spree/Solidus order"),
+    ("state", "spree", "a Spree/Solidus order"),
+    ("OrderStatus", "relatude", "a Relatude export"),
+    ("Orders", "relatude", "a Relatude export"),
+)
+
+
+#: Attribute names only Commerce Layer orders have: a resource's attributes sent without the resource.
+_ATTRIBUTE_MARKERS = frozenset(
+    {"currency_code", "customer_email", "total_amount_cents", "formatted_total_amount"}
+)
+
+
+def minor_units(currency: str) -> int:
+    """Decimal places of `currency`'s minor unit (ISO 4217): what Commerce Layer's `_cents` count."""
+    return _MINOR_UNITS.get(currency, 2)
 
 
 class CommerceLayerAdapter(Adapter):
+    """Reads Commerce Layer JSON:API order documents into canonical orders, and writes them back."""
+
     name = "commercelayer"
     table = "commercelayer"
-    shapes = ()
+    shapes = ("jsonapi-single", "jsonapi-list", "jsonapi-resource")
+    field_names: t.ClassVar[t.Mapping[str, t.Mapping[str, str]]] = {
+        shape: {
+            "lines": "line_items",
+            "currency": "currency_code",
+            "total": "total_amount_cents",
+            "buyer": "customer",
+        }
+        for shape in shapes
+    }
+
+    # -- envelopes -------------------------------------------------------------------------------
 
     def split(self, document: t.Any) -> t.Iterator[RawOrder | OrderError]:
-        yield UnrecognisedShapeError("the commercelayer adapter is not written yet")
+        if isinstance(document, list):
+            for i, element in enumerate(document):
+                yield from self._split_one(element, f"[{i}]")
+            return
+        yield from self._split_one(document, None)
+
+    def _split_one(self, document: t.Any, where: str | None) -> t.Iterator[RawOrder | OrderError]:
+        def at(inner: str | None) -> str | None:
+            return ".".join(p for p in (where, inner) if p) or None
+
+        if not isinstance(document, dict):
+            yield self._refuse(document, where)
+            return
+        if "data" in document:
+            data = document["data"]
+            if isinstance(data, dict) and not ("type" in data or "attributes" in data):
+                # not a resource, e.g. Shopify GraphQL's {"data": {"orders": …}}
+                yield self._refuse(data, at("data"), outer=document)
+                return
+            if not isinstance(data, dict | list):
+                yield UnrecognisedShapeError(
+                    "JSON:API document whose data is neither an order resource nor a list of them",
+                    position=at("data"),
+                    field="data",
+                    value=data,
+                    has_value=True,
+                )
+                return
+            included = _index(document.get("included"))
+            if isinstance(data, list):
+                for i, resource in enumerate(data):
+                    yield self._resource(resource, at(f"data[{i}]"), "jsonapi-list", included)
+            else:
+                yield self._resource(data, at("data"), "jsonapi-single", included)
+            return
+        if "errors" in document:
+            yield UnrecognisedShapeError(
+                f"a JSON:API error response, not orders: {_first_error(document['errors'])}", position=where
+            )
+            return
+        if "type" in document and "attributes" in document:
+            yield self._resource(document, where, "jsonapi-resource", {})
+            return
+        yield self._refuse(document, where)
+
+    def _resource(
+        self,
+        resource: t.Any,
+        where: str | None,
+        shape: str,
+        included: dict[tuple[str, str], dict[str, t.Any]],
+    ) -> RawOrder | OrderError:
+        if not isinstance(resource, dict):
+            return self._refuse(resource, where)
+        kind = resource.get("type")
+        if kind != "orders":
+            if kind is None:
+                return self._refuse(resource, where)
+            hint = (
+                "; type 'order' (singular) is Spree's JSON:API: use --from spree"
+                if kind in ("order", "cart")
+                else ""
+            )
+            return UnrecognisedShapeError(
+                f"JSON:API resource of type {kind!r} is not a Commerce Layer order "
+                f"(expected type 'orders'){hint}",
+                position=where,
+            )
+        if not isinstance(resource.get("attributes"), dict):
+            return UnrecognisedShapeError(
+                "Commerce Layer order without an attributes object",
+                position=where,
+                field="attributes",
+                value=resource.get("attributes"),
+                has_value="attributes" in resource,
+            )
+        return RawOrder(where, shape, resource, included)
+
+    def _refuse(
+        self, value: t.Any, where: str | None, *, outer: t.Mapping[str, t.Any] | None = None
+    ) -> UnrecognisedShapeError:
+        kind = "object" if isinstance(value, dict) else type(value).__name__
+        hint = _foreign_hint(value)
+        if hint is None and outer is not None:
+            hint = _foreign_hint(outer)
+        if hint is None and isinstance(value, dict) and {"orders", "order"} & value.keys():
+            hint = (
+                "it holds orders under data.orders/data.order, like Shopify's GraphQL API: use --from shopify"
+            )
+        if hint is None and isinstance(value, dict) and _ATTRIBUTE_MARKERS & value.keys():
+            hint = (
+                "it looks like the attributes of a Commerce Layer order without their resource: "
+                'wrap them as {"type": "orders", "id": …, "attributes": {…}}'
+            )
+        if hint is None and isinstance(value, dict) and "number" in value and "status" in value:
+            hint = (
+                "a flat order with number and status but no JSON:API attributes looks like Spree 5.4+ "
+                "Admin API v3: use --from spree"
+            )
+        return UnrecognisedShapeError(
+            f"not a Commerce Layer order ({kind}): expected a JSON:API document with data of type "
+            "'orders' (one, or a list), or one bare 'orders' resource per line"
+            + (f"; {hint}" if hint else ""),
+            position=where,
+        )
+
+    # -- one order -------------------------------------------------------------------------------
+
+    def label(self, raw: RawOrder) -> str | None:
+        attributes = raw.record.get("attributes")
+        if isinstance(attributes, dict):
+            number = attributes.get("number")
+            if isinstance(number, str | int) and not isinstance(number, bool) and number != "":
+                return str(number)
+        return super().label(raw)
 
     def fields(self, raw: RawOrder) -> dict[str, t.Any]:
-        raise NotImplementedError
+        record = raw.record
+        a: t.Mapping[str, t.Any] = record["attributes"]
+        relationships = _mapping(record.get("relationships"))
+        for name in _STATUS_FIELDS:
+            if name not in a:
+                msg = (
+                    "missing: every Commerce Layer order carries status, payment_status and "
+                    "fulfillment_status (a sparse fieldset fields[orders]=… must include them)"
+                )
+                raise InvalidOrderError(msg, field=name)
+        currency = a.get("currency_code")
+        number = _number(a.get("number"))
+        order_id = text_or_none(record.get("id"), field="id")
+        return {
+            "platform": self.name,
+            "shape": raw.shape,
+            "id": order_id or number,
+            "number": number,
+            "created_at": a.get("created_at"),
+            "updated_at": a.get("updated_at"),
+            "placed_at": a.get("placed_at"),
+            "currency": currency,
+            "total": _money(a, "total_amount_cents", currency),
+            "buyer": _buyer(a, relationships, raw.included),
+            "lines": _lines(relationships, raw.included, currency),
+            "shipments": [
+                _shipment(resource, f"shipments[{i}]")
+                for i, resource in enumerate(_related(relationships, "shipments", raw.included))
+            ],
+            "test": _mapping(record.get("meta")).get("mode") == "test",
+            "platform_status": {name: a.get(name) for name in _STATUS_FIELDS},
+        }
+
+    # -- writing (--to commercelayer) ----------------------------------------------------------------
+
+    def to_record(self, order: Order, status: t.Mapping[str, str | None]) -> dict[str, t.Any]:
+        """One order as a single-order JSON:API document (`data` and its `included` line items).
+
+        The resource carries `id` only when the order came from Commerce Layer (another platform's
+        id is not a Commerce Layer id); otherwise the source id goes to `reference`, with the
+        source platform in `reference_origin`, the attributes Commerce Layer keeps for external ids.
+        Amounts are written in cents only when the currency is known and the amount is a whole
+        number of minor units; quantities that are not whole numbers are written as decimal text.
+        """
+        same_platform = order.platform == self.name
+        currency = order.currency
+        attributes: dict[str, t.Any] = {
+            "number": order.number,
+            "status": status.get("status"),
+            "payment_status": status.get("payment_status"),
+            "fulfillment_status": status.get("fulfillment_status"),
+            "currency_code": currency,
+            "total_amount_cents": _cents(order.total, currency),
+            "customer_email": order.buyer.email if order.buyer else None,
+            "placed_at": _timestamp(order.placed_at),
+            "created_at": _timestamp(order.created_at),
+            "updated_at": _timestamp(order.updated_at),
+        }
+        if not same_platform:
+            attributes["reference"] = order.id
+            attributes["reference_origin"] = order.platform
+        resource: dict[str, t.Any] = {"type": "orders"}
+        if same_platform:
+            resource["id"] = order.id
+        resource["attributes"] = attributes
+        included = []
+        for index, line in enumerate(order.lines, start=1):
+            line_id = line.id or f"{order.id}-{index}"
+            quantity: int | str = (
+                int(line.quantity)
+                if line.quantity == line.quantity.to_integral_value()
+                else format(line.quantity, "f")
+            )
+            included.append(
+                {
+                    "type": "line_items",
+                    "id": line_id,
+                    "attributes": {
+                        "item_type": "skus",
+                        "sku_code": line.item,
+                        "name": line.name,
+                        "quantity": quantity,
+                        "currency_code": currency,
+                        "unit_amount_cents": _cents(line.unit_price, currency),
+                    },
+                }
+            )
+        if included:
+            resource["relationships"] = {
+                "line_items": {"data": [{"type": "line_items", "id": item["id"]} for item in included]}
+            }
+        document: dict[str, t.Any] = {"data": resource}
+        if included:
+            document["included"] = included
+        return document
+
+    def to_document(self, records: list[dict[str, t.Any]]) -> dict[str, t.Any]:
+        """The list shape: every order under `data`, every line item under `included`."""
+        data = [record["data"] for record in records]
+        included = [item for record in records for item in record.get("included", [])]
+        document: dict[str, t.Any] = {"data": data}
+        if included:
+            document["included"] = included
+        document["meta"] = {"record_count": len(data), "page_count": 1}
+        return document
+
+
+# -- helpers ------------------------------------------------------------------------------------------
+
+
+def _mapping(value: t.Any) -> t.Mapping[str, t.Any]:
+    """`value` when it is a JSON object, else an empty one (optional sub-objects may be null)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _index(included: t.Any) -> dict[tuple[str, str], dict[str, t.Any]]:
+    if not isinstance(included, list):
+        return {}
+    return {(str(item.get("type")), str(item.get("id"))): item for item in included if isinstance(item, dict)}
+
+
+def _first_error(errors: t.Any) -> str:
+    first = _mapping(errors[0]) if isinstance(errors, list) and errors else _mapping(errors)
+    parts = [str(first[key]) for key in ("status", "title", "detail") if first.get(key) not in (None, "")]
+    return " - ".join(parts) or "no detail given"
+
+
+def _foreign_hint(value: t.Any) -> str | None:
+    """Which other adapter reads `value`, judged by its keys (or those of its first order)."""
+    candidates: list[t.Mapping[str, t.Any]] = []
+    if isinstance(value, dict):
+        candidates.append(value)
+        for key in ("orders", "order", "Orders"):
+            inner = value.get(key)
+            if isinstance(inner, list) and inner and isinstance(inner[0], dict):
+                candidates.append(inner[0])
+            elif isinstance(inner, dict):
+                candidates.append(inner)
+                for sub in ("nodes", "edges"):
+                    nested = inner.get(sub)
+                    if isinstance(nested, list) and nested and isinstance(nested[0], dict):
+                        candidates.append(_mapping(nested[0].get("node", nested[0])))
+    elif isinstance(value, list) and value and isinstance(value[0], dict):
+        candidates.append(value[0])
+    for candidate in candidates:
+        for key, platform, what in _FOREIGN_MARKERS:
+            if key in candidate:
+                return f"it has {key!r}, so it looks like {what}: use --from {platform}"
+    return None
+
+
+def _number(value: t.Any) -> str | None:
+    """The order number as text: an integer before schema v4.21.0, a string since."""
+    number = text_or_none(value, field="number")
+    return number or None
+
+
+def _integer(value: t.Any, *, field: str) -> int | None:
+    """An integer count (cents, quantity): integers and digit strings, never a float."""
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    msg = "expected an integer (the *_float and formatted_* values are not read)"
+    raise InvalidOrderError(msg, field=field, value=value, has_value=True)
+
+
+def _money(
+    attributes: t.Mapping[str, t.Any], key: str, currency: t.Any, *, where: str = ""
+) -> Decimal | None:
+    """`attributes[key]` in cents as a Decimal amount of `currency`; None without a currency."""
+    cents = _integer(attributes.get(key), field=where + key)
+    if cents is None or not isinstance(currency, str) or not currency:
+        return None
+    return Decimal(cents).scaleb(-minor_units(currency))
+
+
+def _cents(amount: Decimal | None, currency: str | None) -> int | None:
+    """A Decimal amount back in minor units; None when it is not a whole number of them."""
+    if amount is None or currency is None:
+        return None
+    scaled = amount.scaleb(minor_units(currency))
+    if scaled != scaled.to_integral_value():
+        return None
+    return int(scaled)
+
+
+def _timestamp(value: dt.datetime | None) -> str | None:
+    """Commerce Layer's timestamp form: UTC with milliseconds, `2018-01-01T12:00:00.000Z`."""
+    if value is None:
+        return None
+    return value.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _refs(relationships: t.Mapping[str, t.Any], name: str) -> list[t.Any] | None:
+    """The linkage of relationship `name`; None when it has none (not included in the request)."""
+    relationship = _mapping(relationships.get(name))
+    if "data" not in relationship:
+        return None
+    data = relationship["data"]
+    if data is None:
+        return []
+    return data if isinstance(data, list) else [data]
+
+
+def _related(
+    relationships: t.Mapping[str, t.Any],
+    name: str,
+    included: t.Mapping[tuple[str, str], t.Mapping[str, t.Any]],
+) -> list[t.Mapping[str, t.Any]]:
+    """The included resources that relationship `name` links to, in order; a dangling link is an error."""
+    found = []
+    for i, ref in enumerate(_refs(relationships, name) or []):
+        where = f"relationships.{name}.data[{i}]"
+        if not isinstance(ref, dict):
+            msg = "expected a resource identifier {type, id}"
+            raise InvalidOrderError(msg, field=where, value=ref, has_value=True)
+        key = (str(ref.get("type")), str(ref.get("id")))
+        resource = included.get(key)
+        if resource is None:
+            msg = f"links to {key[0]} {key[1]!r}, which is not in included (fetch with include={name})"
+            raise InvalidOrderError(msg, field=where)
+        found.append(resource)
+    return found
+
+
+def _optional_text(value: t.Any, *, field: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value or None
+    msg = "expected a string"
+    raise InvalidOrderError(msg, field=field, value=value, has_value=True)
+
+
+def _item_type(resource: t.Mapping[str, t.Any], attributes: t.Mapping[str, t.Any], where: str) -> str:
+    """The line's item_type, else its `item` relationship's type, else what its code says it is."""
+    item_type = attributes.get("item_type")
+    if item_type is None:
+        ref = _mapping(_mapping(_mapping(resource.get("relationships")).get("item")).get("data"))
+        item_type = ref.get("type")
+    if item_type is None:
+        if attributes.get("sku_code"):
+            return "skus"
+        if attributes.get("bundle_code"):
+            return "bundles"
+        msg = "missing: cannot tell whether this line is goods (skus, bundles) or a charge"
+        raise InvalidOrderError(msg, field=f"{where}.item_type")
+    if not isinstance(item_type, str):
+        msg = "expected a string"
+        raise InvalidOrderError(msg, field=f"{where}.item_type", value=item_type, has_value=True)
+    if item_type in _GOODS or item_type in _NOT_GOODS or item_type.endswith("_promotions"):
+        return item_type
+    msg = (
+        "unknown Commerce Layer line item type: not skus or bundles (goods), nor a known charge or "
+        f"discount ({', '.join(sorted(_NOT_GOODS))}, *_promotions)"
+    )
+    raise InvalidOrderError(msg, field=f"{where}.item_type", value=item_type, has_value=True)
+
+
+def _lines(
+    relationships: t.Mapping[str, t.Any],
+    included: t.Mapping[tuple[str, str], t.Mapping[str, t.Any]],
+    currency: t.Any,
+) -> list[dict[str, t.Any]]:
+    """The goods lines (skus and bundles), named `line_items[i]` after their place in the linkage."""
+    lines = []
+    for i, resource in enumerate(_related(relationships, "line_items", included)):
+        where = f"line_items[{i}]"
+        attributes = _mapping(resource.get("attributes"))
+        if _item_type(resource, attributes, where) not in _GOODS:
+            continue
+        quantity = _integer(attributes.get("quantity"), field=f"{where}.quantity")
+        if quantity is None or quantity < 0:
+            msg = "expected a quantity of 0 or more" if quantity is not None else "missing"
+            raise InvalidOrderError(
+                msg, field=f"{where}.quantity", value=quantity, has_value=quantity is not None
+            )
+        line_currency = attributes.get("currency_code")
+        if line_currency not in (None, currency):
+            msg = f"differs from the order's currency_code {currency!r}"
+            raise InvalidOrderError(msg, field=f"{where}.currency_code", value=line_currency, has_value=True)
+        item = attributes.get("sku_code") or attributes.get("bundle_code")
+        if item is None:
+            ref = _mapping(_mapping(_mapping(resource.get("relationships")).get("item")).get("data"))
+            item = ref.get("id")
+        lines.append(
+            {
+                "id": text_or_none(resource.get("id"), field=f"{where}.id"),
+                "item": text_or_none(item, field=f"{where}.sku_code"),
+                "name": _optional_text(attributes.get("name"), field=f"{where}.name"),
+                "quantity": quantity,
+                "unit_price": _money(attributes, "unit_amount_cents", currency, where=f"{where}."),
+            }
+        )
+    return lines
+
+
+def _buyer(
+    attributes: t.Mapping[str, t.Any],
+    relationships: t.Mapping[str, t.Any],
+    included: t.Mapping[tuple[str, str], t.Mapping[str, t.Any]],
+) -> dict[str, t.Any] | None:
+    customer = _mapping(_mapping(relationships.get("customer")).get("data"))
+    customer_id = text_or_none(customer.get("id"), field="customer.id")
+    email = attributes.get("customer_email")
+    if email is None and customer_id is not None:
+        email = _mapping(included.get(("customers", customer_id), {}).get("attributes")).get("email")
+    address_ref = _mapping(_mapping(relationships.get("billing_address")).get("data"))
+    address = _mapping(
+        _mapping(included.get(("addresses", str(address_ref.get("id"))), {})).get("attributes")
+    )
+    name = address.get("full_name") or " ".join(
+        str(part) for part in (address.get("first_name"), address.get("last_name")) if part
+    )
+    buyer = {"id": customer_id, "email": email, "name": name or None}
+    return buyer if any(value is not None for value in buyer.values()) else None
+
+
+def _shipment(resource: t.Mapping[str, t.Any], where: str) -> dict[str, t.Any]:
+    attributes = _mapping(resource.get("attributes"))
+    return {
+        "id": text_or_none(resource.get("id"), field=f"{where}.id"),
+        "number": text_or_none(attributes.get("number"), field=f"{where}.number"),
+        "state": attributes.get("status"),
+        "shipped_at": attributes.get("shipped_at"),
+    }
