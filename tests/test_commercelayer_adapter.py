@@ -296,7 +296,7 @@ def test_unknown_status_names_position_order_field_and_value() -> None:
     assert isinstance(error, UnknownStatusError)
     assert str(error).startswith(
         "data[3]: order 20004: field status: value 'archived': unknown commercelayer status "
-        "(the mapping table knows: draft, pending, placing, placed, editing, approved, cancelled)"
+        "(valid: draft, pending, placing, placed, editing, approved, cancelled)"
     )
 
 

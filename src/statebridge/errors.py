@@ -158,7 +158,7 @@ class UnknownStatusError(StatusError):
         self.valid = list(valid)
         shown = ", ".join("null" if v is None else v for v in self.valid)
         super().__init__(
-            f"unknown {platform} {field} (the mapping table knows: {shown})",
+            f"unknown {platform} {field} (valid: {shown})",
             platform=platform,
             field=field,
             value=value,

@@ -53,8 +53,8 @@ def to_graph(order: Order, minter: IriMinter, graph: Graph | None = None) -> Gra
         if state is not None:
             g.add((node, URIRef(DFC_B + dimension.property_curie.split(":", 1)[1]), DFCV[state.value]))
     unit = CURRENCY_UNITS.get(order.currency or "")
-    for index, line in enumerate(order.lines, start=1):
-        line_node = URIRef(minter.line(str(node), line.id or str(index)))
+    for line, line_iri in zip(order.lines, minter.lines(order, str(node)), strict=True):
+        line_node = URIRef(line_iri)
         g.add((node, DFCB.hasPart, line_node))
         g.add((line_node, DFCB.partOf, node))
         g.add((line_node, RDF.type, DFCB.OrderLine))
@@ -62,13 +62,13 @@ def to_graph(order: Order, minter: IriMinter, graph: Graph | None = None) -> Gra
             g.add((line_node, DFCB.description, Literal(line.name)))
         quantity = Literal(decimal_lexical(line.quantity), datatype=XSD.decimal)
         g.add((line_node, DFCB.quantity, quantity))
-        quantity_node = URIRef(f"{line_node}#quantity")
+        quantity_node = URIRef(minter.quantity(line_iri))
         g.add((line_node, DFCB.hasQuantity, quantity_node))
         g.add((quantity_node, RDF.type, DFCB.QuantitativeValue))
         g.add((quantity_node, DFCB.hasUnit, DFCM.Piece))
         g.add((quantity_node, DFCB.value, quantity))
         if line.unit_price is not None:
-            price_node = URIRef(f"{line_node}#price")
+            price_node = URIRef(minter.price(line_iri))
             g.add((line_node, DFCB.hasPrice, price_node))
             g.add((price_node, DFCB.isPriceOf, line_node))
             g.add((price_node, RDF.type, DFCB.Price))
@@ -80,14 +80,14 @@ def to_graph(order: Order, minter: IriMinter, graph: Graph | None = None) -> Gra
             g.add((line_node, DFCB.concerns, offer))
             g.add((offer, DFCB.concernedBy, line_node))
             g.add((offer, RDF.type, DFCB.Offer))
-    buyer = order.buyer
-    if buyer is not None and (buyer.id or buyer.email):
-        person = URIRef(minter.person(buyer.id) if buyer.id else f"{node}#buyer")
+    person_iri = minter.buyer(order, str(node))
+    if person_iri is not None and order.buyer is not None:
+        person = URIRef(person_iri)
         g.add((node, DFCB.orderedBy, person))
         g.add((person, DFCB.orders, node))
         g.add((person, RDF.type, DFCB.Person))
-        if buyer.email:
-            g.add((person, DFCB.email, Literal(buyer.email)))
+        if order.buyer.email:
+            g.add((person, DFCB.email, Literal(order.buyer.email)))
     return g
 
 

@@ -4,16 +4,28 @@ Under an http(s) base (the platform's own root, `--base-url`) the paths follow t
 convention: `{base}/api/dfc/Orders/{id}`, `…/Orders/{id}/OrderLines/{line}`, `{base}/api/dfc/Persons/{id}`,
 `{base}/api/dfc/Offers/{item}`. Without one, IRIs are URNs, `urn:statebridge:{platform}:Orders:{id}`,
 so that every order still has a stable, globally unique name.
+
+Orders read from DFC already have IRIs (their ids, lines, buyers and offers are IRIs): a minter for
+the `dfc` platform keeps every absolute IRI as it is, so DFC in gives the same IRIs out.
+
+Both writers (`graph.py`, `jsonld.py`) name every node through this class, so their outputs agree.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
+import typing as t
 from urllib.parse import quote
 
 from ..errors import UsageError
 
+if t.TYPE_CHECKING:
+    from ..model import Order
+
 __all__ = ["IriMinter"]
+
+_ABSOLUTE = re.compile(r"^(?:https?://[^\s]+|urn:[a-z0-9][a-z0-9-]*:\S+)$", re.IGNORECASE)
 
 
 def _segment(value: str) -> str:
@@ -22,31 +34,69 @@ def _segment(value: str) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class IriMinter:
-    """Builds the IRIs of orders, lines, buyers and offers under one base."""
+    """Builds the IRIs of orders, lines, buyers, offers, prices and quantities under one base."""
 
     base: str
     separator: str
+    keep_iris: bool = False
 
     @classmethod
     def for_platform(cls, platform: str, base_url: str | None = None) -> IriMinter:
+        keep = platform == "dfc"
         if base_url is None:
-            return cls(f"urn:statebridge:{platform}", ":")
-        if not base_url.startswith(("http://", "https://")) or base_url[-3:] == "://":
+            return cls(f"urn:statebridge:{platform}", ":", keep)
+        if not base_url.startswith(("http://", "https://")) or base_url.endswith("://"):
             msg = f"--base-url must be an http(s) URL such as https://shop.example.org, not {base_url!r}"
             raise UsageError(msg)
-        return cls(base_url.rstrip("/") + "/api/dfc", "/")
+        return cls(base_url.rstrip("/") + "/api/dfc", "/", keep)
+
+    def _kept(self, value: str) -> bool:
+        return self.keep_iris and _ABSOLUTE.match(value) is not None
 
     def _join(self, *parts: str) -> str:
         return self.separator.join((self.base, *parts))
 
     def order(self, order_id: str) -> str:
-        return self._join("Orders", _segment(order_id))
+        return order_id if self._kept(order_id) else self._join("Orders", _segment(order_id))
 
     def line(self, order_iri: str, key: str) -> str:
-        return f"{order_iri}{self.separator}OrderLines{self.separator}{_segment(key)}"
+        if self._kept(key):
+            return key
+        separator = "/" if "://" in order_iri and "#" not in order_iri else self.separator
+        return f"{order_iri}{separator}OrderLines{separator}{_segment(key)}"
 
     def person(self, person_id: str) -> str:
-        return self._join("Persons", _segment(person_id))
+        return person_id if self._kept(person_id) else self._join("Persons", _segment(person_id))
 
     def offer(self, item: str) -> str:
-        return self._join("Offers", _segment(item))
+        return item if self._kept(item) else self._join("Offers", _segment(item))
+
+    @staticmethod
+    def _part(node_iri: str, name: str) -> str:
+        return f"{node_iri}-{name}" if "#" in node_iri else f"{node_iri}#{name}"
+
+    def price(self, line_iri: str) -> str:
+        return self._part(line_iri, "price")
+
+    def quantity(self, line_iri: str) -> str:
+        return self._part(line_iri, "quantity")
+
+    def buyer(self, order: Order, order_iri: str) -> str | None:
+        """The buyer's IRI, or None when the order names no buyer (no id and no email)."""
+        buyer = order.buyer
+        if buyer is None or not (buyer.id or buyer.email):
+            return None
+        return self.person(buyer.id) if buyer.id else self._part(order_iri, "buyer")
+
+    def lines(self, order: Order, order_iri: str) -> list[str]:
+        """One distinct IRI per line: its id, else its position; a repeated key gets `-N` appended."""
+        seen: set[str] = set()
+        iris = []
+        for index, line in enumerate(order.lines, start=1):
+            key = line.id or str(index)
+            iri = self.line(order_iri, key)
+            if iri in seen:
+                iri = self.line(order_iri, f"{key}-{index}")
+            seen.add(iri)
+            iris.append(iri)
+        return iris

@@ -39,28 +39,29 @@ def order_nodes(order: Order, minter: IriMinter) -> list[Node]:
             node[dimension.property_curie] = state_curie(state)
     unit = CURRENCY_UNITS.get(order.currency or "")
     parts = []
-    for index, line in enumerate(order.lines, start=1):
-        line_iri = minter.line(order_iri, line.id or str(index))
+    for line, line_iri in zip(order.lines, minter.lines(order, order_iri), strict=True):
         parts.append(line_iri)
         quantity = _decimal(decimal_lexical(line.quantity))
         line_node: Node = {"@id": line_iri, "@type": "dfc-b:OrderLine", "dfc-b:partOf": order_iri}
         if line.name is not None:
             line_node["dfc-b:description"] = line.name
         line_node["dfc-b:quantity"] = quantity
-        line_node["dfc-b:hasQuantity"] = line_iri + "#quantity"
+        quantity_iri = minter.quantity(line_iri)
+        line_node["dfc-b:hasQuantity"] = quantity_iri
         nodes.append(line_node)
         nodes.append(
             {
-                "@id": line_iri + "#quantity",
+                "@id": quantity_iri,
                 "@type": "dfc-b:QuantitativeValue",
                 "dfc-b:hasUnit": "dfc-m:Piece",
                 "dfc-b:value": quantity,
             }
         )
         if line.unit_price is not None:
-            line_node["dfc-b:hasPrice"] = line_iri + "#price"
+            price_iri = minter.price(line_iri)
+            line_node["dfc-b:hasPrice"] = price_iri
             price: Node = {
-                "@id": line_iri + "#price",
+                "@id": price_iri,
                 "@type": "dfc-b:Price",
                 "dfc-b:isPriceOf": line_iri,
                 "dfc-b:value": _decimal(decimal_lexical(line.unit_price)),
@@ -74,13 +75,12 @@ def order_nodes(order: Order, minter: IriMinter) -> list[Node]:
             nodes.append({"@id": offer_iri, "@type": "dfc-b:Offer", "dfc-b:concernedBy": line_iri})
     if parts:
         node["dfc-b:hasPart"] = parts
-    buyer = order.buyer
-    if buyer is not None and (buyer.id or buyer.email):
-        person_iri = minter.person(buyer.id) if buyer.id else order_iri + "#buyer"
+    person_iri = minter.buyer(order, order_iri)
+    if person_iri is not None and order.buyer is not None:
         node["dfc-b:orderedBy"] = person_iri
         person: Node = {"@id": person_iri, "@type": "dfc-b:Person", "dfc-b:orders": order_iri}
-        if buyer.email:
-            person["dfc-b:email"] = buyer.email
+        if order.buyer.email:
+            person["dfc-b:email"] = order.buyer.email
         nodes.append(person)
     return nodes
 
