@@ -14,7 +14,7 @@ import typing as t
 
 import orjson
 
-from .adapters import Adapter, get_adapter
+from .adapters import Adapter, RawOrder, get_adapter
 from .dfc import IriMinter, write_document, write_ndjson, write_ntriples, write_turtle
 from .errors import OrderError, StatebridgeError, UsageError
 from .mapping import load_table
@@ -51,25 +51,39 @@ def _join(outer: str | None, inner: str | None) -> str | None:
 
 
 def read_orders(stream: t.BinaryIO, platform: str) -> t.Iterator[Order | OrderError]:
-    """Every order of `stream` read by `platform`'s adapter and translated to DFC states."""
+    """Every order of `stream` read by `platform`'s adapter and translated to DFC states.
+
+    Orders an adapter holds back (Shopify Bulk Operation JSONL, whose child rows may come later)
+    are yielded by `adapter.finish()` after the last document, with absolute positions.
+    """
     adapter = get_adapter(platform)
     for document in read_documents(stream):
         if isinstance(document, OrderError):
             yield document
             continue
-        for raw in adapter.split(document.value):
-            if isinstance(raw, OrderError):
-                yield raw.locate(position=_join(document.position, raw.position))
-                continue
-            position = _join(document.position, raw.position)
-            try:
-                order = adapter.read(raw)
-                states = adapter.states(order)
-            except OrderError as exc:
-                exc.position = None
-                yield exc.locate(position=position, order=adapter.label(raw))
-                continue
-            yield order.model_copy(update={"states": states})
+        adapter.start_document(document.position)
+        yield from _outcomes(adapter, adapter.split(document.value), document.position)
+    yield from _outcomes(adapter, adapter.finish(), None)
+
+
+def _outcomes(
+    adapter: Adapter, raws: t.Iterable[RawOrder | OrderError], outer: str | None
+) -> t.Iterator[Order | OrderError]:
+    """Read and translate each raw order; positions are `outer` joined with the adapter's own."""
+    for raw in raws:
+        if isinstance(raw, OrderError):
+            raw.position = _join(outer, raw.position)
+            yield raw.locate()
+            continue
+        position = _join(outer, raw.position)
+        try:
+            order = adapter.read(raw)
+            states = adapter.states(order)
+        except OrderError as exc:
+            exc.position = None
+            yield exc.locate(position=position, order=adapter.label(raw))
+            continue
+        yield order.model_copy(update={"states": states})
 
 
 @dataclasses.dataclass

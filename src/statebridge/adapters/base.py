@@ -59,6 +59,17 @@ class Adapter(abc.ABC):
     def split(self, document: t.Any) -> t.Iterator[RawOrder | OrderError]:
         """The orders held by one JSON document, in order."""
 
+    def start_document(self, position: str | None) -> None:
+        """Called before `split` with where the document was found (`line 7`, None for a whole file).
+
+        Adapters that hold orders back use it to name them later; by default nothing is done.
+        """
+        return None
+
+    def finish(self) -> t.Iterator[RawOrder | OrderError]:
+        """Orders held back until the end of the input, with absolute positions; none by default."""
+        return iter(())
+
     @abc.abstractmethod
     def fields(self, raw: RawOrder) -> dict[str, t.Any]:
         """The canonical `Order` fields of one raw order (validated by `read`)."""
