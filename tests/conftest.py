@@ -6,6 +6,8 @@ import pathlib
 
 import pytest
 
+from statebridge.validate import fixture_files
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 SHARED = ROOT.parent / "shared"
@@ -13,8 +15,7 @@ SHARED = ROOT.parent / "shared"
 
 def fixture_inputs(platform: str) -> list[pathlib.Path]:
     """Every input fixture of a platform (not the expected outputs beside them)."""
-    folder = FIXTURES / platform
-    return sorted(p for p in [*folder.glob("*.json"), *folder.glob("*.ndjson")])
+    return fixture_files(FIXTURES / platform)
 
 
 def expected_for(path: pathlib.Path) -> pathlib.Path:

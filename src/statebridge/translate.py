@@ -135,7 +135,7 @@ def translate(
     if fmt not in PLATFORM_FORMATS:
         msg = f"format {fmt!r} is for DFC output; writing {target.name} takes {' or '.join(PLATFORM_FORMATS)}"
         raise UsageError(msg)
-    records = (_platform_record(order, target, report) for order in good_orders())
+    records = _platform_records(good_orders(), target, report)
     if fmt == "ndjson":
         for record in records:
             out.write(orjson.dumps(record) + b"\n")
@@ -145,9 +145,19 @@ def translate(
     return report
 
 
-def _platform_record(order: Order, target: Adapter, report: TranslateReport) -> dict[str, t.Any]:
-    result = load_table(target.table).reverse(order.states)
-    for loss in result.losses:
-        report.losses.append(f"order {order.label}: {target.name} {loss}")
-    report.written += 1
-    return target.to_record(order, result.fields)
+def _platform_records(
+    orders: t.Iterable[Order], target: Adapter, report: TranslateReport
+) -> t.Iterator[dict[str, t.Any]]:
+    """Each order in the target's shape; an order the target cannot hold is a problem, not a guess."""
+    table = load_table(target.table)
+    for order in orders:
+        result = table.reverse(order.states)
+        try:
+            record = target.to_record(order, result.fields)
+        except OrderError as exc:
+            report.problems.append(exc.locate(order=order.label))
+            continue
+        for loss in result.losses:
+            report.losses.append(f"order {order.label}: {target.name} {loss}")
+        report.written += 1
+        yield record

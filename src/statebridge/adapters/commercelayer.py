@@ -291,11 +291,16 @@ class CommerceLayerAdapter(Adapter):
         included = []
         for index, line in enumerate(order.lines, start=1):
             line_id = line.id or f"{order.id}-{index}"
-            quantity: int | str = (
-                int(line.quantity)
-                if line.quantity == line.quantity.to_integral_value()
-                else format(line.quantity, "f")
-            )
+            if line.quantity != line.quantity.to_integral_value():
+                msg = "Commerce Layer counts whole units; this quantity cannot be written without changing it"
+                raise InvalidOrderError(
+                    msg,
+                    order=order.label,
+                    field=f"lines[{index - 1}].quantity",
+                    value=line.quantity,
+                    has_value=True,
+                )
+            quantity = int(line.quantity)
             included.append(
                 {
                     "type": "line_items",
