@@ -672,25 +672,55 @@ def test_an_order_from_another_platform_keeps_its_number_and_is_referenced_not_i
     assert again.states == DFCStates(order="Complete", payment="Paid", fulfilment="Unfulfilled")
 
 
-def test_amounts_that_are_not_whole_minor_units_are_not_rounded() -> None:
+@pytest.mark.parametrize(
+    ("changes", "field", "reason"),
+    [
+        ({"total": Decimal("10.005")}, "total", "not a whole number of EUR minor units"),
+        ({"currency": None}, "total", "names no currency"),
+        (
+            {"lines": (OrderLine(item="FLOUR", quantity=Decimal("1.5"), unit_price=Decimal("2.50")),)},
+            "lines[0].quantity",
+            "whole units",
+        ),
+        (
+            {"lines": (OrderLine(quantity=Decimal(3), unit_price=Decimal("0.333")),)},
+            "lines[0].unit_price",
+            "minor units",
+        ),
+    ],
+)
+def test_what_commerce_layer_cannot_hold_is_refused_not_rounded(
+    changes: dict[str, object], field: str, reason: str
+) -> None:
+    base = {
+        "platform": "dfc",
+        "shape": "test",
+        "id": "o1",
+        "number": "N-1",
+        "currency": "EUR",
+        "total": Decimal("10.00"),
+        "lines": (OrderLine(item="FLOUR", quantity=Decimal(2), unit_price=Decimal("5")),),
+    }
+    order = Order.model_validate({**base, **changes})
+    with pytest.raises(InvalidOrderError, match=reason) as caught:
+        get_adapter("commercelayer").to_record(
+            order, load_table("commercelayer").reverse(order.states).fields
+        )
+    assert (caught.value.order, caught.value.field) == ("N-1", field)
+
+
+def test_line_ids_of_other_platforms_are_minted_from_the_order() -> None:
     order = Order(
         platform="dfc",
         shape="test",
         id="o1",
         number="N-1",
         currency="EUR",
-        total=Decimal("10.005"),
-        lines=(
-            OrderLine(item="FLOUR", quantity=Decimal("1.5"), unit_price=Decimal("2.50")),
-            OrderLine(quantity=Decimal(3), unit_price=Decimal("0.333")),
-        ),
+        lines=(OrderLine(quantity=Decimal(1)), OrderLine(quantity=Decimal(3))),
     )
     record = get_adapter("commercelayer").to_record(
         order, load_table("commercelayer").reverse(order.states).fields
     )
-    assert record["data"]["attributes"]["total_amount_cents"] is None
-    lines = [item["attributes"] for item in record["included"]]
-    assert [(a["quantity"], a["unit_amount_cents"]) for a in lines] == [("1.5", 250), (3, None)]
     assert [item["id"] for item in record["included"]] == ["o1-1", "o1-2"]
     assert record["data"]["attributes"]["status"] == "draft"  # no order status: where every order starts
 

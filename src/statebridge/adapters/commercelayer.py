@@ -264,8 +264,9 @@ class CommerceLayerAdapter(Adapter):
         The resource carries `id` only when the order came from Commerce Layer (another platform's
         id is not a Commerce Layer id); otherwise the source id goes to `reference`, with the
         source platform in `reference_origin`, the attributes Commerce Layer keeps for external ids.
-        Amounts are written in cents only when the currency is known and the amount is a whole
-        number of minor units; quantities that are not whole numbers are written as decimal text.
+        Amounts are written in the currency's minor units and quantities as whole numbers; an
+        order whose amounts or quantities Commerce Layer cannot hold exactly is refused with an
+        `InvalidOrderError` naming the field, rather than rounded.
         """
         same_platform = order.platform == self.name
         currency = order.currency
@@ -275,7 +276,7 @@ class CommerceLayerAdapter(Adapter):
             "payment_status": status.get("payment_status"),
             "fulfillment_status": status.get("fulfillment_status"),
             "currency_code": currency,
-            "total_amount_cents": _cents(order.total, currency),
+            "total_amount_cents": _cents(order.total, currency, order=order, field="total"),
             "customer_email": order.buyer.email if order.buyer else None,
             "placed_at": _timestamp(order.placed_at),
             "created_at": _timestamp(order.created_at),
@@ -311,7 +312,9 @@ class CommerceLayerAdapter(Adapter):
                         "name": line.name,
                         "quantity": quantity,
                         "currency_code": currency,
-                        "unit_amount_cents": _cents(line.unit_price, currency),
+                        "unit_amount_cents": _cents(
+                            line.unit_price, currency, order=order, field=f"lines[{index - 1}].unit_price"
+                        ),
                     },
                 }
             )
@@ -407,13 +410,18 @@ def _money(
     return Decimal(cents).scaleb(-minor_units(currency))
 
 
-def _cents(amount: Decimal | None, currency: str | None) -> int | None:
-    """A Decimal amount back in minor units; None when it is not a whole number of them."""
-    if amount is None or currency is None:
+def _cents(amount: Decimal | None, currency: str | None, *, order: Order, field: str) -> int | None:
+    """A Decimal amount back in minor units. An amount that Commerce Layer cannot hold exactly (no
+    currency to scale it by, or a fraction of a minor unit) is an error, never rounded or dropped."""
+    if amount is None:
         return None
+    if currency is None:
+        msg = "Commerce Layer amounts are in a currency's minor units, and this order names no currency"
+        raise InvalidOrderError(msg, order=order.label, field=field, value=amount, has_value=True)
     scaled = amount.scaleb(minor_units(currency))
     if scaled != scaled.to_integral_value():
-        return None
+        msg = f"not a whole number of {currency} minor units; Commerce Layer cannot hold it without rounding"
+        raise InvalidOrderError(msg, order=order.label, field=field, value=amount, has_value=True)
     return int(scaled)
 
 
