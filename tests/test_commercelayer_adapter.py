@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import io
 import json
@@ -23,6 +22,7 @@ from statebridge.states import DFCStates, Dimension, FulfilmentStatus, OrderStat
 from statebridge.translate import read_orders, translate
 
 from .conftest import FIXTURES, fixture_inputs
+from .fuzzing import JSON_VALUES, mutated
 
 CL = FIXTURES / "commercelayer"
 LIST = CL / "orders_list.json"
@@ -736,13 +736,7 @@ def test_ndjson_output_is_one_readable_document_per_order() -> None:
 
 # -- arbitrary input never crashes -------------------------------------------------------------------
 
-_json = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=5)
-    ),
-    max_leaves=20,
-)
+_json = JSON_VALUES
 _cl_keys = st.sampled_from(
     [
         "data",
@@ -787,30 +781,11 @@ def test_arbitrary_json_yields_orders_or_errors_never_an_exception(document: obj
             assert str(outcome)
 
 
-def _paths(node: object, prefix: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-    found = [prefix] if prefix else []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found.extend(_paths(value, (*prefix, key)))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found.extend(_paths(value, (*prefix, index)))
-    return found
-
-
 _SEEDS = [_load(SINGLE), _load(PUBLIC)]
 
 
-@st.composite
-def _mutated(draw: st.DrawFn) -> object:
-    document = copy.deepcopy(draw(st.sampled_from(_SEEDS)))
-    for _ in range(draw(st.integers(1, 3))):
-        path = draw(st.sampled_from(_paths(document)))
-        target = document
-        for step in path[:-1]:
-            target = target[step]
-        target[path[-1]] = draw(_json)
-    return document
+def _mutated() -> st.SearchStrategy[object]:
+    return mutated(_SEEDS, _json)
 
 
 @settings(max_examples=300, deadline=None)

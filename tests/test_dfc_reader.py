@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import io
 import json
 import pathlib
@@ -23,6 +22,7 @@ from statebridge.states import DIMENSION_STATES, DFCStates, Dimension, Fulfilmen
 from statebridge.translate import read_orders
 
 from .conftest import FIXTURES, fixture_inputs
+from .fuzzing import JSON_VALUES, mutated
 from .test_cli import run
 from .test_dfc_output import _orders_strategy
 
@@ -690,13 +690,7 @@ def test_dfc_to_dfc_keeps_the_order_iris() -> None:
 
 # -- arbitrary input never crashes -----------------------------------------------------------------
 
-_json = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=5)
-    ),
-    max_leaves=20,
-)
+_json = JSON_VALUES
 _dfc_keys = st.sampled_from(
     [
         "@context",
@@ -760,17 +754,6 @@ def test_arbitrary_json_yields_orders_or_errors_never_an_exception(document: obj
     _check(document)
 
 
-def _paths(node: object, prefix: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-    found = [prefix] if prefix else []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found.extend(_paths(value, (*prefix, key)))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found.extend(_paths(value, (*prefix, index)))
-    return found
-
-
 _SEEDS = [
     json.loads((DFC / name).read_text("utf-8"))
     for name in (
@@ -781,19 +764,8 @@ _SEEDS = [
 ]
 
 
-@st.composite
-def _mutated(draw: st.DrawFn) -> object:
-    document = copy.deepcopy(draw(st.sampled_from(_SEEDS)))
-    for _ in range(draw(st.integers(1, 3))):
-        paths = _paths(document)
-        if not paths:
-            break
-        path = draw(st.sampled_from(paths))
-        target = document
-        for step in path[:-1]:
-            target = target[step]  # type: ignore[index]
-        target[path[-1]] = draw(_json | _dfcish)  # type: ignore[index]
-    return document
+def _mutated() -> st.SearchStrategy[object]:
+    return mutated(_SEEDS, _json | _dfcish)
 
 
 @settings(max_examples=300, deadline=None)

@@ -14,7 +14,6 @@ import pathlib
 import re
 import subprocess
 import sys
-import typing as t
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 
@@ -40,6 +39,7 @@ from statebridge.translate import read_orders
 from statebridge.validate import expected_path, fixture_files
 
 from .conftest import FIXTURES, ROOT
+from .fuzzing import JSON_VALUES, mutated
 
 FOLDER = FIXTURES / "relatude"
 EXPORT = FOLDER / "export.json"
@@ -640,13 +640,7 @@ def test_command_line_reads_the_xml_twin() -> None:
 
 # -- arbitrary input never crashes ----------------------------------------------------------------
 
-_json = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=5)
-    ),
-    max_leaves=20,
-)
+_json = JSON_VALUES
 _NAMES = [
     "Orders",
     "Order",
@@ -693,27 +687,8 @@ def test_arbitrary_json_yields_orders_or_errors_never_an_exception(document: obj
             assert str(outcome)
 
 
-def _paths(node: object, prefix: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-    found = [prefix] if prefix else []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found.extend(_paths(value, (*prefix, key)))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found.extend(_paths(value, (*prefix, index)))
-    return found
-
-
-@st.composite
-def _mutated(draw: st.DrawFn) -> object:
-    document = _export()
-    for _ in range(draw(st.integers(1, 3))):
-        path = draw(st.sampled_from(_paths(document)))
-        target: t.Any = document
-        for step in path[:-1]:
-            target = target[step]
-        target[path[-1]] = draw(_json | _relatudeish)
-    return document
+def _mutated() -> st.SearchStrategy[object]:
+    return mutated([_export()], _json | _relatudeish)
 
 
 @settings(max_examples=300, deadline=None)

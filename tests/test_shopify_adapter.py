@@ -33,6 +33,7 @@ from statebridge.states import DFCStates, Dimension, FulfilmentStatus, OrderStat
 from statebridge.translate import read_orders, translate
 
 from .conftest import FIXTURES, fixture_inputs
+from .fuzzing import JSON_VALUES, mutated
 
 SHOPIFY = FIXTURES / "shopify"
 
@@ -650,13 +651,7 @@ def test_translate_to_shopify_writes_the_orders_envelope() -> None:
 
 # -- arbitrary input never crashes ----------------------------------------------------------------
 
-_json = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=5)
-    ),
-    max_leaves=20,
-)
+_json = JSON_VALUES
 _shopify_keys = st.sampled_from(
     [
         "id",
@@ -728,17 +723,6 @@ def test_arbitrary_json_yields_orders_or_errors_never_an_exception(document: obj
             assert str(outcome)
 
 
-def _paths(node: object, prefix: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-    found = [prefix] if prefix else []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found.extend(_paths(value, (*prefix, key)))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found.extend(_paths(value, (*prefix, index)))
-    return found
-
-
 _SEEDS = [
     _load("public_gadget_2026-04_orders_create_webhook.json"),
     _load("graphql_order.json"),
@@ -747,16 +731,8 @@ _SEEDS = [
 ]
 
 
-@st.composite
-def _mutated(draw: st.DrawFn) -> object:
-    document = json.loads(json.dumps(draw(st.sampled_from(_SEEDS))))
-    for _ in range(draw(st.integers(1, 3))):
-        path = draw(st.sampled_from(_paths(document)))
-        target = document
-        for step in path[:-1]:
-            target = target[step]
-        target[path[-1]] = draw(_json | _shopifyish)
-    return document
+def _mutated() -> st.SearchStrategy[object]:
+    return mutated(_SEEDS, _json | _shopifyish)
 
 
 @settings(max_examples=300, deadline=None)

@@ -1,0 +1,64 @@
+"""Hypothesis strategies shared by the adapters' crash tests: arbitrary JSON, and real documents
+with a few of their values replaced by arbitrary JSON."""
+
+from __future__ import annotations
+
+import copy
+import typing as t
+
+from hypothesis import strategies as st
+
+__all__ = ["JSON_VALUES", "mutated", "paths", "platformish"]
+
+#: Any JSON value, nested a little.
+JSON_VALUES: st.SearchStrategy[object] = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=5)
+    ),
+    max_leaves=20,
+)
+
+
+def platformish(keys: t.Sequence[str], words: t.Sequence[str]) -> st.SearchStrategy[object]:
+    """JSON built from a platform's own keys and words, so that it gets past shape detection."""
+    return st.recursive(
+        st.none() | st.integers() | st.text(max_size=6) | st.sampled_from(list(words)),
+        lambda children: (
+            st.lists(children, max_size=3)
+            | st.dictionaries(st.sampled_from(list(keys)), children, max_size=6)
+        ),
+        max_leaves=25,
+    )
+
+
+def paths(node: object, prefix: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    """Every path to a value inside `node` (dict keys and list indexes)."""
+    found = [prefix] if prefix else []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found.extend(paths(value, (*prefix, key)))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found.extend(paths(value, (*prefix, index)))
+    return found
+
+
+def mutated(seeds: t.Sequence[object], values: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
+    """A copy of one of `seeds` with one to three of its values replaced by one drawn from `values`."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> object:
+        document = copy.deepcopy(draw(st.sampled_from(list(seeds))))
+        for _ in range(draw(st.integers(1, 3))):
+            where = paths(document)
+            if not where:
+                break
+            path = draw(st.sampled_from(where))
+            target: t.Any = document
+            for step in path[:-1]:
+                target = target[step]
+            target[path[-1]] = draw(values)
+        return document
+
+    return build()
