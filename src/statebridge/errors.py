@@ -4,6 +4,11 @@
 StatebridgeError
 ├── UsageError                  a platform, format or option statebridge does not know
 ├── MappingTableError           a YAML mapping table is invalid (schema or consistency)
+├── ConfigurationError          a credential or setting is missing (names the variable, never a value)
+├── APIError                    a platform API request failed
+│   ├── FatalAPIError           the platform refused it (4xx other than 429): retrying cannot help
+│   └── RequestFailedError      429, 5xx or transport faults went on past the retry budget
+├── StoreError                  the order store cannot be opened, migrated or written
 └── OrderError                  one order (or one input position) cannot be translated
     ├── MalformedInputError     the bytes are not JSON / NDJSON
     ├── UnrecognisedShapeError  JSON, but not a shape the adapter reads
@@ -12,6 +17,9 @@ StatebridgeError
         ├── UnknownStatusError  a value outside the field's declared domain (newer API version?)
         └── RejectedStatusError a combination the table declares impossible
 ```
+
+`APIError`s name the request (method and URL, with secret query parameters masked) and what the
+platform answered; tokens travel in headers and never appear in a message.
 
 Every `OrderError` carries where it happened (`position`, e.g. `orders[3]` or `line 7`), the order
 number when one is known, the field and the offending value, so that a single line of text is
@@ -23,13 +31,18 @@ from __future__ import annotations
 import typing as t
 
 __all__ = [
+    "APIError",
+    "ConfigurationError",
+    "FatalAPIError",
     "InvalidOrderError",
     "MalformedInputError",
     "MappingTableError",
     "OrderError",
     "RejectedStatusError",
+    "RequestFailedError",
     "StatebridgeError",
     "StatusError",
+    "StoreError",
     "UnknownStatusError",
     "UnrecognisedShapeError",
     "UsageError",
@@ -42,6 +55,31 @@ class StatebridgeError(Exception):
 
 class UsageError(StatebridgeError):
     """A name or option given by the caller is not one statebridge knows."""
+
+
+class ConfigurationError(StatebridgeError):
+    """A setting or credential is missing or malformed; the message names it, never its value."""
+
+
+class StoreError(StatebridgeError):
+    """The order store cannot be opened, migrated or written."""
+
+
+class APIError(StatebridgeError):
+    """A request to a platform's API failed; `request` is how messages name it (no secrets)."""
+
+    def __init__(self, message: str, *, request: str, status: int | None = None) -> None:
+        self.request = request
+        self.status = status
+        super().__init__(f"{request}: {message}")
+
+
+class FatalAPIError(APIError):
+    """The platform refused the request (4xx other than 429); retrying cannot help."""
+
+
+class RequestFailedError(APIError):
+    """Throttling, server errors or transport faults outlasted the retry budget."""
 
 
 class MappingTableError(StatebridgeError):

@@ -16,14 +16,15 @@ import orjson
 
 from .adapters import Adapter, RawOrder, get_adapter
 from .dfc import IriMinter, write_document, write_ndjson, write_ntriples, write_turtle
+from .dfc.iris import MinterSource
 from .errors import OrderError, StatebridgeError, UsageError
 from .mapping import load_table
 from .model import Order
-from .reading import read_documents
+from .reading import Document, read_documents
 
-__all__ = ["FORMATS", "OnUnknown", "TranslateReport", "read_orders", "translate"]
+__all__ = ["FORMATS", "OnUnknown", "TranslateReport", "read_orders", "translate", "translate_documents"]
 
-Writer = t.Callable[[t.Iterable[Order], IriMinter, t.BinaryIO], int]
+Writer = t.Callable[[t.Iterable[Order], MinterSource, t.BinaryIO], int]
 
 #: Output formats for DFC, by `--format` name.
 FORMATS: dict[str, Writer] = {
@@ -56,10 +57,17 @@ def read_orders(stream: t.BinaryIO, platform: str) -> t.Iterator[Order | OrderEr
     Orders an adapter holds back (Shopify Bulk Operation JSONL, whose child rows may come later)
     are yielded by `adapter.finish()` after the last document, with absolute positions.
     """
-    adapter = get_adapter(platform)
-    for document in read_documents(stream):
+    for outcome, _ in translate_documents(get_adapter(platform), read_documents(stream)):
+        yield outcome
+
+
+def translate_documents(
+    adapter: Adapter, documents: t.Iterable[Document | OrderError]
+) -> t.Iterator[tuple[Order | OrderError, RawOrder | None]]:
+    """Each order of `documents` with the raw record it was read from (None for a bad document)."""
+    for document in documents:
         if isinstance(document, OrderError):
-            yield document
+            yield document, None
             continue
         adapter.start_document(document.position)
         yield from _outcomes(adapter, adapter.split(document.value), document.position)
@@ -68,12 +76,12 @@ def read_orders(stream: t.BinaryIO, platform: str) -> t.Iterator[Order | OrderEr
 
 def _outcomes(
     adapter: Adapter, raws: t.Iterable[RawOrder | OrderError], outer: str | None
-) -> t.Iterator[Order | OrderError]:
+) -> t.Iterator[tuple[Order | OrderError, RawOrder | None]]:
     """Read and translate each raw order; positions are `outer` joined with the adapter's own."""
     for raw in raws:
         if isinstance(raw, OrderError):
             raw.position = _join(outer, raw.position)
-            yield raw.locate()
+            yield raw.locate(), None
             continue
         position = _join(outer, raw.position)
         try:
@@ -81,9 +89,9 @@ def _outcomes(
             states = adapter.states(order)
         except OrderError as exc:
             exc.position = None
-            yield exc.locate(position=position, order=adapter.label(raw))
+            yield exc.locate(position=position, order=adapter.label(raw)), raw
             continue
-        yield order.model_copy(update={"states": states})
+        yield order.model_copy(update={"states": states}), raw
 
 
 @dataclasses.dataclass

@@ -23,7 +23,7 @@ from ..errors import UsageError
 if t.TYPE_CHECKING:
     from ..model import Order
 
-__all__ = ["IriMinter"]
+__all__ = ["IriMinter", "MinterSource", "minter_for"]
 
 _ABSOLUTE = re.compile(r"^(?:https?://[^\s]+|urn:[a-z0-9][a-z0-9-]*:\S+)$", re.IGNORECASE)
 
@@ -100,3 +100,12 @@ class IriMinter:
             seen.add(iri)
             iris.append(iri)
         return iris
+
+
+#: What the streaming writers accept: one minter for every order, or one chosen per order (an export
+#: of orders pulled from several sources names each under its own base URL).
+MinterSource: t.TypeAlias = "IriMinter | t.Callable[[Order], IriMinter]"
+
+
+def minter_for(source: MinterSource, order: Order) -> IriMinter:
+    return source if isinstance(source, IriMinter) else source(order)

@@ -12,7 +12,7 @@ import typing as t
 import orjson
 
 from ..model import Order
-from .iris import IriMinter
+from .iris import IriMinter, MinterSource, minter_for
 from .literals import datetime_lexical, decimal_lexical
 from .vocab import CONTEXT_URL, CURRENCY_UNITS, XSD_DATETIME, XSD_DECIMAL, state_curie
 
@@ -87,19 +87,19 @@ def order_nodes(order: Order, minter: IriMinter) -> list[Node]:
 
 def order_document(order: Order, minter: IriMinter) -> Node:
     """A standalone JSON-LD document for one order (what `--format ndjson` writes per line)."""
-    return {"@context": CONTEXT_URL, "@graph": order_nodes(order, minter)}
+    return {"@context": CONTEXT_URL, "@graph": order_nodes(order, minter_for(minter, order))}
 
 
 _OPEN = b'{"@context":' + orjson.dumps(CONTEXT_URL) + b',"@graph":['
 
 
-def write_document(orders: t.Iterable[Order], minter: IriMinter, out: t.BinaryIO) -> int:
+def write_document(orders: t.Iterable[Order], minter: MinterSource, out: t.BinaryIO) -> int:
     """Stream one JSON-LD document holding every order's nodes; returns how many orders."""
     out.write(_OPEN)
     count = 0
     first = True
     for order in orders:
-        for node in order_nodes(order, minter):
+        for node in order_nodes(order, minter_for(minter, order)):
             if not first:
                 out.write(b",\n")
             out.write(orjson.dumps(node))
@@ -109,11 +109,11 @@ def write_document(orders: t.Iterable[Order], minter: IriMinter, out: t.BinaryIO
     return count
 
 
-def write_ndjson(orders: t.Iterable[Order], minter: IriMinter, out: t.BinaryIO) -> int:
+def write_ndjson(orders: t.Iterable[Order], minter: MinterSource, out: t.BinaryIO) -> int:
     """One JSON-LD document per order, one per line; returns how many orders."""
     count = 0
     for order in orders:
-        out.write(orjson.dumps(order_document(order, minter)))
+        out.write(orjson.dumps(order_document(order, minter_for(minter, order))))
         out.write(b"\n")
         count += 1
     return count

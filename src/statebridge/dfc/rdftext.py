@@ -13,15 +13,15 @@ from rdflib import Graph
 
 from ..model import Order
 from .graph import bind_namespaces, to_graph
-from .iris import IriMinter
+from .iris import MinterSource, minter_for
 
 __all__ = ["write_ntriples", "write_turtle"]
 
 
-def write_ntriples(orders: t.Iterable[Order], minter: IriMinter, out: t.BinaryIO) -> int:
+def write_ntriples(orders: t.Iterable[Order], minter: MinterSource, out: t.BinaryIO) -> int:
     count = 0
     for order in orders:
-        out.write(to_graph(order, minter).serialize(format="nt", encoding="utf-8"))
+        out.write(to_graph(order, minter_for(minter, order)).serialize(format="nt", encoding="utf-8"))
         count += 1
     return count
 
@@ -34,12 +34,12 @@ def _prefix_lines(graph: Graph) -> bytes:
     )
 
 
-def write_turtle(orders: t.Iterable[Order], minter: IriMinter, out: t.BinaryIO) -> int:
+def write_turtle(orders: t.Iterable[Order], minter: MinterSource, out: t.BinaryIO) -> int:
     header = bind_namespaces(Graph())
     out.write(_prefix_lines(header))
     count = 0
     for order in orders:
-        body = to_graph(order, minter).serialize(format="turtle", encoding="utf-8")
+        body = to_graph(order, minter_for(minter, order)).serialize(format="turtle", encoding="utf-8")
         lines = [line for line in body.splitlines(keepends=True) if not line.startswith(b"@prefix")]
         out.write(b"".join(lines))
         count += 1

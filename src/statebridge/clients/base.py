@@ -1,0 +1,194 @@
+"""The shared machinery of the platform API clients.
+
+`ApiClient.request` sends one request with a time-out and keeps trying through 429s, 5xx answers
+and transport faults, within the `RetryPolicy`:
+
+- a 429 waits the `Retry-After` the platform sent (or a backoff when it sent none), and no request
+  leaves the client before that time is up;
+- rate-limit signals on successful answers (`observe`, per platform) push the next request back
+  *before* the platform has to refuse one;
+- any other 4xx is a `FatalAPIError` at once; a budget spent is a `RequestFailedError`.
+
+Messages name the request by method and URL with secret query parameters masked; credentials are
+sent in headers and never logged.
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+import logging
+import random
+import time
+import typing as t
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import httpx
+
+from ..errors import FatalAPIError, RequestFailedError
+from .policy import RetryPolicy, retry_after_seconds
+
+__all__ = ["ApiClient", "Page", "describe_request"]
+
+log = logging.getLogger("statebridge.clients")
+
+_SECRET_PARAMS = frozenset({"token", "access_token", "api_key", "client_secret", "password", "key"})
+_RETRIABLE_ERRORS = (httpx.TransportError,)
+
+
+def describe_request(method: str, url: httpx.URL | str) -> str:
+    """`GET https://shop/admin/api/…?status=any&token=***`: a request as messages show it."""
+    parts = urlsplit(str(url))
+    query = urlencode(
+        [
+            (k, "***" if k.lower() in _SECRET_PARAMS else v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        ],
+        safe="[]:,*",
+    )
+    return f"{method} {urlunsplit((parts.scheme, parts.netloc, parts.path, query, ''))}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Page:
+    """One page of orders as the platform sent it: a document its adapter reads."""
+
+    document: t.Any
+    position: str
+
+
+class ApiClient(abc.ABC):
+    """A platform client over one `httpx.Client`, paced by the platform's own signals."""
+
+    #: The adapter that reads this client's pages.
+    platform: t.ClassVar[str]
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        http: httpx.Client | None = None,
+        policy: RetryPolicy | None = None,
+        sleep: t.Callable[[float], None] = time.sleep,
+        clock: t.Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.policy = policy or RetryPolicy()
+        self.http = http or httpx.Client(timeout=self.policy.timeout, follow_redirects=False)
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self._not_before = 0.0
+        self.requests_sent = 0
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> t.Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- hooks -------------------------------------------------------------------------------------
+
+    def headers(self) -> dict[str, str]:
+        """Headers every request carries (credentials, content type)."""
+        return {}
+
+    def observe(self, response: httpx.Response) -> None:  # noqa: B027 - a hook, empty by default
+        """Read the platform's rate-limit signals from a successful answer; by default nothing."""
+
+    def problem(self, response: httpx.Response) -> str | None:
+        """A platform-level failure inside a 200 answer (GraphQL `THROTTLED`), as text to retry on."""
+        return None
+
+    @abc.abstractmethod
+    def pages(self, since: t.Any | None) -> t.Iterator[Page]:
+        """Every page of orders updated at or after `since` (all orders when None), oldest first."""
+
+    # -- pacing ------------------------------------------------------------------------------------
+
+    def hold_off(self, seconds: float) -> None:
+        """Send no request for `seconds` from now (never shortens a wait already set)."""
+        self._not_before = max(self._not_before, self._clock() + seconds)
+
+    def _wait_turn(self) -> None:
+        delay = self._not_before - self._clock()
+        if delay > 0:
+            self._sleep(delay)
+
+    # -- sending -----------------------------------------------------------------------------------
+
+    def url(self, path: str) -> str:
+        return path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: t.Mapping[str, t.Any] | None = None,
+        json: t.Any = None,
+        data: t.Mapping[str, t.Any] | None = None,
+        headers: t.Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """Send one request through the retry policy; the successful response."""
+        request = self.http.build_request(
+            method,
+            self.url(path),
+            params=params,
+            json=json,
+            data=data,
+            headers={**self.headers(), **(headers or {})},
+        )
+        name = describe_request(method, request.url)
+        last = "no attempt made"
+        for attempt in range(1, self.policy.max_attempts + 1):
+            self._wait_turn()
+            self.requests_sent += 1
+            try:
+                response = self.http.send(request)
+            except _RETRIABLE_ERRORS as exc:
+                last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                self._retry_later(name, attempt, last, self.policy.backoff(attempt, self._rng))
+                continue
+            if response.status_code == 429:
+                wait = retry_after_seconds(response)
+                last = f"429 Too Many Requests (Retry-After: {response.headers.get('Retry-After', 'none')})"
+                self._retry_later(
+                    name, attempt, last, wait if wait is not None else self.policy.backoff(attempt, self._rng)
+                )
+                continue
+            if response.status_code >= 500:
+                last = f"{response.status_code} {response.reason_phrase}"
+                wait = retry_after_seconds(response)
+                self._retry_later(
+                    name, attempt, last, wait if wait is not None else self.policy.backoff(attempt, self._rng)
+                )
+                continue
+            if response.status_code >= 400:
+                msg = f"{response.status_code} {response.reason_phrase}: {_excerpt(response)}"
+                raise FatalAPIError(msg, request=name, status=response.status_code)
+            trouble = self.problem(response)
+            if trouble is not None:
+                last = trouble
+                self._retry_later(name, attempt, last, self.policy.backoff(attempt, self._rng))
+                continue
+            self.observe(response)
+            return response
+        msg = f"gave up after {self.policy.max_attempts} attempts; last: {last}"
+        raise RequestFailedError(msg, request=name)
+
+    def _retry_later(self, name: str, attempt: int, what: str, wait: float) -> None:
+        self.hold_off(wait)
+        if attempt < self.policy.max_attempts:
+            log.info(
+                "%s: %s; attempt %d of %d in %.2fs", name, what, attempt + 1, self.policy.max_attempts, wait
+            )
+
+
+def _excerpt(response: httpx.Response, limit: int = 300) -> str:
+    text = response.text.strip().replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 3] + "..."

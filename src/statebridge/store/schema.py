@@ -1,0 +1,64 @@
+"""The store's tables (SQLAlchemy Core), as of the newest migration.
+
+Timestamps are kept as UTC ISO 8601 text of fixed width (`2026-03-02T10:15:00.000000+00:00`), so
+that they compare the same on SQLite and PostgreSQL and "newer" is a string comparison.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+__all__ = ["cursors", "metadata", "orders", "rejects", "schema_version", "webhook_events"]
+
+metadata = sa.MetaData()
+
+schema_version = sa.Table(
+    "statebridge_schema",
+    metadata,
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+orders = sa.Table(
+    "orders",
+    metadata,
+    sa.Column("platform", sa.String(40), primary_key=True),
+    sa.Column("base_url", sa.String(500), primary_key=True),
+    sa.Column("order_id", sa.String(500), primary_key=True),
+    sa.Column("number", sa.String(200)),
+    sa.Column("updated_at", sa.String(40), comment="UTC ISO 8601, fixed width"),
+    sa.Column("order_status", sa.String(20)),
+    sa.Column("payment_status", sa.String(20)),
+    sa.Column("fulfilment_status", sa.String(20)),
+    sa.Column("canonical", sa.Text, nullable=False, comment="the canonical Order as JSON"),
+    sa.Column("raw", sa.Text, nullable=False, comment="the platform's JSON for this order, verbatim"),
+    sa.Column("stored_at", sa.String(40), nullable=False),
+)
+
+cursors = sa.Table(
+    "cursors",
+    metadata,
+    sa.Column("platform", sa.String(40), primary_key=True),
+    sa.Column("base_url", sa.String(500), primary_key=True),
+    sa.Column("cursor", sa.String(40), nullable=False, comment="newest updated_at pulled, UTC ISO 8601"),
+    sa.Column("stored_at", sa.String(40), nullable=False),
+)
+
+rejects = sa.Table(
+    "rejects",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("platform", sa.String(40), nullable=False),
+    sa.Column("base_url", sa.String(500), nullable=False),
+    sa.Column("position", sa.String(200)),
+    sa.Column("problem", sa.Text, nullable=False),
+    sa.Column("raw", sa.Text, nullable=False),
+    sa.Column("stored_at", sa.String(40), nullable=False),
+)
+
+webhook_events = sa.Table(
+    "webhook_events",
+    metadata,
+    sa.Column("source", sa.String(40), primary_key=True),
+    sa.Column("event_id", sa.String(200), primary_key=True),
+    sa.Column("received_at", sa.String(40), nullable=False),
+)

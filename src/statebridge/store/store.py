@@ -1,0 +1,255 @@
+"""The order store: canonical orders with their raw payloads, and one cursor per source.
+
+An embedded SQLite file by default (`sqlite:///statebridge.db`, or `$STATEBRIDGE_STORE`); a
+`postgresql://…` URL selects PostgreSQL. Orders are keyed on (platform, base URL, order id) and an
+incoming order replaces the stored one only when its `updated_at` is newer, so replaying a page,
+or receiving a webhook twice, changes nothing. `save_page` writes a page of orders and the cursor in
+one transaction: a pull killed at any moment leaves a consistent store to resume from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import typing as t
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..errors import StoreError, UsageError
+from ..model import Order
+from . import schema
+from .migrations import migrate
+
+__all__ = ["DEFAULT_STORE", "STORE_ENV", "Store", "StoredOrder", "utc_text"]
+
+STORE_ENV = "STATEBRIDGE_STORE"
+DEFAULT_STORE = "sqlite:///statebridge.db"
+
+
+def utc_text(value: dt.datetime) -> str:
+    """Fixed-width UTC ISO 8601, so that text order is time order."""
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+def _now() -> str:
+    return utc_text(dt.datetime.now(dt.UTC))
+
+
+@dataclasses.dataclass(frozen=True)
+class StoredOrder:
+    """One stored order: its source, the canonical order and the platform's payload."""
+
+    platform: str
+    base_url: str
+    order: Order
+    raw: t.Any
+
+
+def _engine_url(url: str) -> str:
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgres://")
+    if url.startswith(("sqlite://", "postgresql+")):
+        return url
+    msg = f"store URL must start with sqlite:/// or postgresql://, not {url.split(':', 1)[0]!r}"
+    raise UsageError(msg)
+
+
+class Store:
+    """Orders, cursors, rejected payloads and webhook event ids, in one database."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = url or os.environ.get(STORE_ENV) or DEFAULT_STORE
+        try:
+            self.engine = sa.create_engine(_engine_url(self.url))
+            if self.engine.dialect.name == "sqlite":
+                sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            migrate(self.engine)
+        except sa.exc.SQLAlchemyError as exc:
+            msg = f"cannot open the store {_redact(self.url)}: {_reason(exc)}"
+            raise StoreError(msg) from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> t.Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def _insert(self) -> t.Callable[[sa.Table], t.Any]:
+        return postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+
+    # -- writing -----------------------------------------------------------------------------------
+
+    def save_page(
+        self,
+        platform: str,
+        base_url: str,
+        items: t.Sequence[tuple[Order, t.Any]],
+        *,
+        cursor: dt.datetime | None = None,
+        rejects: t.Sequence[tuple[str | None, str, t.Any]] = (),
+    ) -> int:
+        """Upsert `items` (order, raw payload), keep `rejects`, and move the cursor, atomically.
+
+        Returns how many orders were new or newer than what was stored. The cursor only moves forward.
+        """
+        now = _now()
+        rows = [self._row(platform, base_url, order, raw, now) for order, raw in items]
+        try:
+            with self.engine.begin() as connection:
+                changed = 0
+                for row in rows:
+                    changed += self._upsert(connection, row)
+                for position, problem, raw in rejects:
+                    connection.execute(
+                        schema.rejects.insert().values(
+                            platform=platform,
+                            base_url=base_url,
+                            position=position,
+                            problem=problem,
+                            raw=orjson.dumps(raw).decode(),
+                            stored_at=now,
+                        )
+                    )
+                if cursor is not None:
+                    self._advance(connection, platform, base_url, utc_text(cursor), now)
+        except sa.exc.SQLAlchemyError as exc:
+            msg = f"cannot write to the store {_redact(self.url)}: {_reason(exc)}"
+            raise StoreError(msg) from None
+        return changed
+
+    @staticmethod
+    def _row(platform: str, base_url: str, order: Order, raw: t.Any, now: str) -> dict[str, t.Any]:
+        states = order.states
+        return {
+            "platform": platform,
+            "base_url": base_url,
+            "order_id": order.id,
+            "number": order.number,
+            "updated_at": utc_text(order.updated_at) if order.updated_at else None,
+            "order_status": states.order.value if states.order else None,
+            "payment_status": states.payment.value if states.payment else None,
+            "fulfilment_status": states.fulfilment.value if states.fulfilment else None,
+            "canonical": order.model_dump_json(),
+            "raw": orjson.dumps(raw).decode(),
+            "stored_at": now,
+        }
+
+    def _upsert(self, connection: sa.Connection, row: dict[str, t.Any]) -> int:
+        table = schema.orders
+        statement = self._insert(table).values(**row)
+        excluded = statement.excluded
+        newer = sa.or_(
+            table.c.updated_at.is_(None),
+            sa.and_(excluded.updated_at.is_not(None), excluded.updated_at > table.c.updated_at),
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.platform, table.c.base_url, table.c.order_id],
+            set_={name: excluded[name] for name in row if name not in ("platform", "base_url", "order_id")},
+            where=newer,
+        ).returning(table.c.order_id)
+        return len(connection.execute(statement).all())
+
+    def _advance(
+        self, connection: sa.Connection, platform: str, base_url: str, cursor: str, now: str
+    ) -> None:
+        table = schema.cursors
+        statement = self._insert(table).values(
+            platform=platform, base_url=base_url, cursor=cursor, stored_at=now
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.platform, table.c.base_url],
+            set_={"cursor": statement.excluded.cursor, "stored_at": statement.excluded.stored_at},
+            where=statement.excluded.cursor > table.c.cursor,
+        )
+        connection.execute(statement)
+
+    def remember_event(self, source: str, event_id: str) -> bool:
+        """Record a webhook event id; False when it was seen before (a redelivery)."""
+        table = schema.webhook_events
+        statement = self._insert(table).values(source=source, event_id=event_id, received_at=_now())
+        with self.engine.begin() as connection:
+            inserted = connection.execute(
+                statement.on_conflict_do_nothing().returning(table.c.event_id)
+            ).all()
+        return bool(inserted)
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    def cursor(self, platform: str, base_url: str) -> dt.datetime | None:
+        table = schema.cursors
+        with self.engine.connect() as connection:
+            value = connection.execute(
+                sa.select(table.c.cursor).where(table.c.platform == platform, table.c.base_url == base_url)
+            ).scalar()
+        return dt.datetime.fromisoformat(value) if value else None
+
+    def count(self, platform: str | None = None) -> int:
+        table = schema.orders
+        query = sa.select(sa.func.count()).select_from(table)
+        if platform is not None:
+            query = query.where(table.c.platform == platform)
+        with self.engine.connect() as connection:
+            return int(connection.execute(query).scalar() or 0)
+
+    def orders(self, *, platform: str | None = None, batch: int = 500) -> t.Iterator[StoredOrder]:
+        """Every stored order, in key order, read in batches so memory stays flat."""
+        table = schema.orders
+        last: tuple[str, str, str] | None = None
+        while True:
+            query = sa.select(
+                table.c.platform, table.c.base_url, table.c.order_id, table.c.canonical, table.c.raw
+            )
+            if platform is not None:
+                query = query.where(table.c.platform == platform)
+            if last is not None:
+                query = query.where(sa.tuple_(table.c.platform, table.c.base_url, table.c.order_id) > last)
+            query = query.order_by(table.c.platform, table.c.base_url, table.c.order_id).limit(batch)
+            with self.engine.connect() as connection:
+                rows = connection.execute(query).all()
+            if not rows:
+                return
+            for row in rows:
+                yield StoredOrder(
+                    row.platform,
+                    row.base_url,
+                    Order.model_validate_json(row.canonical),
+                    orjson.loads(row.raw),
+                )
+            last = (rows[-1].platform, rows[-1].base_url, rows[-1].order_id)
+
+    def rejected(self) -> list[dict[str, t.Any]]:
+        table = schema.rejects
+        with self.engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(sa.select(table).order_by(table.c.id))]
+
+
+def _sqlite_pragmas(dbapi_connection: t.Any, _record: t.Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _redact(url: str) -> str:
+    """A store URL without its password."""
+    head, sep, tail = url.partition("://")
+    if "@" in tail:
+        credentials, _, host = tail.rpartition("@")
+        user = credentials.split(":", 1)[0]
+        return f"{head}{sep}{user}:***@{host}"
+    return url
+
+
+def _reason(exc: Exception) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    return text

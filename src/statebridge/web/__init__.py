@@ -1,0 +1,1 @@
+"""The HTTP side of statebridge: webhooks in (and, later, the DFC export endpoint)."""

@@ -1,0 +1,245 @@
+"""A stand-in Shopify Admin REST server on loopback: real HTTP, the platform's paths and manners.
+
+It serves `GET /admin/api/{version}/orders.json` like Shopify: `status=any`, `limit` (at most
+250), inclusive `updated_at_min`, `order=updated_at asc`, cursor pages through `Link: <…>; rel="next"`
+with an opaque `page_info` (and only `limit` beside it), the `X-Shopify-Access-Token` header, and a
+leaky bucket reported in `X-Shopify-Shop-Api-Call-Limit` that answers 429 with `Retry-After` when
+full. It can also fail on purpose: every `fail_every`-th request gets a 500, a 503 or a dropped
+connection in turn.
+
+It records every request, and every request that arrived before the time a 429's `Retry-After`
+asked for (`early_after_429`), which a well-behaved client never sends.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+import http.server
+import json
+import socket
+import threading
+import time
+import typing as t
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+FINANCIAL = ["pending", "authorized", "partially_paid", "paid", "partially_refunded", "refunded", "voided"]
+FULFILLMENT = [None, "fulfilled", "partial", "restocked"]
+TOKEN = "shpat_standin_token_for_tests"
+
+
+def make_order(index: int, updated_at: dt.datetime, *, financial: str | None = None) -> dict[str, t.Any]:
+    """A REST order (webhook-shaped body) numbered from #1001, its statuses varied by index."""
+    number = 1000 + index
+    cancelled = index % 37 == 0
+    closed = not cancelled and index % 5 == 0
+    created = updated_at - dt.timedelta(hours=1)
+    return {
+        "id": 450789469 + index,
+        "admin_graphql_api_id": f"gid://shopify/Order/{450789469 + index}",
+        "name": f"#{number}",
+        "order_number": number,
+        "email": f"buyer{index}@example.com",
+        "created_at": created.isoformat(),
+        "updated_at": updated_at.isoformat(),
+        "processed_at": created.isoformat(),
+        "cancelled_at": updated_at.isoformat() if cancelled else None,
+        "cancel_reason": "customer" if cancelled else None,
+        "closed_at": updated_at.isoformat() if closed else None,
+        "currency": "EUR",
+        "financial_status": financial or FINANCIAL[index % len(FINANCIAL)],
+        "fulfillment_status": FULFILLMENT[index % len(FULFILLMENT)],
+        "test": False,
+        "total_price": "12.50",
+        "current_total_price": "12.50",
+        "line_items": [
+            {
+                "id": 9000000 + index,
+                "variant_id": 700 + index % 9,
+                "sku": f"SKU-{index % 9}",
+                "name": "Rye flour 1kg",
+                "title": "Rye flour 1kg",
+                "quantity": 1 + index % 3,
+                "price": "4.10",
+            }
+        ],
+    }
+
+
+@dataclasses.dataclass
+class Shop:
+    """The orders the stand-in serves, and how it misbehaves."""
+
+    count: int = 5000
+    start: dt.datetime = dt.datetime(2026, 5, 1, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    bucket_size: int = 40
+    leak_per_second: float = 2.0
+    fail_every: int = 0
+    retry_after: float | None = None
+
+    def __post_init__(self) -> None:
+        self.orders = {
+            i: make_order(i, self.start + dt.timedelta(seconds=7 * i)) for i in range(1, self.count + 1)
+        }
+
+    def touch(self, index: int, *, financial: str) -> None:
+        """Change an order later on, as a shop does (a newer `updated_at`)."""
+        newest = max(dt.datetime.fromisoformat(o["updated_at"]) for o in self.orders.values())
+        self.orders[index] = make_order(index, newest + dt.timedelta(seconds=1), financial=financial)
+
+    def sorted_since(self, since: dt.datetime | None) -> list[dict[str, t.Any]]:
+        rows = sorted(
+            self.orders.values(), key=lambda o: (dt.datetime.fromisoformat(o["updated_at"]), o["id"])
+        )
+        if since is None:
+            return rows
+        return [o for o in rows if dt.datetime.fromisoformat(o["updated_at"]) >= since]
+
+
+class StandinShopify:
+    """Runs `Shop` behind a threaded HTTP server on 127.0.0.1; use as a context manager."""
+
+    def __init__(self, shop: Shop, *, version: str = "2026-10") -> None:
+        self.shop = shop
+        self.version = version
+        self.lock = threading.Lock()
+        self.requests: list[tuple[float, str, int]] = []
+        self.early_after_429 = 0
+        self.throttled = 0
+        self.failed = 0
+        self._blocked_until = 0.0
+        self._level = 0.0
+        self._leaked_at = time.monotonic()
+        self._served = 0
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> StandinShopify:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    @property
+    def pages_served(self) -> int:
+        with self.lock:
+            return self._served
+
+    # -- behaviour ---------------------------------------------------------------------------------
+
+    def _admit(self) -> tuple[str, float | None]:
+        """Book one request: ('ok'|'throttle'|'fail-500'|'fail-503'|'drop', retry-after)."""
+        now = time.monotonic()
+        with self.lock:
+            if now < self._blocked_until:
+                self.early_after_429 += 1
+            number = len(self.requests) + 1
+            self._level = max(0.0, self._level - (now - self._leaked_at) * self.shop.leak_per_second)
+            self._leaked_at = now
+            if self.shop.fail_every and number % self.shop.fail_every == 0:
+                kind = ("fail-500", "fail-503", "drop")[(number // self.shop.fail_every) % 3]
+                self.failed += 1
+                return kind, None
+            if self._level + 1 > self.shop.bucket_size:
+                wait = (
+                    self.shop.retry_after
+                    or (self._level + 1 - self.shop.bucket_size) / self.shop.leak_per_second
+                )
+                self._blocked_until = now + wait
+                self.throttled += 1
+                return "throttle", wait
+            self._level += 1
+            return "ok", None
+
+    def _page(self, query: dict[str, list[str]]) -> tuple[int, dict[str, str], bytes]:
+        if "page_info" in query:
+            extra = set(query) - {"page_info", "limit"}
+            if extra:
+                return (
+                    400,
+                    {},
+                    json.dumps(
+                        {"errors": f"{sorted(extra)[0]} cannot be passed when page_info is present"}
+                    ).encode(),
+                )
+            state = json.loads(base64.urlsafe_b64decode(query["page_info"][0]))
+            since = dt.datetime.fromisoformat(state["since"]) if state["since"] else None
+            offset = state["offset"]
+        else:
+            if query.get("status") != ["any"] or query.get("order") != ["updated_at asc"]:
+                return 400, {}, b'{"errors": "the stand-in expects status=any and order=updated_at asc"}'
+            since = (
+                dt.datetime.fromisoformat(query["updated_at_min"][0]) if "updated_at_min" in query else None
+            )
+            offset = 0
+        limit = min(int(query.get("limit", ["50"])[0]), 250)
+        rows = self.shop.sorted_since(since)
+        page = rows[offset : offset + limit]
+        headers = {}
+        if offset + limit < len(rows):
+            token = base64.urlsafe_b64encode(
+                json.dumps({"since": since.isoformat() if since else None, "offset": offset + limit}).encode()
+            ).decode()
+            query = urlencode({"limit": limit, "page_info": token})
+            url = f"{self.base_url}/admin/api/{self.version}/orders.json?{query}"
+            headers["Link"] = f'<{url}>; rel="next"'
+        with self.lock:
+            self._served += 1
+        return 200, headers, json.dumps({"orders": page}).encode()
+
+    def _handler(self) -> type[http.server.BaseHTTPRequestHandler]:
+        standin = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                return
+
+            def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                kind, wait = standin._admit()
+                with standin.lock:
+                    standin.requests.append((time.monotonic(), self.path, 0))
+                if kind == "drop":
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    self.close_connection = True
+                    return
+                if kind.startswith("fail"):
+                    self._send(int(kind[-3:]), {}, b'{"errors": "Internal Server Error"}')
+                    return
+                if self.headers.get("X-Shopify-Access-Token") != TOKEN:
+                    self._send(401, {}, b'{"errors": "[API] Invalid API key or access token"}')
+                    return
+                if kind == "throttle":
+                    self._send(
+                        429, {"Retry-After": f"{wait:.3f}"}, b'{"errors": "Exceeded 2 calls per second"}'
+                    )
+                    return
+                if parts.path != f"/admin/api/{standin.version}/orders.json":
+                    self._send(404, {}, b'{"errors": "Not Found"}')
+                    return
+                status, headers, body = standin._page(parse_qs(parts.query))
+                with standin.lock:
+                    level = standin._level
+                headers["X-Shopify-Shop-Api-Call-Limit"] = f"{round(level)}/{standin.shop.bucket_size}"
+                self._send(status, headers, body)
+
+        return Handler
