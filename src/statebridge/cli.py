@@ -330,6 +330,7 @@ def pull_command(
                 since=since,
                 overlap=dt.timedelta(seconds=overlap),
                 progress=_progress_printer(),
+                page_size=page_size,
             )
         except UsageError as exc:
             _fail(str(exc), EXIT_USAGE)

@@ -64,6 +64,7 @@ def pull(
     overlap: dt.timedelta = DEFAULT_OVERLAP,
     client: ApiClient | None = None,
     progress: t.Callable[[PageReport], None] | None = None,
+    page_size: int | None = None,
 ) -> PullReport:
     """Pull every order updated since the cursor (or `since`) into `store`."""
     adapter = get_adapter(platform)
@@ -73,7 +74,7 @@ def pull(
     start = since if since is not None else (cursor - overlap if cursor is not None else None)
     report = PullReport(name, base_url, started_from=start, cursor=cursor)
     owned = client is None
-    api = client or client_for(name, base_url)
+    api = client or client_for(name, base_url, **({"page_size": page_size} if page_size else {}))
     try:
         for number, page in enumerate(api.pages(start), start=1):
             report.pages = number
