@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
+import typing as t
+import uuid
 
 import pytest
 
@@ -28,3 +31,42 @@ def shared() -> pathlib.Path:
     if not SHARED.is_dir():
         pytest.skip(f"{SHARED} is absent: this check compares with the shared reference material")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The URL of a PostgreSQL server on loopback, or a skip saying none is reachable."""
+    import psycopg
+
+    url = os.environ.get("STATEBRIDGE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+    try:
+        with psycopg.connect(url, connect_timeout=3):
+            pass
+    except psycopg.Error as exc:
+        pytest.skip(f"no PostgreSQL server reachable at {url} ({str(exc).strip().splitlines()[0]})")
+    return url
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> t.Iterator[str]:
+    """A fresh, empty database on the PostgreSQL server, dropped after the test."""
+    import psycopg
+
+    name = f"statebridge_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    base = postgres_server.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(postgres_server, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> str:
+    """A store URL for each backend: an SQLite file, and a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url

@@ -5,7 +5,8 @@ It serves `GET /admin/api/{version}/orders.json` like Shopify: `status=any`, `li
 with an opaque `page_info` (and only `limit` beside it), the `X-Shopify-Access-Token` header, and a
 leaky bucket reported in `X-Shopify-Shop-Api-Call-Limit` that answers 429 with `Retry-After` when
 full. It can also fail on purpose: every `fail_every`-th request gets a 500, a 503 or a dropped
-connection in turn.
+connection in turn, and every `throttle_every`-th a 429 whatever the bucket says (a burst from
+another app sharing the shop's bucket).
 
 It records every request, and every request that arrived before the time a 429's `Retry-After`
 asked for (`early_after_429`), which a well-behaved client never sends.
@@ -76,6 +77,7 @@ class Shop:
     bucket_size: int = 40
     leak_per_second: float = 2.0
     fail_every: int = 0
+    throttle_every: int = 0
     retry_after: float | None = None
 
     def __post_init__(self) -> None:
@@ -148,7 +150,8 @@ class StandinShopify:
                 kind = ("fail-500", "fail-503", "drop")[(number // self.shop.fail_every) % 3]
                 self.failed += 1
                 return kind, None
-            if self._level + 1 > self.shop.bucket_size:
+            burst = bool(self.shop.throttle_every) and number % self.shop.throttle_every == 0
+            if burst or self._level + 1 > self.shop.bucket_size:
                 wait = (
                     self.shop.retry_after
                     or (self._level + 1 - self.shop.bucket_size) / self.shop.leak_per_second
