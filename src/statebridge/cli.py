@@ -26,6 +26,7 @@ from .mapping.coverage import analyse
 from .mapping.loader import MAPPINGS_ENV
 from .pull import DEFAULT_OVERLAP, PageReport, pull
 from .store import DEFAULT_STORE, STORE_ENV, Store
+from .sync import sync
 from .translate import FORMATS, OnUnknown, translate
 from .validate import validate_fixtures
 
@@ -369,6 +370,91 @@ def export_command(fmt: str, platform: str | None, store_url: str | None) -> Non
     with _open_store(store_url) as store:
         count = export(store, sys.stdout.buffer, fmt=fmt, platform=platform)
     click.echo(f"exported {count} orders", err=True)
+
+
+@cli.command("sync")
+@click.argument("platform", type=click.Choice(adapter_names()))
+@click.option("--base-url", required=True, metavar="URL", help="The platform's root, as for pull.")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=pathlib.Path),
+    help="Write the pulled orders as one DFC JSON-LD document to this file.",
+)
+@click.option(
+    "--target",
+    metavar="URL",
+    help="Send each pulled order to this DFC Orders collection "
+    "(bearer token from STATEBRIDGE_DFC_TOKEN when the server needs one).",
+)
+@click.option(
+    "--method",
+    type=click.Choice(["PUT", "POST"]),
+    default="PUT",
+    show_default=True,
+    help="PUT each order to TARGET/{id}, or POST each to TARGET.",
+)
+@click.option("--since", type=click.DateTime(_DATETIME_FORMATS), help="As for pull.")
+@click.option(
+    "--overlap",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_OVERLAP.total_seconds(),
+    show_default=True,
+    help="As for pull.",
+)
+@click.option("--page-size", type=click.IntRange(min=1), help="As for pull.")
+@_store_option
+def sync_command(
+    platform: str,
+    base_url: str,
+    output: pathlib.Path | None,
+    target: str | None,
+    method: str,
+    since: dt.datetime | None,
+    overlap: float,
+    page_size: int | None,
+    store_url: str | None,
+) -> None:
+    """Pull a platform's orders, then write the pulled ones as DFC to a file or a DFC endpoint.
+
+    \b
+    Examples:
+      statebridge sync shopify --base-url https://shop.myshopify.com --output orders.jsonld
+      statebridge sync commercelayer --base-url https://acme.commercelayer.io \\
+          --target https://hub.example.org/api/dfc/Enterprises/acme/Orders
+    """
+    _configure_logging()
+    if (output is None) == (target is None):
+        _fail("give exactly one of --output FILE or --target URL", EXIT_USAGE)
+    with _open_store(store_url) as store:
+        try:
+            report = sync(
+                platform,
+                base_url,
+                store,
+                output=output,
+                target=target,
+                method=method,
+                since=since,
+                overlap=dt.timedelta(seconds=overlap),
+                progress=_progress_printer(),
+                page_size=page_size,
+            )
+        except UsageError as exc:
+            _fail(str(exc), EXIT_USAGE)
+        except StatebridgeError as exc:
+            _fail(str(exc), EXIT_BAD_INPUT)
+    if sys.stderr.isatty():
+        click.echo(err=True)
+    for failure in report.failures:
+        click.echo(f"not sent: {failure}", err=True)
+    where = str(output) if output is not None else target
+    click.echo(
+        f"pulled {report.pull.orders} orders, {report.sent} written to {where}"
+        + (f", {len(report.failures)} refused" if report.failures else ""),
+        err=True,
+    )
+    if report.failures or report.pull.problems:
+        sys.exit(EXIT_SKIPPED)
 
 
 def _configure_logging() -> None:

@@ -132,6 +132,7 @@ class ApiClient(abc.ABC):
         params: t.Mapping[str, t.Any] | None = None,
         json: t.Any = None,
         data: t.Mapping[str, t.Any] | None = None,
+        content: bytes | None = None,
         headers: t.Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """Send one request through the retry policy; the successful response."""
@@ -141,6 +142,7 @@ class ApiClient(abc.ABC):
             params=params,
             json=json,
             data=data,
+            content=content,
             headers={**self.headers(), **(headers or {})},
         )
         name = describe_request(method, request.url)

@@ -226,6 +226,25 @@ class Store:
                 )
             last = (rows[-1].platform, rows[-1].base_url, rows[-1].order_id)
 
+    def orders_by_id(
+        self, platform: str, base_url: str, order_ids: t.Sequence[str], *, batch: int = 500
+    ) -> t.Iterator[StoredOrder]:
+        """The stored orders among `order_ids` of one source, in the order of `order_ids`."""
+        table = schema.orders
+        for start in range(0, len(order_ids), batch):
+            chunk = list(dict.fromkeys(order_ids[start : start + batch]))
+            query = sa.select(table.c.order_id, table.c.canonical, table.c.raw).where(
+                table.c.platform == platform, table.c.base_url == base_url, table.c.order_id.in_(chunk)
+            )
+            with self.engine.connect() as connection:
+                found = {row.order_id: row for row in connection.execute(query)}
+            for order_id in chunk:
+                row = found.get(order_id)
+                if row is not None:
+                    yield StoredOrder(
+                        platform, base_url, Order.model_validate_json(row.canonical), orjson.loads(row.raw)
+                    )
+
     def rejected(self) -> list[dict[str, t.Any]]:
         table = schema.rejects
         with self.engine.connect() as connection:
