@@ -6,15 +6,21 @@ import typing as t
 
 from ..errors import UsageError
 from .base import ApiClient, Page, describe_request
+from .commercelayer import CommerceLayerClient
 from .policy import RetryPolicy, retry_after_seconds
+from .relatude import RelatudeClient
 from .shopify import ShopifyRestClient
+from .spree import SpreeClient
 
 __all__ = [
     "CLIENTS",
     "ApiClient",
+    "CommerceLayerClient",
     "Page",
+    "RelatudeClient",
     "RetryPolicy",
     "ShopifyRestClient",
+    "SpreeClient",
     "client_for",
     "describe_request",
     "retry_after_seconds",
@@ -23,6 +29,9 @@ __all__ = [
 #: The client that pulls each platform's orders, by adapter name.
 CLIENTS: dict[str, type[ApiClient]] = {
     "shopify": ShopifyRestClient,
+    "commercelayer": CommerceLayerClient,
+    "spree": SpreeClient,
+    "relatude": RelatudeClient,
 }
 
 

@@ -1,0 +1,335 @@
+"""Commerce Layer Core API client: `GET {base}/api/orders` as JSON:API pages, with a client-credentials token.
+
+Token: `POST {auth_url}` (by default `https://auth.commercelayer.io/oauth/token`, platforms.md §C.3)
+with the JSON body `{"grant_type": "client_credentials", "client_id", "client_secret"}`, the id and
+secret from `STATEBRIDGE_COMMERCELAYER_CLIENT_ID` / `_CLIENT_SECRET`. The token request goes through
+the same retries, time-out and pacing as every other request. The token is kept until shortly
+before its `expires_in` runs out (a margin of a tenth of its life, at most a minute, measured from
+before the request left), and an orders request answered 401 fetches a new one and is sent once
+more: a token revoked or expired early costs one request, not the pull. A failed token request
+names the auth URL and the two variables, never the secret or a token.
+
+Orders: `GET {base}/api/orders` with `Accept: application/vnd.api+json`, `page[size]` (25, the
+platform's maximum), `sort=updated_at` (oldest first, so the store's cursor never passes an order
+not yet stored), `include=line_items` and `filter[q][updated_at_gteq]` (inclusive, milliseconds, UTC).
+A page is the last when `meta.page_count` says so (or, without a `meta`, when `links.next` is
+absent), or when it is empty.
+
+Why pages are not simply `page[number]` 1, 2, 3…: with `sort=updated_at`, an order updated during
+the pull leaves its place and moves to the end of the list. When it had been on a page already read,
+every later order moves one place forward, and the order at the boundary of the next page slides
+onto the page just read: it is never seen, and the stored cursor then passes it, so later pulls
+miss it too (the overlap only re-reads five minutes). So the client seeks instead: after each page
+it asks again from page 1 with `filter[q][updated_at_gteq]` set to the newest `updated_at` it has
+read (the exact text Commerce Layer sent). Whatever moved, nothing not yet read can be below that
+value, so nothing is skipped; the orders sharing that exact instant are read twice, which the
+store's upsert makes harmless. Only when a whole page shares one `updated_at` (a bulk import) does
+it move to `page[number]` + 1 within that instant. Every page is checked to be in `updated_at`
+order and at or after the filter; a server that ignores either is an `APIError`, since the cursor
+would otherwise be unsafe.
+
+Pacing: Commerce Layer counts requests per IP in a sliding window and reports `X-Ratelimit-Limit`,
+`X-Ratelimit-Interval` (seconds) and `X-Ratelimit-Remaining`, with no reset time (platforms.md
+§C.3). When `Remaining` falls to `low_water` of the limit, requests are spaced `interval / limit`
+apart (the average the window allows); when it reaches 0, the client waits a whole interval for the
+window to slide. A 429 is handled by `ApiClient.request` (its `Retry-After`, else backoff).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import logging
+import typing as t
+
+import httpx
+import orjson
+
+from ..errors import APIError, FatalAPIError, UsageError
+from .base import ApiClient, Page, describe_request
+from .credentials import require_secret
+
+__all__ = ["DEFAULT_AUTH_URL", "MAX_PAGE_SIZE", "CommerceLayerClient"]
+
+log = logging.getLogger("statebridge.clients")
+
+DEFAULT_AUTH_URL = "https://auth.commercelayer.io/oauth/token"
+CLIENT_ID_ENV = "STATEBRIDGE_COMMERCELAYER_CLIENT_ID"
+CLIENT_SECRET_ENV = "STATEBRIDGE_COMMERCELAYER_CLIENT_SECRET"
+MAX_PAGE_SIZE = 25
+JSONAPI = "application/vnd.api+json"
+#: Token lifetime assumed when the auth answer has no usable `expires_in` (a 401 still refreshes).
+FALLBACK_LIFETIME = 300.0
+
+
+class CommerceLayerClient(ApiClient):
+    """Pages of Commerce Layer JSON:API order lists, oldest update first, with line items included."""
+
+    platform = "commercelayer"
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        auth_url: str | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+        low_water: float = 0.2,
+        **kwargs: t.Any,
+    ) -> None:
+        if page_size < 1:
+            msg = f"page size must be at least 1, not {page_size}"
+            raise UsageError(msg)
+        if page_size > MAX_PAGE_SIZE:
+            log.info(
+                "Commerce Layer serves at most %d orders a page; asking for %d", MAX_PAGE_SIZE, MAX_PAGE_SIZE
+            )
+        # credentials first: a missing one fails before a connection pool is opened
+        self._client_id = require_secret(
+            CLIENT_ID_ENV, purpose="the client id of a Commerce Layer integration"
+        )
+        self._client_secret = require_secret(
+            CLIENT_SECRET_ENV, purpose="the client secret of a Commerce Layer integration"
+        )
+        super().__init__(base_url, **kwargs)
+        self.page_size = min(page_size, MAX_PAGE_SIZE)
+        self.auth_url = auth_url or DEFAULT_AUTH_URL
+        self.low_water = low_water
+        self._token: str | None = None
+        self._token_until = 0.0
+        self.tokens_fetched = 0
+
+    # -- hooks -------------------------------------------------------------------------------------
+
+    def headers(self) -> dict[str, str]:
+        # The bearer token is added per request (see `_get`), so that the token request never
+        # carries a stale one and `headers()` never has to fetch.
+        return {"Accept": JSONAPI}
+
+    def observe(self, response: httpx.Response) -> None:
+        limit = _header_number(response, "X-Ratelimit-Limit")
+        interval = _header_number(response, "X-Ratelimit-Interval")
+        remaining = _header_number(response, "X-Ratelimit-Remaining")
+        if limit is None or interval is None or remaining is None or limit <= 0 or interval <= 0:
+            return
+        if remaining <= 0:
+            self.hold_off(interval)  # the window is used up: wait for it to slide past
+        elif remaining <= limit * self.low_water:
+            self.hold_off(interval / limit)  # nearly used up: go no faster than the window allows
+
+    # -- the token -----------------------------------------------------------------------------------
+
+    def access_token(self) -> str:
+        """The cached token while it has time left, else a new one."""
+        if self._token is not None and self._clock() < self._token_until:
+            return self._token
+        return self._fetch_token()
+
+    def _fetch_token(self) -> str:
+        self._token = None
+        started = self._clock()
+        body = {
+            "grant_type": "client_credentials",
+            "client_id": self._client_id,
+            "client_secret": self._client_secret,
+        }
+        what = f"cannot get a Commerce Layer access token with {CLIENT_ID_ENV} and {CLIENT_SECRET_ENV}"
+        try:
+            response = self.request("POST", self.auth_url, json=body, headers={"Accept": "application/json"})
+        except APIError as exc:
+            raise _rewrap(exc, f"{what}: {_reason(exc)}", self._secrets()) from None
+        name = describe_request("POST", response.request.url)
+        try:
+            answer = orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            answer = None
+        token = answer.get("access_token") if isinstance(answer, dict) else None
+        if not isinstance(token, str) or not token:
+            msg = f"{what}: the answer ({response.status_code}) has no access_token"
+            raise FatalAPIError(msg, request=name, status=response.status_code)
+        lifetime = answer.get("expires_in") if isinstance(answer, dict) else None
+        seconds = (
+            float(lifetime)
+            if isinstance(lifetime, int | float) and not isinstance(lifetime, bool) and lifetime > 0
+            else FALLBACK_LIFETIME
+        )
+        self._token = token
+        self._token_until = started + seconds - min(60.0, seconds / 10)
+        self.tokens_fetched += 1
+        return token
+
+    def _secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self._client_secret, self._token) if s)
+
+    # -- orders --------------------------------------------------------------------------------------
+
+    def _get(self, path: str, params: t.Mapping[str, t.Any]) -> httpx.Response:
+        """GET with the bearer token; on a 401, one new token and one more try.
+
+        Only a 401 to the GET itself renews the token: a refused token request is final.
+        """
+        token = self.access_token()
+        try:
+            return self._send_get(path, params, token)
+        except FatalAPIError as exc:
+            if exc.status != 401:
+                raise
+            log.info("%s: 401 Unauthorized; fetching a new access token and trying once more", exc.request)
+            self._token = None
+        token = self.access_token()
+        try:
+            return self._send_get(path, params, token)
+        except FatalAPIError as exc:
+            if exc.status != 401:
+                raise
+            hint = (
+                " (even with a new access token: check that the integration's role may read orders "
+                "and that --base-url is the organization the credentials belong to)"
+            )
+            raise _rewrap(exc, _reason(exc) + hint, self._secrets()) from None
+
+    def _send_get(self, path: str, params: t.Mapping[str, t.Any], token: str) -> httpx.Response:
+        try:
+            return self.request("GET", path, params=params, headers={"Authorization": f"Bearer {token}"})
+        except APIError as exc:
+            raise _rewrap(exc, _reason(exc), self._secrets()) from None
+
+    def pages(self, since: dt.datetime | None) -> t.Iterator[Page]:
+        floor_text = _api_time(since) if since is not None else None
+        floor = _parse_time(floor_text) if floor_text is not None else None
+        number = 1
+        for count in itertools.count(1):
+            params: dict[str, t.Any] = {
+                "page[number]": number,
+                "page[size]": self.page_size,
+                "sort": "updated_at",
+                "include": "line_items",
+            }
+            if floor_text is not None:
+                params["filter[q][updated_at_gteq]"] = floor_text
+            response = self._get("/api/orders", params)
+            document = _document(response)
+            data = document.get("data") if isinstance(document, dict) else None
+            stamps = _stamps(data)
+            _check_order(stamps, floor, response)
+            yield Page(document, f"page {count}")
+            if not isinstance(data, list) or not data or not _more(document, number):
+                return
+            newest = stamps[-1][1:] if stamps else None
+            if newest is not None and (floor is None or newest[1] > floor):
+                floor_text, floor = newest
+                number = 1
+            else:
+                number += 1  # a whole page within one instant: step through that instant
+
+
+# -- helpers ----------------------------------------------------------------------------------------
+
+
+def _header_number(response: httpx.Response, name: str) -> float | None:
+    value = response.headers.get(name)
+    if value is None:
+        return None
+    try:
+        number = float(value.strip())
+    except ValueError:
+        return None
+    return number if number == number else None
+
+
+def _api_time(value: dt.datetime) -> str:
+    """UTC with milliseconds, as Commerce Layer writes times; truncated, so the filter stays inclusive."""
+    if value.tzinfo is None:
+        msg = f"since must carry a UTC offset, not {value.isoformat()}"
+        raise UsageError(msg)
+    return value.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _parse_time(value: t.Any) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def _stamps(data: t.Any) -> list[tuple[int, str, dt.datetime]]:
+    """(index, text, time) of every resource's `attributes.updated_at` that can be read."""
+    if not isinstance(data, list):
+        return []
+    found = []
+    for i, resource in enumerate(data):
+        attributes = resource.get("attributes") if isinstance(resource, dict) else None
+        text = attributes.get("updated_at") if isinstance(attributes, dict) else None
+        when = _parse_time(text)
+        if when is not None:
+            found.append((i, t.cast(str, text), when))
+    return found
+
+
+def _check_order(
+    stamps: list[tuple[int, str, dt.datetime]], floor: dt.datetime | None, response: httpx.Response
+) -> None:
+    """Refuse a page that is not oldest-first from the filter on: the cursor would be unsafe."""
+    name = describe_request(response.request.method, response.request.url)
+    previous: tuple[int, str, dt.datetime] | None = None
+    for stamp in stamps:
+        if floor is not None and stamp[2] < floor:
+            msg = (
+                f"data[{stamp[0]}] was updated at {stamp[1]}, before filter[q][updated_at_gteq]: the API "
+                "ignored the filter, so pages cannot be trusted to come oldest first"
+            )
+            raise APIError(msg, request=name)
+        if previous is not None and stamp[2] < previous[2]:
+            msg = (
+                f"data[{stamp[0]}] (updated at {stamp[1]}) comes after data[{previous[0]}] (updated at "
+                f"{previous[1]}): the API ignored sort=updated_at, so pages cannot be trusted to come "
+                "oldest first"
+            )
+            raise APIError(msg, request=name)
+        previous = stamp
+
+
+def _more(document: t.Mapping[str, t.Any], number: int) -> bool:
+    """Whether a page follows page `number` of the same query."""
+    meta = document.get("meta")
+    pages = meta.get("page_count") if isinstance(meta, dict) else None
+    if isinstance(pages, int) and not isinstance(pages, bool):
+        return number < pages
+    links = document.get("links")
+    return bool(links.get("next")) if isinstance(links, dict) else False
+
+
+def _document(response: httpx.Response) -> t.Any:
+    """The JSON body, or an `APIError` naming the request (a redirect, a login page, a proxy's HTML)."""
+    name = describe_request(response.request.method, response.request.url)
+    if response.is_redirect:
+        target = describe_request("", response.headers.get("Location", "")).strip()
+        msg = f"{response.status_code} {response.reason_phrase} to {target}: use the URL it points to"
+        raise FatalAPIError(msg, request=name, status=response.status_code)
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        kind = response.headers.get("Content-Type", "no Content-Type")
+        msg = f"the answer is not JSON ({kind}): {_excerpt(response.text)}"
+        raise FatalAPIError(msg, request=name, status=response.status_code) from None
+
+
+def _excerpt(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _reason(exc: APIError) -> str:
+    """The message of `exc` without the request prefix `APIError` adds."""
+    text = str(exc)
+    prefix = f"{exc.request}: "
+    return text[len(prefix) :] if text.startswith(prefix) else text
+
+
+def _rewrap(exc: APIError, message: str, secrets: t.Iterable[str]) -> APIError:
+    """`exc` again, with `message`, and any secret the server echoed in its answer masked."""
+    for secret in secrets:
+        message = message.replace(secret, "***")
+    return type(exc)(message, request=exc.request, status=exc.status)

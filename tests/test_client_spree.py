@@ -1,0 +1,451 @@
+"""The Spree family client in its three flavours (respx, fake clock), then whole pulls from a
+stand-in Spree/Solidus/OFN site over real HTTP into SQLite."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import http.server
+import json
+import random
+import threading
+import typing as t
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+import respx
+
+from statebridge.clients import CLIENTS, RetryPolicy, SpreeClient
+from statebridge.errors import APIError, ConfigurationError, FatalAPIError, UsageError
+from statebridge.pull import pull
+from statebridge.store import Store
+
+BASE = "https://shop.example.org"
+TOKEN = "fake-spree-token-never-shown"
+START = dt.datetime(2026, 5, 1, 8, 0, tzinfo=dt.UTC)
+STATES = [
+    ("complete", "paid", "shipped"),
+    ("complete", "balance_due", "pending"),
+    ("canceled", "void", "canceled"),
+    ("complete", "paid", "ready"),
+]
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture(autouse=True)
+def _token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STATEBRIDGE_SPREE_TOKEN", TOKEN)
+
+
+def _time(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _v2(index: int, updated_at: dt.datetime) -> dict[str, t.Any]:
+    return {
+        "id": str(index),
+        "type": "order",
+        "attributes": {"number": f"R{index}", "updated_at": _time(updated_at)},
+    }
+
+
+def _client(time: FakeTime | None = None, **kwargs: t.Any) -> SpreeClient:
+    time = time or FakeTime()
+    return SpreeClient(BASE + "/", sleep=time.sleep, clock=time.clock, rng=random.Random(5), **kwargs)
+
+
+# -- requests ----------------------------------------------------------------------------------------
+
+
+@respx.mock
+def test_spree_v2_asks_the_platform_api_oldest_first_with_a_bearer_token() -> None:
+    route = respx.get(f"{BASE}/api/v2/platform/orders").mock(
+        return_value=httpx.Response(200, json={"data": [], "meta": {"total_pages": 0}})
+    )
+    with _client() as client:
+        list(
+            client.pages(dt.datetime(2026, 5, 1, 10, 0, 0, 999999, tzinfo=dt.timezone(dt.timedelta(hours=2))))
+        )
+    request = route.calls[0].request
+    assert dict(request.url.params) == {
+        "page": "1",
+        "per_page": "100",
+        "sort": "updated_at",
+        "include": "line_items,payments,shipments",
+        "filter[updated_at_gteq]": "2026-05-01T08:00:00.999Z",
+    }
+    assert request.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert request.headers["Accept"] == "application/vnd.api+json"
+    assert "X-Spree-Token" not in request.headers
+    assert CLIENTS["spree"] is SpreeClient
+
+
+@respx.mock
+def test_spree_v2_ends_at_total_pages_though_spree_always_sends_a_next_link() -> None:
+    pages = [
+        {"data": [_v2(1, START)], "meta": {"total_pages": 2}, "links": {"next": f"{BASE}/x?page=2"}},
+        {
+            "data": [_v2(2, START + dt.timedelta(seconds=1))],
+            "meta": {"total_pages": 1},
+            "links": {"next": f"{BASE}/x?page=1"},
+        },
+    ]
+    route = respx.get(f"{BASE}/api/v2/platform/orders").mock(
+        side_effect=[httpx.Response(200, json=page) for page in pages]
+    )
+    with _client() as client:
+        ids = [o["id"] for page in client.pages(None) for o in page.document["data"]]
+    assert ids == ["1", "2"]
+    assert route.call_count == 2
+    second = route.calls[1].request.url.params
+    assert (second["page"], second["filter[updated_at_gteq]"]) == ("1", _time(START)), (
+        "seeks from the newest read"
+    )
+
+
+@respx.mock
+def test_spree_v2_refuses_pages_that_ignore_the_filter() -> None:
+    respx.get(f"{BASE}/api/v2/platform/orders").mock(
+        return_value=httpx.Response(200, json={"data": [_v2(1, START)], "meta": {"total_pages": 1}})
+    )
+    with _client() as client, pytest.raises(APIError, match=r"is updated_at ransackable on this site"):
+        list(client.pages(START + dt.timedelta(days=1)))
+
+
+@respx.mock
+def test_solidus_reads_every_order_in_id_order_and_sends_no_updated_at_filter() -> None:
+    route = respx.get(f"{BASE}/api/orders").mock(
+        side_effect=[
+            httpx.Response(200, json={"orders": [{"id": 1}], "count": 1, "current_page": 1, "pages": 2}),
+            httpx.Response(200, json={"orders": [{"id": 2}], "count": 1, "current_page": 2, "pages": 2}),
+        ]
+    )
+    with _client(flavour="solidus") as client:
+        pages = list(client.pages(START))
+    assert [p.document["orders"][0]["id"] for p in pages] == [1, 2]
+    assert [dict(c.request.url.params) for c in route.calls] == [
+        {"page": "1", "per_page": "100", "q[s]": "id asc"},
+        {"page": "2", "per_page": "100", "q[s]": "id asc"},
+    ]
+    assert route.calls[0].request.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert route.calls[0].request.headers["Accept"] == "application/json"
+
+
+@respx.mock
+def test_ofn_sends_x_spree_token_and_always_pages() -> None:
+    route = respx.get(f"{BASE}/api/v0/orders").mock(
+        side_effect=[
+            httpx.Response(200, json={"orders": [{"id": 1}], "pagination": {"pages": 2, "page": 1}}),
+            httpx.Response(200, json={"orders": [{"id": 2}], "pagination": {"pages": 2, "page": 2}}),
+        ]
+    )
+    with _client(flavour="ofn", page_size=50) as client:
+        assert len(list(client.pages(START))) == 2
+    request = route.calls[0].request
+    assert dict(request.url.params) == {
+        "page": "1",
+        "per_page": "50",
+        "q[s]": "id asc",
+        "q[updated_at_gteq]": "2026-05-01T08:00:00.000Z",
+    }
+    assert request.headers["X-Spree-Token"] == TOKEN
+    assert "Authorization" not in request.headers
+
+
+@respx.mock
+def test_ofn_without_pagination_in_its_answer_is_one_page() -> None:
+    route = respx.get(f"{BASE}/api/v0/orders").mock(
+        return_value=httpx.Response(200, json={"orders": [{"id": 1}, {"id": 2}], "pagination": None})
+    )
+    with _client(flavour="ofn") as client:
+        assert len(list(client.pages(None))) == 1
+    assert route.call_count == 1
+
+
+def test_an_unknown_flavour_lists_the_valid_ones() -> None:
+    with pytest.raises(UsageError, match=r"unknown Spree flavour 'chord' \(valid: spree-v2, solidus, ofn\)"):
+        SpreeClient(BASE, flavour="chord")
+
+
+def test_a_missing_token_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("STATEBRIDGE_SPREE_TOKEN")
+    with pytest.raises(ConfigurationError, match="set STATEBRIDGE_SPREE_TOKEN in the environment"):
+        SpreeClient(BASE, flavour="ofn")
+
+
+@respx.mock
+def test_a_429_waits_its_retry_after() -> None:
+    time = FakeTime()
+    sent_at: list[float] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent_at.append(time.now)
+        if len(sent_at) == 1:
+            return httpx.Response(429, headers={"Retry-After": "4"})
+        return httpx.Response(200, json={"orders": [], "pages": 0})
+
+    respx.get(f"{BASE}/api/orders").mock(side_effect=answer)
+    with _client(time, flavour="solidus") as client:
+        list(client.pages(None))
+    assert sent_at[1] - sent_at[0] >= 4
+
+
+@respx.mock
+def test_a_refusal_names_the_request_and_never_the_token() -> None:
+    respx.get(f"{BASE}/api/v0/orders").mock(
+        side_effect=lambda request: httpx.Response(
+            403, text=f"token {request.headers['X-Spree-Token']} may not"
+        )
+    )
+    with _client(flavour="ofn") as client, pytest.raises(FatalAPIError) as caught:
+        list(client.pages(None))
+    message = str(caught.value)
+    assert message.startswith(f"GET {BASE}/api/v0/orders?page=1&per_page=100")
+    assert "403 Forbidden: token *** may not" in message
+    assert TOKEN not in message
+
+
+@respx.mock
+def test_a_redirect_says_which_url_to_use() -> None:
+    respx.get(f"{BASE}/api/orders").mock(
+        return_value=httpx.Response(
+            301, headers={"Location": "https://www.shop.example.org/api/orders?token=abc"}
+        )
+    )
+    with _client(flavour="solidus") as client, pytest.raises(FatalAPIError) as caught:
+        list(client.pages(None))
+    assert "301 Moved Permanently to https://www.shop.example.org/api/orders?token=***" in str(caught.value)
+
+
+# -- a stand-in Spree-family site ---------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Site:
+    count: int = 180
+
+    def __post_init__(self) -> None:
+        self.orders = {i: START + dt.timedelta(seconds=5 * i) for i in range(1, self.count + 1)}
+        self.state = {i: i % len(STATES) for i in self.orders}
+
+    def touch(self, index: int, state: int) -> None:
+        self.orders[index] = max(self.orders.values()) + dt.timedelta(seconds=1)
+        self.state[index] = state
+
+    def flat(self, i: int) -> dict[str, t.Any]:
+        state, payment, shipment = STATES[self.state[i]]
+        return {
+            "id": i,
+            "number": f"R{100000 + i}",
+            "state": state,
+            "payment_state": payment,
+            "shipment_state": shipment,
+            "currency": "EUR",
+            "total": "12.50",
+            "email": f"buyer{i}@example.org",
+            "created_at": _time(START),
+            "updated_at": _time(self.orders[i]),
+            "completed_at": _time(START),
+        }
+
+    def ofn(self, i: int) -> dict[str, t.Any]:
+        record = self.flat(i)
+        del record["updated_at"], record["currency"]  # OFN's list has no updated_at
+        return {**record, "created_at": "May 01, 2026", "completed_at_utc_iso8601": "2026-05-01T08:00:00Z"}
+
+    def v2(self, i: int) -> tuple[dict[str, t.Any], dict[str, t.Any]]:
+        attributes = self.flat(i)
+        del attributes["id"]
+        order = {
+            "id": str(i),
+            "type": "order",
+            "attributes": attributes,
+            "relationships": {"line_items": {"data": [{"type": "line_item", "id": str(5000 + i)}]}},
+        }
+        line = {
+            "id": str(5000 + i),
+            "type": "line_item",
+            "attributes": {"quantity": 1 + i % 3, "price": "4.10"},
+        }
+        return order, line
+
+
+class StandinSpree:
+    """Spree v2 Platform, Solidus and OFN v0 order lists, with each API's own paging quirks."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.requests: list[tuple[str, dict[str, list[str]]]] = []
+        self.before_page: t.Callable[[int], None] | None = None
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> StandinSpree:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def answer(self, path: str, query: dict[str, list[str]], headers: t.Any) -> tuple[int, t.Any]:
+        self.requests.append((path, query))
+        if self.before_page is not None:
+            self.before_page(len(self.requests))
+        one = {k: v[0] for k, v in query.items()}
+        site = self.site
+        if path == "/api/v0/orders":
+            if headers.get("X-Spree-Token") != TOKEN:
+                return 401, {"error": "You are not authorized to perform that action."}
+            ids = sorted(site.orders)
+            if "q[updated_at_gteq]" in one:
+                floor = dt.datetime.fromisoformat(one["q[updated_at_gteq]"])
+                ids = [i for i in ids if site.orders[i] >= floor]
+            if "page" not in one and "per_page" not in one:
+                return 200, {"orders": [site.ofn(i) for i in ids], "pagination": None}
+            size, number = int(one.get("per_page", "15")), int(one.get("page", "1"))
+            chunk = ids[(number - 1) * size : number * size]
+            pages = -(-len(ids) // size)
+            return 200, {
+                "orders": [site.ofn(i) for i in chunk],
+                "pagination": {"pages": pages, "page": number},
+            }
+        if headers.get("Authorization") != f"Bearer {TOKEN}":
+            return 401, {"error": "The access token is invalid"}
+        if path == "/api/orders":  # Solidus: q[updated_at_*] is not ransackable and silently ignored
+            ids = (
+                sorted(site.orders) if one.get("q[s]") == "id asc" else sorted(site.orders, key=lambda i: -i)
+            )
+            size, number = int(one.get("per_page", "25")), int(one.get("page", "1"))
+            pages = -(-len(ids) // size)
+            chunk = ids[(number - 1) * size : number * size]
+            return 200, {
+                "orders": [site.flat(i) for i in chunk],
+                "count": len(chunk),
+                "current_page": number,
+                "pages": pages,
+            }
+        if path == "/api/v2/platform/orders":
+            if one.get("sort") != "updated_at":
+                return 400, {"error": "the stand-in expects sort=updated_at"}
+            ids = sorted(site.orders, key=lambda i: (site.orders[i], i))
+            if "filter[updated_at_gteq]" in one:
+                floor = dt.datetime.fromisoformat(one["filter[updated_at_gteq]"])
+                ids = [i for i in ids if site.orders[i] >= floor]
+            size = int(one["per_page"]) if 1 <= int(one.get("per_page", "0")) <= 500 else 25
+            number = int(one.get("page", "1"))
+            pages = -(-len(ids) // size)
+            resources = [site.v2(i) for i in ids[(number - 1) * size : number * size]]
+            return 200, {
+                "data": [order for order, _ in resources],
+                "included": [line for _, line in resources],
+                "meta": {"count": len(resources), "total_count": len(ids), "total_pages": pages},
+                "links": {"next": f"{self.base_url}{path}?page={min(number + 1, pages)}"},
+            }
+        return 404, {"error": "not found"}
+
+    def _handler(self) -> type[http.server.BaseHTTPRequestHandler]:
+        standin = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                return
+
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                status, body = standin.answer(parts.path, parse_qs(parts.query), self.headers)
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler
+
+
+FAST = RetryPolicy(max_attempts=5, base_delay=0.02, max_delay=0.2, timeout=10)
+
+
+def _store(tmp_path: t.Any) -> Store:
+    return Store("sqlite:///" + str(tmp_path / "s.db"))
+
+
+def test_pull_from_spree_v2_stores_every_order_and_moves_the_cursor(tmp_path: t.Any) -> None:
+    site = Site()
+    with StandinSpree(site) as standin, _store(tmp_path) as store:
+
+        def meddle(request_number: int) -> None:
+            if request_number == 2:
+                site.touch(1, state=2)  # an order already read moves to the end, the rest move up
+
+        standin.before_page = meddle
+        report = pull("spree", standin.base_url, store, page_size=40)  # the client from the registry
+        assert report.problems == []
+        assert store.count("spree") == 180, "no order slid onto a page already read"
+        assert store.cursor("spree", standin.base_url) == max(site.orders.values())
+        stored = next(s for s in store.orders() if s.order.number == "R100008")
+        assert [line.quantity for line in stored.order.lines] == [3]
+        assert next(s for s in store.orders() if s.order.number == "R100001").order.platform_status[
+            "state"
+        ] == ("canceled")
+
+        standin.before_page = None
+        site.touch(9, state=2)
+        first = len(standin.requests)
+        again = pull("spree", standin.base_url, store, page_size=40)
+        assert again.changed == 1
+        assert store.count("spree") == 180
+        assert store.cursor("spree", standin.base_url) == site.orders[9]
+        resumed_from = standin.requests[first][1]["filter[updated_at_gteq]"]
+        assert resumed_from == [_time(site.orders[1] - dt.timedelta(minutes=5))], "cursor minus the overlap"
+
+
+def test_pull_from_solidus_reads_every_order_each_time(tmp_path: t.Any) -> None:
+    site = Site(count=130)
+    with StandinSpree(site) as standin, _store(tmp_path) as store:
+        for _ in range(2):
+            with SpreeClient(standin.base_url, flavour="solidus", page_size=50, policy=FAST) as client:
+                report = pull("solidus", standin.base_url, store, client=client)
+            assert report.orders == 130, "Solidus cannot filter on updated_at: every pull reads everything"
+        assert store.count("spree") == 130
+        assert report.changed == 0
+        assert store.cursor("spree", standin.base_url) == max(site.orders.values())
+        assert all(not any(k.startswith("q[updated_at") for k in q) for _, q in standin.requests)
+
+
+def test_pull_from_ofn_pages_with_its_token_and_has_no_cursor(tmp_path: t.Any) -> None:
+    site = Site(count=75)
+    with StandinSpree(site) as standin, _store(tmp_path) as store:
+        with SpreeClient(standin.base_url, flavour="ofn", page_size=20, policy=FAST) as client:
+            report = pull("ofn", standin.base_url, store, client=client)
+        assert report.problems == []
+        assert (report.orders, report.pages) == (75, 4)
+        assert store.count("spree") == 75
+        assert store.cursor("spree", standin.base_url) is None, "OFN's orders carry no updated_at"
+
+        since = site.orders[60]
+        with SpreeClient(standin.base_url, flavour="ofn", page_size=20, policy=FAST) as client:
+            report = pull("ofn", standin.base_url, store, client=client, since=since)
+        assert report.orders == 16
+        assert standin.requests[-1][1]["q[updated_at_gteq]"] == [_time(since)]
