@@ -177,3 +177,41 @@ def test_a_pull_killed_mid_run_and_run_again_loses_and_duplicates_nothing(store_
             assert stored[f"#{1000 + index}"].platform_status["financial_status"] == "refunded"
     assert b"pulled" in stderr
     assert TOKEN.encode() not in stderr
+
+
+def test_client_options_reach_the_right_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    from statebridge.clients import ShopifyGraphQLClient, client_for
+    from statebridge.errors import UsageError
+
+    monkeypatch.setenv("STATEBRIDGE_SPREE_TOKEN", "spree-fake")
+    assert isinstance(client_for("shopify", "https://s.example.org", api="graphql"), ShopifyGraphQLClient)
+    assert client_for("ofn", "https://hub.example.org").flavour == "ofn"  # type: ignore[attr-defined]
+    assert client_for("chord", "https://c.example.org").flavour == "solidus"  # type: ignore[attr-defined]
+    assert client_for("spree", "https://x.example.org", flavour="ofn").flavour == "ofn"  # type: ignore[attr-defined]
+    with pytest.raises(UsageError, match="cannot pull from 'dfc'"):
+        client_for("dfc", "https://x.example.org")
+    with pytest.raises(UsageError, match="not --api soap"):
+        client_for("shopify", "https://s.example.org", api="soap")
+
+
+def test_an_option_for_another_platform_is_a_usage_error(tmp_path: object) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "statebridge",
+            "pull",
+            "relatude",
+            "--base-url",
+            "https://r.example.org",
+            "--api",
+            "graphql",
+            "--store",
+            f"sqlite:///{tmp_path}/s.db",
+        ],
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert b"--api is for shopify, not relatude" in result.stderr

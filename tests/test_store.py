@@ -161,3 +161,20 @@ def test_export_writes_every_stored_order_under_its_source(tmp_path: pathlib.Pat
     from rdflib import Graph
 
     assert len(Graph().parse(io.BytesIO(ntriples.stdout), format="nt")) > 0
+
+
+def test_without_updated_at_only_a_changed_payload_replaces_the_stored_order(store_url: str) -> None:
+    [order] = _orders("relatude/single_order.json", "relatude")
+    assert order.updated_at is None
+    with Store(store_url) as store:
+        assert store.save_page("relatude", "https://r", [(order, {"v": 1})]) == 1
+        assert store.save_page("relatude", "https://r", [(order, {"v": 1})]) == 0
+        assert store.save_page("relatude", "https://r", [(order, {"v": 2})]) == 1
+        assert next(store.orders()).raw == {"v": 2}
+
+
+def test_a_forgotten_event_can_be_remembered_again(store_url: str) -> None:
+    with Store(store_url) as store:
+        assert store.remember_event("shopify", "evt-9")
+        store.forget_event("shopify", "evt-9")
+        assert store.remember_event("shopify", "evt-9")

@@ -18,7 +18,7 @@ import typing as t
 import click
 
 from . import __version__
-from .adapters import adapter_names
+from .adapters import adapter_names, get_adapter
 from .errors import StatebridgeError, UsageError
 from .export import export
 from .mapping import available_tables, load_table
@@ -262,6 +262,51 @@ def _open_store(url: str | None) -> Store:
         _fail(str(exc), EXIT_BAD_INPUT)
 
 
+def _client_options(function: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+    """--api, --auth-url and --flavour: which API and how to reach it, for pull and sync."""
+    options = [
+        click.option(
+            "--api",
+            type=click.Choice(["rest", "graphql"]),
+            help="Shopify only: the Admin REST API (default) or the Admin GraphQL API.",
+        ),
+        click.option(
+            "--auth-url",
+            metavar="URL",
+            help="Commerce Layer only: the token endpoint (default https://auth.commercelayer.io/oauth/token).",
+        ),
+        click.option(
+            "--flavour",
+            type=click.Choice(["spree-v2", "solidus", "ofn"]),
+            help="Spree family only: the site's API (default: ofn for `ofn`, solidus for `solidus` and "
+            "`chord`, else the Spree v2 Platform API).",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _client_kwargs(
+    platform: str, api: str | None, auth_url: str | None, flavour: str | None
+) -> dict[str, t.Any]:
+    """The client options given, each refused for a platform it does not apply to."""
+    name = get_adapter(platform).name
+    given = (
+        ("--api", api, "shopify", "api"),
+        ("--auth-url", auth_url, "commercelayer", "auth_url"),
+        ("--flavour", flavour, "spree", "flavour"),
+    )
+    chosen: dict[str, t.Any] = {}
+    for option, value, owner, key in given:
+        if value is None:
+            continue
+        if name != owner:
+            _fail(f"{option} is for {owner}, not {platform}", EXIT_USAGE)
+        chosen[key] = value
+    return chosen
+
+
 def _progress_printer() -> t.Callable[[PageReport], None]:
     interactive = sys.stderr.isatty()
     total = 0
@@ -287,6 +332,7 @@ def _progress_printer() -> t.Callable[[PageReport], None]:
 )
 @click.option(
     "--since",
+    metavar="ISO8601",
     type=click.DateTime(_DATETIME_FORMATS),
     help="Pull orders updated since then (ISO 8601), instead of resuming from the stored cursor.",
 )
@@ -303,6 +349,7 @@ def _progress_printer() -> t.Callable[[PageReport], None]:
     help="Orders per request (default: the platform's "
     "maximum; lower it when a platform times out on large orders).",
 )
+@_client_options
 @_store_option
 def pull_command(
     platform: str,
@@ -310,6 +357,9 @@ def pull_command(
     since: dt.datetime | None,
     overlap: float,
     page_size: int | None,
+    api: str | None,
+    auth_url: str | None,
+    flavour: str | None,
     store_url: str | None,
 ) -> None:
     """Pull a platform's orders into the store, resuming where the last pull stopped.
@@ -332,6 +382,7 @@ def pull_command(
                 overlap=dt.timedelta(seconds=overlap),
                 progress=_progress_printer(),
                 page_size=page_size,
+                client_options=_client_kwargs(platform, api, auth_url, flavour),
             )
         except UsageError as exc:
             _fail(str(exc), EXIT_USAGE)
@@ -393,7 +444,7 @@ def export_command(fmt: str, platform: str | None, store_url: str | None) -> Non
     show_default=True,
     help="PUT each order to TARGET/{id}, or POST each to TARGET.",
 )
-@click.option("--since", type=click.DateTime(_DATETIME_FORMATS), help="As for pull.")
+@click.option("--since", metavar="ISO8601", type=click.DateTime(_DATETIME_FORMATS), help="As for pull.")
 @click.option(
     "--overlap",
     type=click.FloatRange(min=0),
@@ -402,6 +453,7 @@ def export_command(fmt: str, platform: str | None, store_url: str | None) -> Non
     help="As for pull.",
 )
 @click.option("--page-size", type=click.IntRange(min=1), help="As for pull.")
+@_client_options
 @_store_option
 def sync_command(
     platform: str,
@@ -412,6 +464,9 @@ def sync_command(
     since: dt.datetime | None,
     overlap: float,
     page_size: int | None,
+    api: str | None,
+    auth_url: str | None,
+    flavour: str | None,
     store_url: str | None,
 ) -> None:
     """Pull a platform's orders, then write the pulled ones as DFC to a file or a DFC endpoint.
@@ -438,6 +493,7 @@ def sync_command(
                 overlap=dt.timedelta(seconds=overlap),
                 progress=_progress_printer(),
                 page_size=page_size,
+                client_options=_client_kwargs(platform, api, auth_url, flavour),
             )
         except UsageError as exc:
             _fail(str(exc), EXIT_USAGE)
@@ -455,6 +511,29 @@ def sync_command(
     )
     if report.failures or report.pull.problems:
         sys.exit(EXIT_SKIPPED)
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on."
+)
+@_store_option
+def serve_command(host: str, port: int, store_url: str | None) -> None:
+    """Serve the HTTP endpoints over the store: platform webhooks in, and GET /health.
+
+    \b
+    POST /webhooks/shopify        X-Shopify-Hmac-Sha256, secret STATEBRIDGE_SHOPIFY_WEBHOOK_SECRET
+    POST /webhooks/commercelayer  X-CommerceLayer-Signature, secret STATEBRIDGE_COMMERCELAYER_WEBHOOK_SECRET
+    GET  /health
+    """
+    import uvicorn
+
+    from .web import create_app
+
+    _configure_logging()
+    with _open_store(store_url) as store:
+        uvicorn.run(create_app(store), host=host, port=port, log_level="info", server_header=False)
 
 
 def _configure_logging() -> None:

@@ -65,8 +65,13 @@ def pull(
     client: ApiClient | None = None,
     progress: t.Callable[[PageReport], None] | None = None,
     page_size: int | None = None,
+    client_options: t.Mapping[str, t.Any] | None = None,
 ) -> PullReport:
-    """Pull every order updated since the cursor (or `since`) into `store`."""
+    """Pull every order updated since the cursor (or `since`) into `store`.
+
+    `client_options` go to the platform's client (`api`, `auth_url`, `flavour`, …) when `client` is
+    not given.
+    """
     adapter = get_adapter(platform)
     name = adapter.name
     base_url = base_url.rstrip("/")
@@ -74,7 +79,8 @@ def pull(
     start = since if since is not None else (cursor - overlap if cursor is not None else None)
     report = PullReport(name, base_url, started_from=start, cursor=cursor)
     owned = client is None
-    api = client or client_for(name, base_url, **({"page_size": page_size} if page_size else {}))
+    options = {**(client_options or {}), **({"page_size": page_size} if page_size else {})}
+    api = client or client_for(platform, base_url, **options)
     try:
         for number, page in enumerate(api.pages(start), start=1):
             report.pages = number

@@ -50,6 +50,7 @@ def sync(
     target_client: DfcEndpointClient | None = None,
     progress: t.Callable[[PageReport], None] | None = None,
     page_size: int | None = None,
+    client_options: t.Mapping[str, t.Any] | None = None,
 ) -> SyncReport:
     """Pull, then write the pulled orders to `output` or send them to `target` (exactly one)."""
     if (output is None) == (target is None and target_client is None):
@@ -59,7 +60,7 @@ def sync(
     endpoint = target_client or (DfcEndpointClient(target, method=method) if target else None)
     try:
         pulled = pull(
-            name,
+            platform,
             base_url,
             store,
             since=since,
@@ -67,6 +68,7 @@ def sync(
             client=client,
             progress=progress,
             page_size=page_size,
+            client_options=client_options,
         )
         report = SyncReport(pulled)
         minter = IriMinter.for_platform(name, pulled.base_url)

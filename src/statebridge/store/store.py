@@ -2,8 +2,9 @@
 
 An embedded SQLite file by default (`sqlite:///statebridge.db`, or `$STATEBRIDGE_STORE`); a
 `postgresql://…` URL selects PostgreSQL. Orders are keyed on (platform, base URL, order id) and an
-incoming order replaces the stored one only when its `updated_at` is newer, so replaying a page,
-or receiving a webhook twice, changes nothing. `save_page` writes a page of orders and the cursor in
+incoming order replaces the stored one only when its `updated_at` is newer (for platforms that send
+none, only when its payload differs), so replaying a page, or receiving a webhook twice, changes
+nothing. `save_page` writes a page of orders and the cursor in
 one transaction: a pull killed at any moment leaves a consistent store to resume from.
 """
 
@@ -147,9 +148,12 @@ class Store:
         table = schema.orders
         statement = self._insert(table).values(**row)
         excluded = statement.excluded
+        # Newer wins. Where the platform sends no updated_at (OFN, Relatude), a payload that differs
+        # from the stored one is the newer news; an identical one changes nothing.
         newer = sa.or_(
-            table.c.updated_at.is_(None),
-            sa.and_(excluded.updated_at.is_not(None), excluded.updated_at > table.c.updated_at),
+            sa.and_(excluded.updated_at.is_not(None), table.c.updated_at.is_(None)),
+            excluded.updated_at > table.c.updated_at,
+            sa.and_(excluded.updated_at.is_(None), table.c.updated_at.is_(None), excluded.raw != table.c.raw),
         )
         statement = statement.on_conflict_do_update(
             index_elements=[table.c.platform, table.c.base_url, table.c.order_id],
@@ -181,6 +185,12 @@ class Store:
                 statement.on_conflict_do_nothing().returning(table.c.event_id)
             ).all()
         return bool(inserted)
+
+    def forget_event(self, source: str, event_id: str) -> None:
+        """Undo `remember_event` after a failed delivery, so the platform's retry is no duplicate."""
+        table = schema.webhook_events
+        with self.engine.begin() as connection:
+            connection.execute(table.delete().where(table.c.source == source, table.c.event_id == event_id))
 
     # -- reading -----------------------------------------------------------------------------------
 

@@ -76,7 +76,6 @@ from ..errors import MalformedInputError, OrderError, StoreError
 from ..model import Order
 from ..reading import Document
 from ..store import Store
-from ..store import schema as store_schema
 from ..translate import translate_documents
 
 __all__ = [
@@ -366,12 +365,8 @@ class WebhookReceiver:
         )
 
     def _forget(self, platform: str, event_id: str) -> None:
-        table = store_schema.webhook_events
         try:
-            with self.store.engine.begin() as connection:
-                connection.execute(
-                    sa.delete(table).where(table.c.source == platform, table.c.event_id == event_id)
-                )
+            self.store.forget_event(platform, event_id)
         except sa.exc.SQLAlchemyError as exc:
             log.error(
                 "%s webhook event %s could not be forgotten after a failed write (%s): "
