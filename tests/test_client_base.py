@@ -14,20 +14,7 @@ from statebridge.clients import ApiClient, Page, RetryPolicy, ShopifyRestClient,
 from statebridge.clients.policy import retry_after_seconds
 from statebridge.errors import FatalAPIError, RequestFailedError
 
-
-class FakeTime:
-    """A clock that only moves when the client sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+from .fakes import FakeTime, ThrottledOnce
 
 
 class Plain(ApiClient):
@@ -50,13 +37,8 @@ def _client(time: FakeTime, **policy: t.Any) -> Plain:
 @respx.mock
 def test_retry_after_is_honoured_in_full_before_the_next_request() -> None:
     time = FakeTime()
-    sent_at: list[float] = []
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        sent_at.append(time.now)
-        if len(sent_at) == 1:
-            return httpx.Response(429, headers={"Retry-After": "2.5"})
-        return httpx.Response(200, json={"ok": True})
+    answer = ThrottledOnce(time, "2.5", {"ok": True})
+    sent_at = answer.sent_at
 
     respx.get("https://api.example.org/orders").mock(side_effect=answer)
     with _client(time) as client:

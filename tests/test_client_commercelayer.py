@@ -19,27 +19,13 @@ from statebridge.errors import APIError, ConfigurationError, FatalAPIError, Requ
 from statebridge.pull import pull
 from statebridge.store import Store
 
+from .fakes import FakeTime, ThrottledOnce
 from .standin.commercelayer import CLIENT_ID, CLIENT_SECRET, Organization, StandinCommerceLayer, cl_time
 
 BASE = "https://acme.commercelayer.io"
 AUTH = "https://auth.example.org/oauth/token"
 SECRET = "fake-cl-secret-never-shown"
 START = dt.datetime(2026, 5, 1, 8, 0, tzinfo=dt.UTC)
-
-
-class FakeTime:
-    """A clock that only moves when the client sleeps (or a test moves it)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture(autouse=True)
@@ -414,13 +400,8 @@ def test_rate_limit_headers_space_requests_when_the_window_runs_low() -> None:
 def test_a_429_waits_its_retry_after_before_the_next_request() -> None:
     time = FakeTime()
     respx.post(AUTH).mock(return_value=httpx.Response(200, json={"access_token": "tk", "expires_in": 7200}))
-    sent_at: list[float] = []
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        sent_at.append(time.now)
-        if len(sent_at) == 1:
-            return httpx.Response(429, headers={"Retry-After": "3"})
-        return httpx.Response(200, json={"data": [_resource(1, START)], "meta": {"page_count": 1}})
+    answer = ThrottledOnce(time, "3", {"data": [_resource(1, START)], "meta": {"page_count": 1}})
+    sent_at = answer.sent_at
 
     respx.get(f"{BASE}/api/orders").mock(side_effect=answer)
     with _client(time) as client:

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import http.server
-import json
 import random
-import threading
 import typing as t
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,22 +18,12 @@ from statebridge.errors import APIError, FatalAPIError, UsageError
 from statebridge.pull import pull
 from statebridge.store import Store
 
+from .fakes import FakeTime, ThrottledOnce
+from .standin.server import StandinHandler, StandinServer
+
 EXPORT = "https://fiskebutikken.example.no/api/statebridge/orders"
 TOKEN = "fake-relatude-token-never-shown"
 STATUSES = ["Ordered", "Shipped", "PartlyShipped", "Cancelled", "Refunded", "Basket", "Saved"]
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture(autouse=True)
@@ -172,13 +160,8 @@ def test_a_refusal_names_the_request_and_never_the_token(monkeypatch: pytest.Mon
 @respx.mock
 def test_a_429_waits_its_retry_after() -> None:
     time = FakeTime()
-    sent_at: list[float] = []
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        sent_at.append(time.now)
-        if len(sent_at) == 1:
-            return httpx.Response(429, headers={"Retry-After": "7"})
-        return httpx.Response(200, json={"Orders": []})
+    answer = ThrottledOnce(time, "7", {"Orders": []})
+    sent_at = answer.sent_at
 
     respx.get(url__startswith=EXPORT).mock(side_effect=answer)
     with _client(time) as client:
@@ -189,7 +172,7 @@ def test_a_429_waits_its_retry_after() -> None:
 # -- a stand-in export over HTTP ----------------------------------------------------------------------
 
 
-class StandinExport:
+class StandinExport(StandinServer):
     """An export at `/statebridge/orders.json`, pages of `size` in creation order, `since` on changes."""
 
     def __init__(self, count: int, *, size: int = 25, token: str | None = None) -> None:
@@ -200,21 +183,11 @@ class StandinExport:
         self.size = size
         self.token = token
         self.queries: list[dict[str, list[str]]] = []
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/statebridge/orders.json?format=json"
-
-    def __enter__(self) -> StandinExport:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        return f"{self.base_url}/statebridge/orders.json?format=json"
 
     def answer(self, query: dict[str, list[str]], authorization: str | None) -> tuple[int, t.Any]:
         self.queries.append(query)
@@ -230,12 +203,7 @@ class StandinExport:
     def _handler(self) -> type[http.server.BaseHTTPRequestHandler]:
         standin = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                return
-
+        class Handler(StandinHandler):
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 status, body = (
@@ -243,12 +211,7 @@ class StandinExport:
                     if parts.path == "/statebridge/orders.json"
                     else (404, {"Message": "No route"})
                 )
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.send_json(status, body, content_type="application/json; charset=utf-8")
 
         return Handler
 

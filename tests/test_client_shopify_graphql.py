@@ -35,6 +35,7 @@ from statebridge.reading import Document
 from statebridge.store import Store
 from statebridge.translate import translate_documents
 from tests.conftest import FIXTURES
+from tests.fakes import FakeTime
 from tests.standin import shopify_graphql as standin
 
 BASE = "https://shop.example.myshopify.com"
@@ -45,21 +46,6 @@ NODES: list[dict[str, t.Any]] = json.loads((FIXTURES / "shopify" / "graphql_orde
 ]["orders"]["nodes"]
 
 
-class FakeTime:
-    """A clock that moves only when slept on, recording every sleep."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(round(seconds, 6))
-        self.now += seconds
-
-
 @pytest.fixture(autouse=True)
 def token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(TOKEN_ENV, FAKE_TOKEN)
@@ -68,7 +54,7 @@ def token(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def fake() -> FakeTime:
-    return FakeTime()
+    return FakeTime(digits=6)
 
 
 def client(fake: FakeTime, **kwargs: t.Any) -> ShopifyGraphQLClient:

@@ -6,9 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import http.server
-import json
 import random
-import threading
 import typing as t
 from urllib.parse import parse_qs, urlsplit
 
@@ -21,6 +19,9 @@ from statebridge.errors import APIError, ConfigurationError, FatalAPIError, Usag
 from statebridge.pull import pull
 from statebridge.store import Store
 
+from .fakes import FakeTime, ThrottledOnce
+from .standin.server import StandinHandler, StandinServer
+
 BASE = "https://shop.example.org"
 TOKEN = "fake-spree-token-never-shown"
 START = dt.datetime(2026, 5, 1, 8, 0, tzinfo=dt.UTC)
@@ -30,19 +31,6 @@ STATES = [
     ("canceled", "void", "canceled"),
     ("complete", "paid", "ready"),
 ]
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture(autouse=True)
@@ -189,13 +177,8 @@ def test_a_missing_token_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> 
 @respx.mock
 def test_a_429_waits_its_retry_after() -> None:
     time = FakeTime()
-    sent_at: list[float] = []
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        sent_at.append(time.now)
-        if len(sent_at) == 1:
-            return httpx.Response(429, headers={"Retry-After": "4"})
-        return httpx.Response(200, json={"orders": [], "pages": 0})
+    answer = ThrottledOnce(time, "4", {"orders": [], "pages": 0})
+    sent_at = answer.sent_at
 
     respx.get(f"{BASE}/api/orders").mock(side_effect=answer)
     with _client(time, flavour="solidus") as client:
@@ -283,28 +266,14 @@ class Site:
         return order, line
 
 
-class StandinSpree:
+class StandinSpree(StandinServer):
     """Spree v2 Platform, Solidus and OFN v0 order lists, with each API's own paging quirks."""
 
     def __init__(self, site: Site) -> None:
         self.site = site
         self.requests: list[tuple[str, dict[str, list[str]]]] = []
         self.before_page: t.Callable[[int], None] | None = None
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> StandinSpree:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__()
 
     def answer(self, path: str, query: dict[str, list[str]], headers: t.Any) -> tuple[int, t.Any]:
         self.requests.append((path, query))
@@ -365,21 +334,10 @@ class StandinSpree:
     def _handler(self) -> type[http.server.BaseHTTPRequestHandler]:
         standin = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                return
-
+        class Handler(StandinHandler):
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
-                status, body = standin.answer(parts.path, parse_qs(parts.query), self.headers)
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.send_json(*standin.answer(parts.path, parse_qs(parts.query), self.headers))
 
         return Handler
 

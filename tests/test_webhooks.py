@@ -12,15 +12,12 @@ import dataclasses
 import hashlib
 import hmac
 import logging
-import threading
-import time
 import typing as t
 
 import httpx
 import orjson
 import pytest
 import sqlalchemy as sa
-import uvicorn
 
 from statebridge.adapters import get_adapter
 from statebridge.errors import StoreError
@@ -34,6 +31,7 @@ from statebridge.web.webhooks import (
 )
 
 from .conftest import FIXTURES
+from .serving import running
 
 SECRET = "fake-webhook-secret-for-tests-7Qz"
 CL_SECRET = "fake-commercelayer-secret-for-tests-3Kp"
@@ -105,30 +103,11 @@ class Running:
 
 def serve(store: Store, secrets: WebhookSecrets | None = None) -> t.Iterator[Running]:
     """Run `create_app(store)` with uvicorn on a free loopback port in a thread, until the test ends."""
-    config = uvicorn.Config(
-        create_app(store, secrets=secrets),
-        host="127.0.0.1",
-        port=0,
-        log_config=None,
-        lifespan="off",
-        access_log=False,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn-webhooks", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    try:
-        with httpx.Client(base_url=url, timeout=10) as http:
-            yield Running(url, store, http)
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with (
+        running(create_app(store, secrets=secrets), name="uvicorn-webhooks") as url,
+        httpx.Client(base_url=url, timeout=10) as http,
+    ):
+        yield Running(url, store, http)
 
 
 @pytest.fixture

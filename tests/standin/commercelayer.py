@@ -28,6 +28,8 @@ import time
 import typing as t
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from .server import StandinHandler, StandinServer
+
 CLIENT_ID = "cl_standin_client_id"
 CLIENT_SECRET = "cl_standin_client_secret_for_tests"
 STATES = [
@@ -118,7 +120,7 @@ def _parse(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text)
 
 
-class StandinCommerceLayer:
+class StandinCommerceLayer(StandinServer):
     """Runs an `Organization` behind a threaded HTTP server on 127.0.0.1; use as a context manager."""
 
     def __init__(self, organization: Organization) -> None:
@@ -133,25 +135,11 @@ class StandinCommerceLayer:
         self._window: collections.deque[float] = collections.deque()
         self._blocked_until = 0.0
         self._pages = 0
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        super().__init__()
 
     @property
     def auth_url(self) -> str:
         return f"{self.base_url}/oauth/token"
-
-    def __enter__(self) -> StandinCommerceLayer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
     def revoke(self) -> None:
         with self.lock:
@@ -241,26 +229,11 @@ class StandinCommerceLayer:
     def _handler(self) -> type[http.server.BaseHTTPRequestHandler]:
         standin = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                return
-
-            def _send(self, status: int, headers: dict[str, str], body: t.Any, kind: str) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(data)))
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(StandinHandler):
             def _admitted(self) -> dict[str, str] | None:
                 allowed, headers = standin._admit()
                 if not allowed:
-                    self._send(429, headers, {"errors": [{"title": "Too many requests"}]}, "application/json")
+                    self.send_json(429, {"errors": [{"title": "Too many requests"}]}, headers=headers)
                     return None
                 return headers
 
@@ -272,10 +245,10 @@ class StandinCommerceLayer:
                 if headers is None:
                     return
                 if urlsplit(self.path).path != "/oauth/token":
-                    self._send(404, headers, {"errors": [{"title": "Not found"}]}, "application/json")
+                    self.send_json(404, {"errors": [{"title": "Not found"}]}, headers=headers)
                     return
                 status, answer = standin._token(body)
-                self._send(status, headers, answer, "application/json")
+                self.send_json(status, answer, headers=headers)
 
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
@@ -286,18 +259,24 @@ class StandinCommerceLayer:
                     return
                 kind = "application/vnd.api+json"
                 if parts.path != "/api/orders":
-                    self._send(404, headers, {"errors": [{"title": "Not found"}]}, kind)
+                    self.send_json(
+                        404, {"errors": [{"title": "Not found"}]}, content_type=kind, headers=headers
+                    )
                     return
                 if self.headers.get("Accept") != kind:
-                    self._send(406, headers, {"errors": [{"title": "Not acceptable"}]}, kind)
+                    self.send_json(
+                        406, {"errors": [{"title": "Not acceptable"}]}, content_type=kind, headers=headers
+                    )
                     return
                 token = self.headers.get("Authorization", "").removeprefix("Bearer ")
                 with standin.lock:
                     valid = token in standin.tokens
                 if not valid:
-                    self._send(401, headers, {"errors": [{"title": "Invalid token"}]}, kind)
+                    self.send_json(
+                        401, {"errors": [{"title": "Invalid token"}]}, content_type=kind, headers=headers
+                    )
                     return
                 status, answer = standin._orders(parse_qs(parts.query))
-                self._send(status, headers, answer, kind)
+                self.send_json(status, answer, content_type=kind, headers=headers)
 
         return Handler

@@ -25,6 +25,8 @@ import time
 import typing as t
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from .server import StandinHandler, StandinServer
+
 FINANCIAL = ["pending", "authorized", "partially_paid", "paid", "partially_refunded", "refunded", "voided"]
 FULFILLMENT = [None, "fulfilled", "partial", "restocked"]
 TOKEN = "shpat_standin_token_for_tests"
@@ -99,7 +101,7 @@ class Shop:
         return [o for o in rows if dt.datetime.fromisoformat(o["updated_at"]) >= since]
 
 
-class StandinShopify:
+class StandinShopify(StandinServer):
     """Runs `Shop` behind a threaded HTTP server on 127.0.0.1; use as a context manager."""
 
     def __init__(self, shop: Shop, *, version: str = "2026-10") -> None:
@@ -114,21 +116,7 @@ class StandinShopify:
         self._level = 0.0
         self._leaked_at = time.monotonic()
         self._served = 0
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> StandinShopify:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__()
 
     @property
     def pages_served(self) -> int:
@@ -201,21 +189,7 @@ class StandinShopify:
     def _handler(self) -> type[http.server.BaseHTTPRequestHandler]:
         standin = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                return
-
-            def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(body)
-
+        class Handler(StandinHandler):
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 kind, wait = standin._admit()
@@ -226,23 +200,25 @@ class StandinShopify:
                     self.close_connection = True
                     return
                 if kind.startswith("fail"):
-                    self._send(int(kind[-3:]), {}, b'{"errors": "Internal Server Error"}')
+                    self.send_body(int(kind[-3:]), b'{"errors": "Internal Server Error"}')
                     return
                 if self.headers.get("X-Shopify-Access-Token") != TOKEN:
-                    self._send(401, {}, b'{"errors": "[API] Invalid API key or access token"}')
+                    self.send_body(401, b'{"errors": "[API] Invalid API key or access token"}')
                     return
                 if kind == "throttle":
-                    self._send(
-                        429, {"Retry-After": f"{wait:.3f}"}, b'{"errors": "Exceeded 2 calls per second"}'
+                    self.send_body(
+                        429,
+                        b'{"errors": "Exceeded 2 calls per second"}',
+                        headers={"Retry-After": f"{wait:.3f}"},
                     )
                     return
                 if parts.path != f"/admin/api/{standin.version}/orders.json":
-                    self._send(404, {}, b'{"errors": "Not Found"}')
+                    self.send_body(404, b'{"errors": "Not Found"}')
                     return
                 status, headers, body = standin._page(parse_qs(parts.query))
                 with standin.lock:
                     level = standin._level
                 headers["X-Shopify-Shop-Api-Call-Limit"] = f"{round(level)}/{standin.shop.bucket_size}"
-                self._send(status, headers, body)
+                self.send_body(status, body, headers=headers)
 
         return Handler

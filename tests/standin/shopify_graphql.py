@@ -30,6 +30,8 @@ import threading
 import time
 import typing as t
 
+from .server import StandinHandler, StandinServer
+
 TOKEN = "shpat_standin_graphql_token_for_tests"
 FINANCIAL = ["PENDING", "AUTHORIZED", "PARTIALLY_PAID", "PAID", "PARTIALLY_REFUNDED", "REFUNDED", "VOIDED"]
 FULFILLMENT = ["UNFULFILLED", "FULFILLED", "PARTIALLY_FULFILLED", "ON_HOLD", "IN_PROGRESS"]
@@ -140,7 +142,7 @@ class _Refusal(Exception):
         self.error = {"message": message, "extensions": {"code": code, **extensions}}
 
 
-class StandinShopifyGraphQL:
+class StandinShopifyGraphQL(StandinServer):
     """Runs `Shop` behind a threaded HTTP server on 127.0.0.1; use as a context manager."""
 
     def __init__(self, shop: Shop, *, version: str = "2026-10") -> None:
@@ -155,21 +157,7 @@ class StandinShopifyGraphQL:
         self._available = shop.maximum
         self._refilled_at = time.monotonic()
         self._covered_at = 0.0
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> StandinShopifyGraphQL:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(poll_interval=0.05)
 
     def operations(self, name: str) -> list[dict[str, t.Any]]:
         """The variables of every request of one operation, in order."""
@@ -317,37 +305,27 @@ class StandinShopifyGraphQL:
     def _handler(self) -> type[http.server.BaseHTTPRequestHandler]:
         standin = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+        class Handler(StandinHandler):
             disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed ACK each
-
-            def log_message(self, *args: object) -> None:
-                return
-
-            def _send(self, status: int, body: t.Any) -> None:
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
                 if self.path != f"/admin/api/{standin.version}/graphql.json":
-                    self._send(404, {"errors": "Not Found"})
+                    self.send_json(404, {"errors": "Not Found"})
                     return
                 if self.headers.get("X-Shopify-Access-Token") != TOKEN:
-                    self._send(401, {"errors": "[API] Invalid API key or access token (unrecognized login)"})
+                    self.send_json(
+                        401, {"errors": "[API] Invalid API key or access token (unrecognized login)"}
+                    )
                     return
                 try:
                     body = json.loads(raw)
                 except ValueError:
-                    self._send(400, {"errors": "the body is not JSON"})
+                    self.send_json(400, {"errors": "the body is not JSON"})
                     return
                 status, answer = standin.answer(body if isinstance(body, dict) else {})
-                self._send(status, answer)
+                self.send_json(status, answer)
 
         return Handler
 

@@ -10,7 +10,8 @@ and transport faults, within the `RetryPolicy`:
 - any other 4xx is a `FatalAPIError` at once; a budget spent is a `RequestFailedError`.
 
 Messages name the request by method and URL with secret query parameters masked; credentials are
-sent in headers and never logged.
+sent in headers and never logged. `mask_secrets` masks a credential the platform echoed in an answer
+that ends up in a message, and `json_document` reads a JSON answer or says what came instead.
 """
 
 from __future__ import annotations
@@ -24,11 +25,20 @@ import typing as t
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
+import orjson
 
-from ..errors import FatalAPIError, RequestFailedError
+from ..errors import APIError, FatalAPIError, RequestFailedError
 from .policy import RetryPolicy, retry_after_seconds
 
-__all__ = ["ApiClient", "Page", "describe_request"]
+__all__ = [
+    "ApiClient",
+    "Page",
+    "describe_request",
+    "json_document",
+    "mask_secrets",
+    "reason",
+    "refuse_redirect",
+]
 
 log = logging.getLogger("statebridge.clients")
 
@@ -193,4 +203,56 @@ class ApiClient(abc.ABC):
 
 def _excerpt(response: httpx.Response, limit: int = 300) -> str:
     text = response.text.strip().replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# -- reading answers and wording failures -------------------------------------------------------------
+
+
+def refuse_redirect(response: httpx.Response, name: str, advice: str) -> None:
+    """A `FatalAPIError` for a redirect, naming where it points (secret parameters masked).
+
+    Clients never follow redirects (the credentials would go along to wherever it points), so a
+    redirect is a misconfigured base URL: `advice` says what to use instead.
+    """
+    if response.is_redirect:
+        target = describe_request("", response.headers.get("Location", "")).strip()
+        msg = f"{response.status_code} {response.reason_phrase} to {target}: {advice}"
+        raise FatalAPIError(msg, request=name, status=response.status_code)
+
+
+def json_document(response: httpx.Response, *, redirect_advice: str) -> t.Any:
+    """The JSON body, or a `FatalAPIError` naming the request (a redirect, a login page, a proxy's HTML).
+
+    A 2xx that is not JSON is final: retrying would fetch the same page of HTML again.
+    """
+    name = describe_request(response.request.method, response.request.url)
+    refuse_redirect(response, name, redirect_advice)
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        kind = response.headers.get("Content-Type", "no Content-Type")
+        msg = f"the answer is not JSON ({kind}): {_one_line(response.text)}"
+        raise FatalAPIError(msg, request=name, status=response.status_code) from None
+
+
+def reason(exc: APIError) -> str:
+    """The message of `exc` without the request prefix `APIError` adds."""
+    text = str(exc)
+    prefix = f"{exc.request}: "
+    return text[len(prefix) :] if text.startswith(prefix) else text
+
+
+def mask_secrets(exc: APIError, secrets: t.Iterable[str | None], message: str | None = None) -> APIError:
+    """`exc` again (same class, request and status), with `message` instead of its own when given,
+    and every secret the server may have echoed in its answer masked (unset secrets are skipped)."""
+    text = reason(exc) if message is None else message
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return type(exc)(text, request=exc.request, status=exc.status)
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -15,18 +15,12 @@ not yet stored), `include=line_items` and `filter[q][updated_at_gteq]` (inclusiv
 A page is the last when `meta.page_count` says so (or, without a `meta`, when `links.next` is
 absent), or when it is empty.
 
-Why pages are not simply `page[number]` 1, 2, 3…: with `sort=updated_at`, an order updated during
-the pull leaves its place and moves to the end of the list. When it had been on a page already read,
-every later order moves one place forward, and the order at the boundary of the next page slides
-onto the page just read: it is never seen, and the stored cursor then passes it, so later pulls
-miss it too (the overlap only re-reads five minutes). So the client seeks instead: after each page
-it asks again from page 1 with `filter[q][updated_at_gteq]` set to the newest `updated_at` it has
-read (the exact text Commerce Layer sent). Whatever moved, nothing not yet read can be below that
-value, so nothing is skipped; the orders sharing that exact instant are read twice, which the
-store's upsert makes harmless. Only when a whole page shares one `updated_at` (a bulk import) does
-it move to `page[number]` + 1 within that instant. Every page is checked to be in `updated_at`
-order and at or after the filter; a server that ignores either is an `APIError`, since the cursor
-would otherwise be unsafe.
+Pages seek on `updated_at` instead of counting `page[number]` 1, 2, 3… (clients/keyset.py says
+why): after each page the client asks again from page 1 with `filter[q][updated_at_gteq]` set to the
+newest `updated_at` it has read (the exact text Commerce Layer sent), and moves to `page[number]` + 1
+only when a whole page shares one instant. Every page is checked to be in `updated_at` order and at
+or after the filter; a server that ignores either is an `APIError`, since the cursor would otherwise
+be unsafe.
 
 Pacing: Commerce Layer counts requests per IP in a sliding window and reports `X-Ratelimit-Limit`,
 `X-Ratelimit-Interval` (seconds) and `X-Ratelimit-Remaining`, with no reset time (platforms.md
@@ -38,7 +32,6 @@ window to slide. A 429 is handled by `ApiClient.request` (its `Retry-After`, els
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import logging
 import typing as t
 
@@ -46,8 +39,9 @@ import httpx
 import orjson
 
 from ..errors import APIError, FatalAPIError, UsageError
-from .base import ApiClient, Page, describe_request
+from .base import ApiClient, Page, describe_request, json_document, mask_secrets, reason
 from .credentials import require_secret
+from .keyset import UpdatedAtKeyset
 
 __all__ = ["DEFAULT_AUTH_URL", "MAX_PAGE_SIZE", "CommerceLayerClient"]
 
@@ -136,7 +130,7 @@ class CommerceLayerClient(ApiClient):
         try:
             response = self.request("POST", self.auth_url, json=body, headers={"Accept": "application/json"})
         except APIError as exc:
-            raise _rewrap(exc, f"{what}: {_reason(exc)}", self._secrets()) from None
+            raise mask_secrets(exc, self._secrets(), f"{what}: {reason(exc)}") from None
         name = describe_request("POST", response.request.url)
         try:
             answer = orjson.loads(response.content)
@@ -167,7 +161,7 @@ class CommerceLayerClient(ApiClient):
 
         Only a 401 to the GET itself renews the token: a refused token request is final.
         """
-        token = self.access_token()
+        token = self.access_token()  # outside the try: a refused token request is not retried
         try:
             return self._send_get(path, params, token)
         except FatalAPIError as exc:
@@ -175,51 +169,31 @@ class CommerceLayerClient(ApiClient):
                 raise
             log.info("%s: 401 Unauthorized; fetching a new access token and trying once more", exc.request)
             self._token = None
-        token = self.access_token()
-        try:
-            return self._send_get(path, params, token)
-        except FatalAPIError as exc:
-            if exc.status != 401:
-                raise
-            hint = (
-                " (even with a new access token: check that the integration's role may read orders "
-                "and that --base-url is the organization the credentials belong to)"
-            )
-            raise _rewrap(exc, _reason(exc) + hint, self._secrets()) from None
+        return self._send_get(path, params, self.access_token(), unauthorized_hint=_STILL_UNAUTHORIZED)
 
-    def _send_get(self, path: str, params: t.Mapping[str, t.Any], token: str) -> httpx.Response:
+    def _send_get(
+        self, path: str, params: t.Mapping[str, t.Any], token: str, *, unauthorized_hint: str = ""
+    ) -> httpx.Response:
+        """One GET with `token`; a failure with secrets masked, and `unauthorized_hint` after a 401."""
         try:
             return self.request("GET", path, params=params, headers={"Authorization": f"Bearer {token}"})
         except APIError as exc:
-            raise _rewrap(exc, _reason(exc), self._secrets()) from None
+            unauthorized = isinstance(exc, FatalAPIError) and exc.status == 401
+            message = reason(exc) + (unauthorized_hint if unauthorized else "")
+            raise mask_secrets(exc, self._secrets(), message) from None
+
+    def _orders_page(self, params: dict[str, t.Any]) -> tuple[httpx.Response, t.Any]:
+        response = self._get("/api/orders", params)
+        return response, json_document(response, redirect_advice="use the URL it points to")
 
     def pages(self, since: dt.datetime | None) -> t.Iterator[Page]:
-        floor_text = _api_time(since) if since is not None else None
-        floor = _parse_time(floor_text) if floor_text is not None else None
-        number = 1
-        for count in itertools.count(1):
-            params: dict[str, t.Any] = {
-                "page[number]": number,
-                "page[size]": self.page_size,
-                "sort": "updated_at",
-                "include": "line_items",
-            }
-            if floor_text is not None:
-                params["filter[q][updated_at_gteq]"] = floor_text
-            response = self._get("/api/orders", params)
-            document = _document(response)
-            data = document.get("data") if isinstance(document, dict) else None
-            stamps = _stamps(data)
-            _check_order(stamps, floor, response)
-            yield Page(document, f"page {count}")
-            if not isinstance(data, list) or not data or not _more(document, number):
-                return
-            newest = stamps[-1][1:] if stamps else None
-            if newest is not None and (floor is None or newest[1] > floor):
-                floor_text, floor = newest
-                number = 1
-            else:
-                number += 1  # a whole page within one instant: step through that instant
+        return _KEYSET.pages(since, self.page_size, self._orders_page)
+
+
+_STILL_UNAUTHORIZED = (
+    " (even with a new access token: check that the integration's role may read orders "
+    "and that --base-url is the organization the credentials belong to)"
+)
 
 
 # -- helpers ----------------------------------------------------------------------------------------
@@ -236,61 +210,6 @@ def _header_number(response: httpx.Response, name: str) -> float | None:
     return number if number == number else None
 
 
-def _api_time(value: dt.datetime) -> str:
-    """UTC with milliseconds, as Commerce Layer writes times; truncated, so the filter stays inclusive."""
-    if value.tzinfo is None:
-        msg = f"since must carry a UTC offset, not {value.isoformat()}"
-        raise UsageError(msg)
-    return value.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _parse_time(value: t.Any) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
-
-
-def _stamps(data: t.Any) -> list[tuple[int, str, dt.datetime]]:
-    """(index, text, time) of every resource's `attributes.updated_at` that can be read."""
-    if not isinstance(data, list):
-        return []
-    found = []
-    for i, resource in enumerate(data):
-        attributes = resource.get("attributes") if isinstance(resource, dict) else None
-        text = attributes.get("updated_at") if isinstance(attributes, dict) else None
-        when = _parse_time(text)
-        if when is not None:
-            found.append((i, t.cast(str, text), when))
-    return found
-
-
-def _check_order(
-    stamps: list[tuple[int, str, dt.datetime]], floor: dt.datetime | None, response: httpx.Response
-) -> None:
-    """Refuse a page that is not oldest-first from the filter on: the cursor would be unsafe."""
-    name = describe_request(response.request.method, response.request.url)
-    previous: tuple[int, str, dt.datetime] | None = None
-    for stamp in stamps:
-        if floor is not None and stamp[2] < floor:
-            msg = (
-                f"data[{stamp[0]}] was updated at {stamp[1]}, before filter[q][updated_at_gteq]: the API "
-                "ignored the filter, so pages cannot be trusted to come oldest first"
-            )
-            raise APIError(msg, request=name)
-        if previous is not None and stamp[2] < previous[2]:
-            msg = (
-                f"data[{stamp[0]}] (updated at {stamp[1]}) comes after data[{previous[0]}] (updated at "
-                f"{previous[1]}): the API ignored sort=updated_at, so pages cannot be trusted to come "
-                "oldest first"
-            )
-            raise APIError(msg, request=name)
-        previous = stamp
-
-
 def _more(document: t.Mapping[str, t.Any], number: int) -> bool:
     """Whether a page follows page `number` of the same query."""
     meta = document.get("meta")
@@ -301,35 +220,10 @@ def _more(document: t.Mapping[str, t.Any], number: int) -> bool:
     return bool(links.get("next")) if isinstance(links, dict) else False
 
 
-def _document(response: httpx.Response) -> t.Any:
-    """The JSON body, or an `APIError` naming the request (a redirect, a login page, a proxy's HTML)."""
-    name = describe_request(response.request.method, response.request.url)
-    if response.is_redirect:
-        target = describe_request("", response.headers.get("Location", "")).strip()
-        msg = f"{response.status_code} {response.reason_phrase} to {target}: use the URL it points to"
-        raise FatalAPIError(msg, request=name, status=response.status_code)
-    try:
-        return orjson.loads(response.content)
-    except orjson.JSONDecodeError:
-        kind = response.headers.get("Content-Type", "no Content-Type")
-        msg = f"the answer is not JSON ({kind}): {_excerpt(response.text)}"
-        raise FatalAPIError(msg, request=name, status=response.status_code) from None
-
-
-def _excerpt(text: str, limit: int = 200) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _reason(exc: APIError) -> str:
-    """The message of `exc` without the request prefix `APIError` adds."""
-    text = str(exc)
-    prefix = f"{exc.request}: "
-    return text[len(prefix) :] if text.startswith(prefix) else text
-
-
-def _rewrap(exc: APIError, message: str, secrets: t.Iterable[str]) -> APIError:
-    """`exc` again, with `message`, and any secret the server echoed in its answer masked."""
-    for secret in secrets:
-        message = message.replace(secret, "***")
-    return type(exc)(message, request=exc.request, status=exc.status)
+_KEYSET = UpdatedAtKeyset(
+    number_param="page[number]",
+    size_param="page[size]",
+    filter_param="filter[q][updated_at_gteq]",
+    include="line_items",
+    more=_more,
+)

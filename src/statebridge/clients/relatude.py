@@ -30,7 +30,7 @@ import httpx
 
 from ..errors import APIError, FatalAPIError, MalformedInputError, UsageError
 from ..reading import read_documents
-from .base import ApiClient, Page, describe_request
+from .base import ApiClient, Page, describe_request, mask_secrets, refuse_redirect
 from .credentials import optional_secret
 
 __all__ = ["RelatudeClient"]
@@ -74,7 +74,7 @@ class RelatudeClient(ApiClient):
             try:
                 response = self.request("GET", self.page_url(number, since))
             except APIError as exc:
-                raise _rewrap(exc, self._token) from None
+                raise mask_secrets(exc, [self._token]) from None
             name = describe_request("GET", response.request.url)
             if previous is not None and response.content == previous:
                 msg = (
@@ -100,10 +100,7 @@ def _utc(value: dt.datetime) -> str:
 
 def _document(response: httpx.Response, name: str) -> t.Any:
     """The page as the adapter reads a file: a JSON value, an XML element, or None for no body."""
-    if response.is_redirect:
-        target = describe_request("", response.headers.get("Location", "")).strip()
-        msg = f"{response.status_code} {response.reason_phrase} to {target}: use the URL it points to"
-        raise FatalAPIError(msg, request=name, status=response.status_code)
+    refuse_redirect(response, name, "use the URL it points to")
     if not response.content.strip(b" \t\r\n\xef\xbb\xbf"):
         return None
     values = []
@@ -144,13 +141,3 @@ def _pageable(document: t.Any) -> bool:
 
 def _local(tag: t.Any) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
-def _rewrap(exc: APIError, secret: str | None) -> APIError:
-    """`exc` again with the token masked, should the site have echoed it in its answer."""
-    text = str(exc)
-    prefix = f"{exc.request}: "
-    message = text[len(prefix) :] if text.startswith(prefix) else text
-    if secret:
-        message = message.replace(secret, "***")
-    return type(exc)(message, request=exc.request, status=exc.status)

@@ -7,6 +7,7 @@ is refused rather than written to.
 
 from __future__ import annotations
 
+import hashlib
 import typing as t
 
 import sqlalchemy as sa
@@ -14,13 +15,28 @@ import sqlalchemy as sa
 from ..errors import StoreError
 from . import schema
 
-__all__ = ["LATEST", "MIGRATIONS", "current_version", "migrate"]
+__all__ = ["LATEST", "MIGRATIONS", "current_version", "migrate", "public_id"]
 
 Step = t.Callable[[sa.Connection], None]
 
 
 def _v1_orders_and_cursors(connection: sa.Connection) -> None:
-    schema.orders.create(connection)
+    # The orders table as the first release made it, frozen here: later columns come from later steps.
+    sa.Table(
+        "orders",
+        sa.MetaData(),
+        sa.Column("platform", sa.String(40), primary_key=True),
+        sa.Column("base_url", sa.String(500), primary_key=True),
+        sa.Column("order_id", sa.String(500), primary_key=True),
+        sa.Column("number", sa.String(200)),
+        sa.Column("updated_at", sa.String(40)),
+        sa.Column("order_status", sa.String(20)),
+        sa.Column("payment_status", sa.String(20)),
+        sa.Column("fulfilment_status", sa.String(20)),
+        sa.Column("canonical", sa.Text, nullable=False),
+        sa.Column("raw", sa.Text, nullable=False),
+        sa.Column("stored_at", sa.String(40), nullable=False),
+    ).create(connection)
     schema.cursors.create(connection)
 
 
@@ -29,9 +45,36 @@ def _v2_rejects_and_webhook_events(connection: sa.Connection) -> None:
     schema.webhook_events.create(connection)
 
 
+def _v3_public_ids(connection: sa.Connection) -> None:
+    """Give every order the id it is served under (`GET /api/dfc/Orders/{id}`), indexed."""
+    if "public_id" not in {c["name"] for c in sa.inspect(connection).get_columns("orders")}:
+        connection.execute(sa.text("ALTER TABLE orders ADD COLUMN public_id VARCHAR(40)"))
+    rows = connection.execute(sa.text("SELECT platform, base_url, order_id FROM orders")).all()
+    for row in rows:
+        connection.execute(
+            sa.text(
+                "UPDATE orders SET public_id = :p WHERE platform = :a AND base_url = :b AND order_id = :c"
+            ),
+            {
+                "p": public_id(row.platform, row.base_url, row.order_id),
+                "a": row.platform,
+                "b": row.base_url,
+                "c": row.order_id,
+            },
+        )
+    connection.execute(sa.text("CREATE UNIQUE INDEX IF NOT EXISTS orders_public_id ON orders (public_id)"))
+
+
+def public_id(platform: str, base_url: str, order_id: str) -> str:
+    """A short, stable, URL-safe id for an order key: the same key always gets the same id."""
+    digest = hashlib.sha256(f"{platform}\n{base_url}\n{order_id}".encode()).hexdigest()
+    return digest[:24]
+
+
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "orders and cursors", _v1_orders_and_cursors),
     (2, "rejected orders and webhook events", _v2_rejects_and_webhook_events),
+    (3, "public order ids", _v3_public_ids),
 ]
 LATEST = MIGRATIONS[-1][0]
 

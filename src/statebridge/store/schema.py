@@ -32,6 +32,8 @@ orders = sa.Table(
     sa.Column("canonical", sa.Text, nullable=False, comment="the canonical Order as JSON"),
     sa.Column("raw", sa.Text, nullable=False, comment="the platform's JSON for this order, verbatim"),
     sa.Column("stored_at", sa.String(40), nullable=False),
+    sa.Column("public_id", sa.String(40), comment="the id statebridge serves the order under"),
+    sa.Index("orders_public_id", "public_id", unique=True),
 )
 
 cursors = sa.Table(

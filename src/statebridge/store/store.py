@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..errors import StoreError, UsageError
 from ..model import Order
 from . import schema
-from .migrations import migrate
+from .migrations import migrate, public_id
 
 __all__ = ["DEFAULT_STORE", "STORE_ENV", "Store", "StoredOrder", "utc_text"]
 
@@ -47,6 +47,7 @@ class StoredOrder:
     base_url: str
     order: Order
     raw: t.Any
+    public_id: str = ""
 
 
 def _engine_url(url: str) -> str:
@@ -142,6 +143,7 @@ class Store:
             "canonical": order.model_dump_json(),
             "raw": orjson.dumps(raw).decode(),
             "stored_at": now,
+            "public_id": public_id(platform, base_url, order.id),
         }
 
     def _upsert(self, connection: sa.Connection, row: dict[str, t.Any]) -> int:
@@ -255,10 +257,69 @@ class Store:
                         platform, base_url, Order.model_validate_json(row.canonical), orjson.loads(row.raw)
                     )
 
+    def by_public_id(self, public: str) -> StoredOrder | None:
+        """The order served under `public`, or None."""
+        table = schema.orders
+        query = sa.select(table).where(table.c.public_id == public)
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        return None if row is None else _stored(row)
+
+    def page(
+        self,
+        *,
+        after: str | None = None,
+        limit: int = 100,
+        sources: t.Sequence[tuple[str, str]] | None = None,
+    ) -> list[StoredOrder]:
+        """Up to `limit` orders in public-id order after `after` (keyset paging), optionally only
+        those from `sources` (platform, base URL) pairs."""
+        table = schema.orders
+        query = sa.select(table).order_by(table.c.public_id).limit(limit)
+        if after is not None:
+            query = query.where(table.c.public_id > after)
+        if sources is not None:
+            query = query.where(
+                sa.or_(*(sa.and_(table.c.platform == p, table.c.base_url == b) for p, b in sources))
+            )
+        with self.engine.connect() as connection:
+            return [_stored(row) for row in connection.execute(query)]
+
+    def replace(self, platform: str, base_url: str, order: Order, raw: t.Any) -> StoredOrder:
+        """Write `order` whatever is stored (a PUT or POST through the API); the stored order."""
+        row = self._row(platform, base_url, order, raw, _now())
+        table = schema.orders
+        statement = self._insert(table).values(**row)
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.platform, table.c.base_url, table.c.order_id],
+            set_={
+                name: statement.excluded[name]
+                for name in row
+                if name not in ("platform", "base_url", "order_id")
+            },
+        )
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(statement)
+        except sa.exc.SQLAlchemyError as exc:
+            msg = f"cannot write to the store {_redact(self.url)}: {_reason(exc)}"
+            raise StoreError(msg) from None
+        return StoredOrder(platform, base_url, order, raw, row["public_id"])
+
     def rejected(self) -> list[dict[str, t.Any]]:
         table = schema.rejects
         with self.engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(sa.select(table).order_by(table.c.id))]
+
+
+def _stored(row: sa.Row[t.Any]) -> StoredOrder:
+    return StoredOrder(
+        row.platform,
+        row.base_url,
+        Order.model_validate_json(row.canonical),
+        orjson.loads(row.raw),
+        row.public_id,
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: t.Any, _record: t.Any) -> None:

@@ -1,20 +1,29 @@
 """The statebridge web application: one Starlette app over one store.
 
-The factory only assembles: the webhook routes live in `webhooks.py` (and the DFC endpoints of
-`statebridge serve` are added beside them). Any error that escapes a route is answered as a 500
-`application/problem+json` without a traceback; the traceback goes to the server's log only.
+The factory only assembles: the DFC Orders endpoint lives in `orders.py`, the webhooks in
+`webhooks.py`, authentication in `auth.py`, the OpenAPI document in `openapi.py`. Any error that
+escapes a route is answered as a 500 `application/problem+json` without a traceback; the traceback
+goes to the server's log only. Every request is logged as one JSON line (`access_log.py`).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import typing as t
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..store import Store
+from .access_log import AccessLogMiddleware
+from .auth import Authenticator
+from .enterprises import Enterprise, load_enterprises
+from .openapi import openapi_route
+from .orders import OrdersApi
 from .webhooks import WebhookReceiver, WebhookSecrets, problem
 
 __all__ = ["create_app"]
@@ -33,12 +42,39 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
     return problem(500, "Internal error", detail).response()
 
 
-def create_app(store: Store, *, secrets: WebhookSecrets | None = None) -> Starlette:
-    """The app: `GET /health` and the webhook endpoints over `store`.
+def create_app(
+    store: Store,
+    *,
+    secrets: WebhookSecrets | None = None,
+    authenticator: Authenticator | None = None,
+    enterprises: t.Mapping[str, Enterprise] | None = None,
+    public_url: str | None = None,
+) -> Starlette:
+    """The app over `store`: the DFC Orders endpoint, the webhooks, `/health` and `/openapi.json`.
 
-    With `secrets=None` the webhook secrets are read from the environment at each delivery.
+    Unless given, the authenticator (`STATEBRIDGE_API_TOKENS`, `STATEBRIDGE_OIDC_*`), the enterprises
+    (`STATEBRIDGE_ENTERPRISES`) and the public URL (`STATEBRIDGE_PUBLIC_URL`, else the request's own)
+    come from the environment; a bad setting fails here, at start-up. With `secrets=None` the webhook
+    secrets are read from the environment at each delivery.
     """
-    routes = [Route("/health", health, methods=["GET"]), *WebhookReceiver(store, secrets=secrets).routes()]
-    app = Starlette(routes=routes, exception_handlers={Exception: _internal_error})
+    authenticator = authenticator or Authenticator.from_env()
+    log.info("DFC endpoint authentication: %s", authenticator.describe())
+    orders = OrdersApi(
+        store,
+        authenticator=authenticator,
+        enterprises=load_enterprises() if enterprises is None else enterprises,
+        public_url=public_url or os.environ.get("STATEBRIDGE_PUBLIC_URL") or None,
+    )
+    routes = [
+        Route("/health", health, methods=["GET"]),
+        openapi_route(),
+        *orders.routes(),
+        *WebhookReceiver(store, secrets=secrets).routes(),
+    ]
+    app = Starlette(
+        routes=routes,
+        exception_handlers={Exception: _internal_error},
+        middleware=[Middleware(AccessLogMiddleware)],
+    )
     app.state.store = store
     return app

@@ -1,0 +1,75 @@
+"""Structured access logs: one JSON line per request on the `statebridge.access` logger.
+
+Fields: method, path (without the query, which may carry cursors but never credentials), status,
+duration in milliseconds, response bytes, the client address and a request id (the caller's
+`X-Request-Id` when it sends a sane one, else a new one, echoed back in the response). Headers are
+never logged, so no token can reach a log.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import typing as t
+import uuid
+
+__all__ = ["AccessLogMiddleware"]
+
+log = logging.getLogger("statebridge.access")
+
+_SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+Scope = t.MutableMapping[str, t.Any]
+Message = t.MutableMapping[str, t.Any]
+Receive = t.Callable[[], t.Awaitable[Message]]
+Send = t.Callable[[Message], t.Awaitable[None]]
+App = t.Callable[[Scope, Receive, Send], t.Awaitable[None]]
+
+
+class AccessLogMiddleware:
+    """ASGI middleware that logs each HTTP request once it is answered."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        given = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+        request_id = given if _SANE_ID.match(given) else uuid.uuid4().hex
+        status = 500
+        size = 0
+
+        async def sending(message: Message) -> None:
+            nonlocal status, size
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            elif message["type"] == "http.response.body":
+                size += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            client = scope.get("client")
+            log.info(
+                "%s",
+                json.dumps(
+                    {
+                        "event": "access",
+                        "method": scope.get("method"),
+                        "path": scope.get("path"),
+                        "status": status,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                        "bytes": size,
+                        "client": client[0] if client else None,
+                        "request_id": request_id,
+                    },
+                    separators=(",", ":"),
+                ),
+            )

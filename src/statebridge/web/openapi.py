@@ -1,0 +1,252 @@
+"""The OpenAPI 3.1 document of `statebridge serve`, served at `GET /openapi.json`.
+
+Written by hand to say what the endpoints really do, every status they answer included; the tests
+run schemathesis against the running app to keep it true.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from .. import __version__
+from .negotiation import OFFERED
+from .orders import DEFAULT_LIMIT, MAX_LIMIT
+from .problems import PROBLEM_JSON
+
+__all__ = ["document", "openapi_route"]
+
+_PROBLEM = {"$ref": "#/components/schemas/Problem"}
+_JSONLD = {"$ref": "#/components/schemas/JsonLdDocument"}
+
+
+def _problem(description: str) -> dict[str, t.Any]:
+    return {"description": description, "content": {PROBLEM_JSON: {"schema": _PROBLEM}}}
+
+
+def _dfc_content() -> dict[str, t.Any]:
+    return {
+        media: ({"schema": _JSONLD} if media.endswith("json") else {"schema": {"type": "string"}})
+        for media in OFFERED
+    }
+
+
+_AUTH = {
+    "401": _problem("No valid bearer token (when the endpoint requires one); WWW-Authenticate says why."),
+    "503": _problem("Tokens cannot be verified now (the OIDC issuer is unreachable); try again later."),
+}
+_ETAG = {"ETag": {"description": "Strong validator of this representation.", "schema": {"type": "string"}}}
+_READ = {
+    "304": {"description": "Not modified: the If-None-Match validator matches.", "headers": _ETAG},
+    "406": _problem("None of the representations offered is acceptable."),
+}
+_WRITE = {
+    "400": _problem("The body is not JSON, or a parameter is malformed."),
+    "406": _problem("None of the representations offered is acceptable."),
+    "415": _problem("The body is not application/ld+json or application/json."),
+    "422": _problem("The body is not exactly one DFC order statebridge can read."),
+}
+_ORDER_ID = {
+    "name": "order_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 64},
+    "description": "The id statebridge serves the order under.",
+}
+_ENTERPRISE = {
+    "name": "enterprise",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 100},
+    "description": "An enterprise configured in STATEBRIDGE_ENTERPRISES.",
+}
+_PAGING = [
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+    },
+    {
+        "name": "after",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "pattern": "^[A-Za-z0-9]{1,64}$"},
+        "description": "The cursor a `next` Link carries.",
+    },
+]
+_DFC_BODY = {
+    "required": True,
+    "content": {"application/ld+json": {"schema": _JSONLD}, "application/json": {"schema": _JSONLD}},
+}
+
+
+def _operations(scoped: bool) -> dict[str, dict[str, t.Any]]:
+    where = " of one enterprise" if scoped else ""
+    scope_parameters = [_ENTERPRISE] if scoped else []
+    unknown = {"404": _problem("No such enterprise.")} if scoped else {}
+    collection = {
+        "get": {
+            "summary": f"A page of orders{where}, as an LDP container of DFC orders",
+            "operationId": "listEnterpriseOrders" if scoped else "listOrders",
+            "parameters": [*scope_parameters, *_PAGING],
+            "responses": {
+                "200": {
+                    "description": "The orders; Link: rel=next names the next page.",
+                    "headers": {**_ETAG, "Link": {"schema": {"type": "string"}}},
+                    "content": _dfc_content(),
+                },
+                "400": _problem("limit or after is malformed."),
+                **_READ,
+                **unknown,
+                **_AUTH,
+            },
+        },
+        "post": {
+            "summary": f"Send a new DFC order{where}",
+            "operationId": "createEnterpriseOrder" if scoped else "createOrder",
+            "parameters": scope_parameters,
+            "requestBody": _DFC_BODY,
+            "responses": {
+                "201": {
+                    "description": "Stored; the body is the stored order as DFC.",
+                    "headers": {**_ETAG, "Location": {"schema": {"type": "string"}}},
+                    "content": _dfc_content(),
+                },
+                **_WRITE,
+                **unknown,
+                **_AUTH,
+            },
+        },
+    }
+    item = {
+        "get": {
+            "summary": f"One order{where}",
+            "operationId": "getEnterpriseOrder" if scoped else "getOrder",
+            "parameters": [*scope_parameters, _ORDER_ID],
+            "responses": {
+                "200": {"description": "The order as DFC.", "headers": _ETAG, "content": _dfc_content()},
+                **_READ,
+                "404": _problem("No such order (or enterprise)."),
+                **_AUTH,
+            },
+        },
+        "put": {
+            "summary": f"A new version of an order{where}",
+            "operationId": "updateEnterpriseOrder" if scoped else "updateOrder",
+            "parameters": [*scope_parameters, _ORDER_ID],
+            "requestBody": _DFC_BODY,
+            "responses": {
+                "200": {
+                    "description": "Stored; the body is the stored order.",
+                    "headers": _ETAG,
+                    "content": _dfc_content(),
+                },
+                **_WRITE,
+                "404": _problem("No such order (or enterprise)."),
+                **_AUTH,
+            },
+        },
+    }
+    return {"collection": collection, "item": item}
+
+
+def document() -> dict[str, t.Any]:
+    """The OpenAPI document."""
+    plain = _operations(scoped=False)
+    scoped = _operations(scoped=True)
+    signed = {
+        "200": {
+            "description": "Stored, ignored, rejected (kept) or a duplicate; the JSON says which.",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+        "400": _problem("The delivery lacks a header the platform always sends."),
+        "401": _problem("The signature is missing or wrong: nothing is stored."),
+        "503": _problem("The webhook secret is not configured, or the store cannot be written."),
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "statebridge",
+            "version": __version__,
+            "description": "Orders as Data Food Consortium (DFC 1.16.0) JSON-LD, Turtle or N-Triples; "
+            "DFC orders in; platform webhooks in.",
+        },
+        "security": [{}, {"bearerAuth": []}],
+        "paths": {
+            "/api/dfc/Orders": plain["collection"],
+            "/api/dfc/Orders/{order_id}": plain["item"],
+            "/api/dfc/Enterprises/{enterprise}/Orders": scoped["collection"],
+            "/api/dfc/Enterprises/{enterprise}/Orders/{order_id}": scoped["item"],
+            "/health": {
+                "get": {
+                    "summary": "Liveness",
+                    "operationId": "health",
+                    "security": [{}],
+                    "responses": {
+                        "200": {
+                            "description": "Up.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "required": ["status"],
+                                        "properties": {"status": {"const": "ok"}},
+                                    }
+                                }
+                            },
+                        }
+                    },
+                }
+            },
+            "/webhooks/shopify": {
+                "post": {
+                    "summary": "Shopify webhook (X-Shopify-Hmac-Sha256)",
+                    "operationId": "shopifyWebhook",
+                    "security": [{}],
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": {}}}},
+                    "responses": signed,
+                }
+            },
+            "/webhooks/commercelayer": {
+                "post": {
+                    "summary": "Commerce Layer webhook (X-CommerceLayer-Signature)",
+                    "operationId": "commerceLayerWebhook",
+                    "security": [{}],
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": {}}}},
+                    "responses": signed,
+                }
+            },
+        },
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Problem": {
+                    "type": "object",
+                    "required": ["type", "title", "status", "detail"],
+                    "properties": {
+                        "type": {"type": "string"},
+                        "title": {"type": "string"},
+                        "status": {"type": "integer"},
+                        "detail": {"type": "string"},
+                    },
+                },
+                "JsonLdDocument": {
+                    "type": "object",
+                    "description": "DFC JSON-LD, context https://w3id.org/dfc/ontology/context/context_1.16.0.json",
+                    "properties": {"@context": {}, "@graph": {"type": "array", "items": {"type": "object"}}},
+                },
+            },
+        },
+    }
+
+
+async def _serve(_request: Request) -> JSONResponse:
+    return JSONResponse(document())
+
+
+def openapi_route() -> Route:
+    return Route("/openapi.json", _serve, methods=["GET"], include_in_schema=False)

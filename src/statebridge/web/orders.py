@@ -1,0 +1,391 @@
+"""The DFC Orders endpoint: stored orders out as DFC, DFC orders in, as other DFC servers expect.
+
+Routes (each also under `/api/dfc/Enterprises/{enterprise}/…`, scoped to that enterprise's shop):
+
+- `GET  /api/dfc/Orders`: a page of orders as an LDP basic container (`ldp:contains` the order
+  IRIs) with every order's nodes, newest page links in `Link` (`rel="next"`, `rel="first"`);
+  `?limit=` (1 to 500, default 100) and `?after=` (the opaque cursor a `next` link carries);
+- `GET  /api/dfc/Orders/{id}`: one order;
+- `POST /api/dfc/Orders`: a new order, sent as DFC JSON-LD (Open Food Network sends a Held order);
+  answered 201 with `Location` and the stored order;
+- `PUT  /api/dfc/Orders/{id}`: a new version of an order (OFN then sends it Complete).
+
+Representations: JSON-LD (default), JSON, Turtle and N-Triples by `Accept`, 406 otherwise; every
+GET carries a strong `ETag` and answers `If-None-Match` with 304. An order sent to an enterprise
+whose shop runs on another platform is stored with its DFC states translated to that platform's
+status fields, and the states it reads back as; what the platform cannot hold is named in the
+`Statebridge-Lossy` header. Errors are `application/problem+json`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import logging
+import typing as t
+import uuid
+from urllib.parse import urlencode
+
+import orjson
+from rdflib import RDF, Graph, URIRef
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ..adapters import get_adapter
+from ..dfc import IriMinter, order_document, order_nodes, to_graph
+from ..dfc.graph import bind_namespaces
+from ..dfc.vocab import CONTEXT_URL
+from ..errors import OrderError, StatebridgeError
+from ..mapping import load_table
+from ..model import Order
+from ..reading import Document
+from ..store import Store, StoredOrder
+from ..translate import translate_documents
+from .auth import Authenticator, AuthUnavailable, Unauthorized
+from .enterprises import Enterprise
+from .negotiation import JSON, JSONLD, NTRIPLES, OFFERED, TURTLE, choose
+from .problems import problem_response
+
+__all__ = ["LDP", "OrdersApi"]
+
+log = logging.getLogger("statebridge.web")
+
+LDP = "http://www.w3.org/ns/ldp#"
+MAX_LIMIT = 500
+DEFAULT_LIMIT = 100
+_ACCEPTED_BODIES = ("application/ld+json", "application/json")
+
+
+class _Problem(Exception):
+    """An error answer, raised from deep inside a handler."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+@dataclasses.dataclass(frozen=True)
+class _Scope:
+    """Where a request addresses orders: all of them, or one enterprise's."""
+
+    enterprise: Enterprise | None
+    base: str  # the IRI base orders are named under, e.g. https://host/api/dfc/Enterprises/acme
+
+    @property
+    def collection(self) -> str:
+        return f"{self.base}/Orders"
+
+    @property
+    def minter(self) -> IriMinter:
+        return IriMinter(self.base, "/", keep_iris=True)
+
+    def holds(self, stored: StoredOrder) -> bool:
+        if self.enterprise is None:
+            return True
+        return (stored.platform, stored.base_url) == (self.enterprise.platform, self.enterprise.base_url)
+
+
+class OrdersApi:
+    """The Orders routes over one store."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        authenticator: Authenticator,
+        enterprises: t.Mapping[str, Enterprise],
+        public_url: str | None = None,
+    ) -> None:
+        self.store = store
+        self.authenticator = authenticator
+        self.enterprises = dict(enterprises)
+        self.public_url = public_url.rstrip("/") if public_url else None
+
+    def routes(self) -> list[Route]:
+        handlers = [
+            ("/Orders", self.list_orders, ["GET"]),
+            ("/Orders", self.create_order, ["POST"]),
+            ("/Orders/{order_id}", self.get_order, ["GET"]),
+            ("/Orders/{order_id}", self.update_order, ["PUT"]),
+        ]
+        routes = []
+        for prefix in ("/api/dfc", "/api/dfc/Enterprises/{enterprise}"):
+            for path, handler, methods in handlers:
+                routes.append(Route(prefix + path, _guarded(handler), methods=methods))
+        return routes
+
+    # -- helpers -----------------------------------------------------------------------------------
+
+    async def _authorise(self, request: Request) -> None:
+        try:
+            await self.authenticator.authenticate(request.headers.get("authorization"))
+        except Unauthorized as exc:
+            raise _Problem(
+                problem_response(401, "Unauthorized", exc.reason, headers={"WWW-Authenticate": exc.challenge})
+            ) from None
+        except AuthUnavailable as exc:
+            log.warning("%s", exc)  # the URL detail is for the log, never the client
+            raise _Problem(
+                problem_response(
+                    503,
+                    "Authentication unavailable",
+                    exc.reason,
+                    headers={"Retry-After": str(exc.retry_after or 30)},
+                )
+            ) from None
+
+    def _scope(self, request: Request) -> _Scope:
+        root = self.public_url or str(request.base_url).rstrip("/")
+        slug = request.path_params.get("enterprise")
+        if slug is None:
+            return _Scope(None, f"{root}/api/dfc")
+        enterprise = self.enterprises.get(slug)
+        if enterprise is None:
+            known = ", ".join(sorted(self.enterprises)) or "none configured"
+            raise _Problem(
+                problem_response(404, "Unknown enterprise", f"no enterprise {slug!r} (known: {known})")
+            )
+        return _Scope(enterprise, f"{root}/api/dfc/Enterprises/{slug}")
+
+    @staticmethod
+    def _media(request: Request) -> str:
+        media = choose(request.headers.get("accept"))
+        if media is None:
+            raise _Problem(
+                problem_response(406, "Not Acceptable", f"this resource is available as {', '.join(OFFERED)}")
+            )
+        return media
+
+    async def _stored(self, scope: _Scope, order_id: str) -> StoredOrder:
+        stored = await run_in_threadpool(self.store.by_public_id, order_id)
+        if stored is None or not scope.holds(stored):
+            raise _Problem(
+                problem_response(404, "Order not found", f"no order {order_id!r} at {scope.collection}")
+            )
+        return stored
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    async def list_orders(self, request: Request) -> Response:
+        await self._authorise(request)
+        scope = self._scope(request)
+        media = self._media(request)
+        limit, after = _paging(request)
+        sources = (
+            None if scope.enterprise is None else [(scope.enterprise.platform, scope.enterprise.base_url)]
+        )
+        rows = await run_in_threadpool(self.store.page, after=after, limit=limit + 1, sources=sources)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        links = [f'<{scope.collection}?{urlencode({"limit": limit})}>; rel="first"']
+        if more:
+            links.append(
+                f'<{scope.collection}?{urlencode({"limit": limit, "after": rows[-1].public_id})}>; rel="next"'
+            )
+        body = await run_in_threadpool(_render_collection, rows, scope, media)
+        return _representation(request, body, media, {"Link": ", ".join(links)})
+
+    async def get_order(self, request: Request) -> Response:
+        await self._authorise(request)
+        scope = self._scope(request)
+        media = self._media(request)
+        stored = await self._stored(scope, request.path_params["order_id"])
+        body = await run_in_threadpool(_render_order, stored, scope, media)
+        return _representation(request, body, media)
+
+    # -- writing -----------------------------------------------------------------------------------
+
+    async def create_order(self, request: Request) -> Response:
+        await self._authorise(request)
+        scope = self._scope(request)
+        media = self._media(request)
+        document, order = await self._read_body(request)
+        platform, base_url = _source(scope)
+        order = order.model_copy(update={"id": uuid.uuid4().hex})
+        stored, losses = await run_in_threadpool(self._save, platform, base_url, order, document)
+        body = await run_in_threadpool(_render_order, stored, scope, media)
+        location = f"{scope.collection}/{stored.public_id}"
+        return _representation(
+            request, body, media, {"Location": location, **_loss_header(losses)}, status=201
+        )
+
+    async def update_order(self, request: Request) -> Response:
+        await self._authorise(request)
+        scope = self._scope(request)
+        media = self._media(request)
+        existing = await self._stored(scope, request.path_params["order_id"])
+        document, order = await self._read_body(request)
+        order = order.model_copy(update={"id": existing.order.id})
+        stored, losses = await run_in_threadpool(
+            self._save, existing.platform, existing.base_url, order, document
+        )
+        body = await run_in_threadpool(_render_order, stored, scope, media)
+        return _representation(request, body, media, _loss_header(losses))
+
+    async def _read_body(self, request: Request) -> tuple[t.Any, Order]:
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind not in _ACCEPTED_BODIES:
+            raise _Problem(
+                problem_response(
+                    415,
+                    "Unsupported Media Type",
+                    f"send the order as {' or '.join(_ACCEPTED_BODIES)}, not {kind or 'nothing'}",
+                )
+            )
+        raw = await request.body()
+        try:
+            document = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise _Problem(
+                problem_response(400, "Malformed JSON", f"the body is not JSON: {exc.msg}")
+            ) from None
+        outcomes = await run_in_threadpool(
+            lambda: list(translate_documents(get_adapter("dfc"), [Document(None, document)]))
+        )
+        problems = [str(o) for o, _ in outcomes if isinstance(o, OrderError)]
+        orders = [o for o, _ in outcomes if isinstance(o, Order)]
+        if problems:
+            raise _Problem(
+                problem_response(422, "Order cannot be read", "; ".join(problems), problems=problems)
+            )
+        if len(orders) != 1:
+            raise _Problem(
+                problem_response(
+                    422,
+                    "One order expected",
+                    f"the document holds {len(orders)} dfc-b:Order nodes; send one at a time",
+                )
+            )
+        return document, orders[0]
+
+    def _save(
+        self, platform: str, base_url: str, order: Order, document: t.Any
+    ) -> tuple[StoredOrder, list[str]]:
+        """Store a DFC order for `platform`: its states as that platform holds them, and what it cannot."""
+        losses: list[str] = []
+        update: dict[str, t.Any] = {
+            "platform": platform,
+            "shape": "dfc-jsonld",
+            "updated_at": dt.datetime.now(dt.UTC),
+            "lines": tuple(
+                line.model_copy(update={"id": str(i)}) for i, line in enumerate(order.lines, start=1)
+            ),
+        }
+        if platform != "dfc":
+            table = load_table(get_adapter(platform).table)
+            result = table.reverse(order.states)
+            update["platform_status"] = result.fields
+            update["states"] = table.translate(result.fields)
+            losses = [str(loss) for loss in result.losses]
+        stored = self.store.replace(platform, base_url, order.model_copy(update=update), document)
+        return stored, losses
+
+
+def _guarded(
+    handler: t.Callable[[Request], t.Awaitable[Response]],
+) -> t.Callable[[Request], t.Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except _Problem as problem:
+            return problem.response
+        except StatebridgeError as exc:
+            return problem_response(400, "Bad request", str(exc))
+
+    endpoint.__name__ = handler.__name__
+    endpoint.__doc__ = handler.__doc__
+    return endpoint
+
+
+def _source(scope: _Scope) -> tuple[str, str]:
+    if scope.enterprise is None:
+        return "dfc", scope.base
+    return scope.enterprise.platform, scope.enterprise.base_url
+
+
+def _paging(request: Request) -> tuple[int, str | None]:
+    text = request.query_params.get("limit", str(DEFAULT_LIMIT))
+    try:
+        limit = int(text)
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= MAX_LIMIT:
+        raise _Problem(
+            problem_response(
+                400, "Bad limit", f"limit must be a whole number from 1 to {MAX_LIMIT}, not {text!r}"
+            )
+        )
+    after = request.query_params.get("after") or None
+    if after is not None and (len(after) > 64 or not after.isalnum()):
+        raise _Problem(problem_response(400, "Bad cursor", "after must be the cursor of a `next` link"))
+    return limit, after
+
+
+def _loss_header(losses: list[str]) -> dict[str, str]:
+    return {"Statebridge-Lossy": "; ".join(losses)} if losses else {}
+
+
+def _served(stored: StoredOrder) -> Order:
+    return stored.order.model_copy(update={"id": stored.public_id})
+
+
+def _render_order(stored: StoredOrder, scope: _Scope, media: str) -> bytes:
+    order = _served(stored)
+    if media in (JSONLD, JSON):
+        return orjson.dumps(order_document(order, scope.minter))
+    return _rdf(to_graph(order, scope.minter, bind_namespaces(Graph())), media)
+
+
+def _render_collection(rows: list[StoredOrder], scope: _Scope, media: str) -> bytes:
+    minter = scope.minter
+    orders = [_served(stored) for stored in rows]
+    iris = [minter.order(order.id) for order in orders]
+    if media in (JSONLD, JSON):
+        container = {
+            "@id": scope.collection,
+            "@type": f"{LDP}BasicContainer",
+            f"{LDP}contains": [{"@id": iri} for iri in iris],
+        }
+        nodes = [container] + [node for order in orders for node in order_nodes(order, minter)]
+        return orjson.dumps({"@context": CONTEXT_URL, "@graph": nodes})
+    graph = bind_namespaces(Graph())
+    graph.bind("ldp", LDP)
+    collection = URIRef(scope.collection)
+    graph.add((collection, RDF.type, URIRef(f"{LDP}BasicContainer")))
+    for order, iri in zip(orders, iris, strict=True):
+        graph.add((collection, URIRef(f"{LDP}contains"), URIRef(iri)))
+        to_graph(order, minter, graph)
+    return _rdf(graph, media)
+
+
+def _rdf(graph: Graph, media: str) -> bytes:
+    return graph.serialize(format="turtle" if media == TURTLE else "nt", encoding="utf-8")
+
+
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def _representation(
+    request: Request,
+    body: bytes,
+    media: str,
+    headers: t.Mapping[str, str] | None = None,
+    *,
+    status: int = 200,
+) -> Response:
+    etag = _etag(body)
+    common = {"ETag": etag, "Vary": "Accept, Authorization", **(headers or {})}
+    if status == 200 and request.method == "GET" and _matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers={k: v for k, v in common.items() if k != "Link"})
+    content_type = media if media != NTRIPLES else "application/n-triples"
+    return Response(body, status_code=status, media_type=content_type, headers=common)
+
+
+def _matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    candidates = [part.strip() for part in header.split(",")]
+    return "*" in candidates or etag in candidates
