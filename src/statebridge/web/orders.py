@@ -23,6 +23,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import logging
+import re
 import typing as t
 import uuid
 from urllib.parse import urlencode
@@ -57,6 +58,7 @@ LDP = "http://www.w3.org/ns/ldp#"
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 100
 _ACCEPTED_BODIES = ("application/ld+json", "application/json")
+_CURSOR = re.compile(r"[A-Za-z0-9]{1,64}")
 
 
 class _Problem(Exception):
@@ -104,17 +106,16 @@ class OrdersApi:
         self.public_url = public_url.rstrip("/") if public_url else None
 
     def routes(self) -> list[Route]:
-        handlers = [
-            ("/Orders", self.list_orders, ["GET"]),
-            ("/Orders", self.create_order, ["POST"]),
-            ("/Orders/{order_id}", self.get_order, ["GET"]),
-            ("/Orders/{order_id}", self.update_order, ["PUT"]),
+        """One route per resource, so that `Allow` on a 405 lists every method it supports."""
+        resources = [
+            ("/Orders", {"GET": self.list_orders, "POST": self.create_order}),
+            ("/Orders/{order_id}", {"GET": self.get_order, "PUT": self.update_order}),
         ]
-        routes = []
-        for prefix in ("/api/dfc", "/api/dfc/Enterprises/{enterprise}"):
-            for path, handler, methods in handlers:
-                routes.append(Route(prefix + path, _guarded(handler), methods=methods))
-        return routes
+        return [
+            Route(prefix + path, _guarded(handlers), methods=list(handlers))
+            for prefix in ("/api/dfc", "/api/dfc/Enterprises/{enterprise}")
+            for path, handlers in resources
+        ]
 
     # -- helpers -----------------------------------------------------------------------------------
 
@@ -283,10 +284,14 @@ class OrdersApi:
         return stored, losses
 
 
-def _guarded(
-    handler: t.Callable[[Request], t.Awaitable[Response]],
-) -> t.Callable[[Request], t.Awaitable[Response]]:
+Handler = t.Callable[[Request], t.Awaitable[Response]]
+
+
+def _guarded(handlers: t.Mapping[str, Handler]) -> Handler:
+    """Dispatch on the method (HEAD as GET), answering every `_Problem` as its problem details."""
+
     async def endpoint(request: Request) -> Response:
+        handler = handlers["GET"] if request.method == "HEAD" else handlers[request.method]
         try:
             return await handler(request)
         except _Problem as problem:
@@ -294,8 +299,6 @@ def _guarded(
         except StatebridgeError as exc:
             return problem_response(400, "Bad request", str(exc))
 
-    endpoint.__name__ = handler.__name__
-    endpoint.__doc__ = handler.__doc__
     return endpoint
 
 
@@ -317,8 +320,8 @@ def _paging(request: Request) -> tuple[int, str | None]:
                 400, "Bad limit", f"limit must be a whole number from 1 to {MAX_LIMIT}, not {text!r}"
             )
         )
-    after = request.query_params.get("after") or None
-    if after is not None and (len(after) > 64 or not after.isalnum()):
+    after = request.query_params.get("after")
+    if after is not None and not _CURSOR.fullmatch(after):
         raise _Problem(problem_response(400, "Bad cursor", "after must be the cursor of a `next` link"))
     return limit, after
 
