@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import time
 import typing as t
 
 import httpx
@@ -286,3 +287,24 @@ def test_access_log_is_one_json_line_per_request_without_tokens(
     assert all(isinstance(line["duration_ms"], float) for line in lines)
     assert TOKEN not in caplog.text
     assert "nope" not in caplog.text
+
+
+def test_a_pull_in_another_process_is_seen_by_the_next_read(tmp_path: t.Any) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    with (FIXTURES / "spree/chord_single_order.json").open("rb") as stream:
+        [order] = list(read_orders(stream, "spree"))
+    with Store(url) as store:
+        app = create_app(store, authenticator=Authenticator.from_env({}), enterprises={})
+        with running(app, name="uvicorn-dfc") as base, httpx.Client(base_url=base, timeout=20) as http:
+            empty = http.get("/api/dfc/Orders")
+            assert empty.json()["@graph"][0]["http://www.w3.org/ns/ldp#contains"] == []
+            with Store(url) as elsewhere:  # what `statebridge pull` does, in its own process
+                elsewhere.save_page("spree", "https://shop.example.org", [(order, {})])
+            deadline = time.monotonic() + 5
+            while True:
+                page = http.get("/api/dfc/Orders", headers={"If-None-Match": empty.headers["ETag"]})
+                if page.status_code == 200 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
+            assert page.status_code == 200
+            assert len(page.json()["@graph"][0]["http://www.w3.org/ns/ldp#contains"]) == 1

@@ -71,10 +71,17 @@ def public_id(platform: str, base_url: str, order_id: str) -> str:
     return digest[:24]
 
 
+def _v4_generation(connection: sa.Connection) -> None:
+    """A counter every write of orders bumps, so that readers can cache what they render."""
+    schema.generation.create(connection)
+    connection.execute(schema.generation.insert().values(id=1, generation=0))
+
+
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "orders and cursors", _v1_orders_and_cursors),
     (2, "rejected orders and webhook events", _v2_rejects_and_webhook_events),
     (3, "public order ids", _v3_public_ids),
+    (4, "store generation", _v4_generation),
 ]
 LATEST = MIGRATIONS[-1][0]
 

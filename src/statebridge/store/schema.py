@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-__all__ = ["cursors", "metadata", "orders", "rejects", "schema_version", "webhook_events"]
+__all__ = ["cursors", "generation", "metadata", "orders", "rejects", "schema_version", "webhook_events"]
 
 metadata = sa.MetaData()
 
@@ -55,6 +55,13 @@ rejects = sa.Table(
     sa.Column("problem", sa.Text, nullable=False),
     sa.Column("raw", sa.Text, nullable=False),
     sa.Column("stored_at", sa.String(40), nullable=False),
+)
+
+generation = sa.Table(
+    "store_generation",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("generation", sa.BigInteger, nullable=False, comment="bumped by every write of orders"),
 )
 
 webhook_events = sa.Table(

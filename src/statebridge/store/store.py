@@ -123,6 +123,8 @@ class Store:
                     )
                 if cursor is not None:
                     self._advance(connection, platform, base_url, utc_text(cursor), now)
+                if changed:
+                    self._bump(connection)
         except sa.exc.SQLAlchemyError as exc:
             msg = f"cannot write to the store {_redact(self.url)}: {_reason(exc)}"
             raise StoreError(msg) from None
@@ -301,10 +303,22 @@ class Store:
         try:
             with self.engine.begin() as connection:
                 connection.execute(statement)
+                self._bump(connection)
         except sa.exc.SQLAlchemyError as exc:
             msg = f"cannot write to the store {_redact(self.url)}: {_reason(exc)}"
             raise StoreError(msg) from None
         return StoredOrder(platform, base_url, order, raw, row["public_id"])
+
+    @staticmethod
+    def _bump(connection: sa.Connection) -> None:
+        table = schema.generation
+        connection.execute(table.update().where(table.c.id == 1).values(generation=table.c.generation + 1))
+
+    def generation(self) -> int:
+        """A number that changes whenever orders are written, by this process or any other."""
+        table = schema.generation
+        with self.engine.connect() as connection:
+            return int(connection.execute(sa.select(table.c.generation).where(table.c.id == 1)).scalar() or 0)
 
     def rejected(self) -> list[dict[str, t.Any]]:
         table = schema.rejects

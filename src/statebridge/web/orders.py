@@ -19,11 +19,13 @@ status fields, and the states it reads back as; what the platform cannot hold is
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime as dt
 import hashlib
 import logging
 import re
+import time
 import typing as t
 import uuid
 from urllib.parse import urlencode
@@ -47,7 +49,7 @@ from ..store import Store, StoredOrder
 from ..translate import translate_documents
 from .auth import Authenticator, AuthUnavailable, Unauthorized
 from .enterprises import Enterprise
-from .negotiation import JSON, JSONLD, NTRIPLES, OFFERED, TURTLE, choose
+from .negotiation import JSON, JSONLD, OFFERED, TURTLE, choose
 from .problems import problem_response
 
 __all__ = ["LDP", "OrdersApi"]
@@ -99,11 +101,47 @@ class OrdersApi:
         authenticator: Authenticator,
         enterprises: t.Mapping[str, Enterprise],
         public_url: str | None = None,
+        cache_size: int = 256,
+        freshness: float = 0.1,
     ) -> None:
         self.store = store
         self.authenticator = authenticator
         self.enterprises = dict(enterprises)
         self.public_url = public_url.rstrip("/") if public_url else None
+        self.freshness = freshness
+        self._known: tuple[int, float] | None = None
+        self._cache: collections.OrderedDict[tuple[t.Any, ...], _Rendered] = collections.OrderedDict()
+        self.cache_size = cache_size
+
+    async def _generation(self) -> int:
+        now = time.monotonic()
+        if self._known is not None and now - self._known[1] < self.freshness:
+            return self._known[0]
+        value = await run_in_threadpool(self.store.generation)
+        self._known = (value, now)
+        return value
+
+    async def _render(
+        self, request: Request, media: str, produce: t.Callable[[], t.Awaitable[_Rendered]]
+    ) -> _Rendered:
+        """A representation from the cache, valid while the store's generation has not moved.
+
+        Rendering a page of 100 orders costs far more than serving bytes; any write of orders, by
+        this process or a pull in another, bumps the generation and so retires every entry. The
+        generation is read from the store at most every `freshness` seconds: a write through this
+        app is seen at once, one by another process (a pull) within that time.
+        """
+        generation = await self._generation()
+        key = (generation, str(request.base_url), request.url.path, request.url.query, media)
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            return cached
+        rendered = await produce()
+        self._cache[key] = rendered
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return rendered
 
     def routes(self) -> list[Route]:
         """One route per resource, so that `Allow` on a 405 lists every method it supports."""
@@ -177,24 +215,32 @@ class OrdersApi:
         sources = (
             None if scope.enterprise is None else [(scope.enterprise.platform, scope.enterprise.base_url)]
         )
-        rows = await run_in_threadpool(self.store.page, after=after, limit=limit + 1, sources=sources)
-        more = len(rows) > limit
-        rows = rows[:limit]
-        links = [f'<{scope.collection}?{urlencode({"limit": limit})}>; rel="first"']
-        if more:
-            links.append(
-                f'<{scope.collection}?{urlencode({"limit": limit, "after": rows[-1].public_id})}>; rel="next"'
-            )
-        body = await run_in_threadpool(_render_collection, rows, scope, media)
-        return _representation(request, body, media, {"Link": ", ".join(links)})
+
+        async def produce() -> _Rendered:
+            rows = await run_in_threadpool(self.store.page, after=after, limit=limit + 1, sources=sources)
+            more = len(rows) > limit
+            rows = rows[:limit]
+            links = [f'<{scope.collection}?{urlencode({"limit": limit})}>; rel="first"']
+            if more:
+                cursor = urlencode({"limit": limit, "after": rows[-1].public_id})
+                links.append(f'<{scope.collection}?{cursor}>; rel="next"')
+            body = await run_in_threadpool(_render_collection, rows, scope, media)
+            return _Rendered(body, _etag(body), {"Link": ", ".join(links)})
+
+        return _representation(request, await self._render(request, media, produce), media)
 
     async def get_order(self, request: Request) -> Response:
         await self._authorise(request)
         scope = self._scope(request)
         media = self._media(request)
-        stored = await self._stored(scope, request.path_params["order_id"])
-        body = await run_in_threadpool(_render_order, stored, scope, media)
-        return _representation(request, body, media)
+        order_id = request.path_params["order_id"]
+
+        async def produce() -> _Rendered:
+            stored = await self._stored(scope, order_id)
+            body = await run_in_threadpool(_render_order, stored, scope, media)
+            return _Rendered(body, _etag(body), {})
+
+        return _representation(request, await self._render(request, media, produce), media)
 
     # -- writing -----------------------------------------------------------------------------------
 
@@ -207,10 +253,8 @@ class OrdersApi:
         order = order.model_copy(update={"id": uuid.uuid4().hex})
         stored, losses = await run_in_threadpool(self._save, platform, base_url, order, document)
         body = await run_in_threadpool(_render_order, stored, scope, media)
-        location = f"{scope.collection}/{stored.public_id}"
-        return _representation(
-            request, body, media, {"Location": location, **_loss_header(losses)}, status=201
-        )
+        headers = {"Location": f"{scope.collection}/{stored.public_id}", **_loss_header(losses)}
+        return _representation(request, _Rendered(body, _etag(body), headers), media, status=201)
 
     async def update_order(self, request: Request) -> Response:
         await self._authorise(request)
@@ -223,7 +267,7 @@ class OrdersApi:
             self._save, existing.platform, existing.base_url, order, document
         )
         body = await run_in_threadpool(_render_order, stored, scope, media)
-        return _representation(request, body, media, _loss_header(losses))
+        return _representation(request, _Rendered(body, _etag(body), _loss_header(losses)), media)
 
     async def _read_body(self, request: Request) -> tuple[t.Any, Order]:
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -281,6 +325,7 @@ class OrdersApi:
             update["states"] = table.translate(result.fields)
             losses = [str(loss) for loss in result.losses]
         stored = self.store.replace(platform, base_url, order.model_copy(update=update), document)
+        self._known = None  # this app's own write is seen by the next read
         return stored, losses
 
 
@@ -371,20 +416,24 @@ def _etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-def _representation(
-    request: Request,
-    body: bytes,
-    media: str,
-    headers: t.Mapping[str, str] | None = None,
-    *,
-    status: int = 200,
-) -> Response:
-    etag = _etag(body)
-    common = {"ETag": etag, "Vary": "Accept, Authorization", **(headers or {})}
-    if status == 200 and request.method == "GET" and _matches(request.headers.get("if-none-match"), etag):
+@dataclasses.dataclass(frozen=True)
+class _Rendered:
+    """A representation ready to send: its bytes, their strong validator and extra headers."""
+
+    body: bytes
+    etag: str
+    headers: t.Mapping[str, str]
+
+
+def _representation(request: Request, rendered: _Rendered, media: str, *, status: int = 200) -> Response:
+    common = {"ETag": rendered.etag, "Vary": "Accept, Authorization", **rendered.headers}
+    if (
+        status == 200
+        and request.method in ("GET", "HEAD")
+        and _matches(request.headers.get("if-none-match"), rendered.etag)
+    ):
         return Response(status_code=304, headers={k: v for k, v in common.items() if k != "Link"})
-    content_type = media if media != NTRIPLES else "application/n-triples"
-    return Response(body, status_code=status, media_type=content_type, headers=common)
+    return Response(rendered.body, status_code=status, media_type=media, headers=common)
 
 
 def _matches(header: str | None, etag: str) -> bool:
