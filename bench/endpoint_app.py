@@ -6,12 +6,14 @@ page of orders pre-rendered once at start-up and served as bytes from the same s
 
 from __future__ import annotations
 
+import asyncio
 import sys
+
+import httpx
 
 import uvicorn
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.testclient import TestClient
 
 from statebridge.store import Store
 from statebridge.web import create_app
@@ -25,8 +27,13 @@ def main(store_url: str, port: int) -> None:
     app = create_app(
         store, authenticator=Authenticator.from_env({}), enterprises={}, public_url=f"http://127.0.0.1:{port}"
     )
-    with TestClient(app) as client:
-        rendered = client.get(PAGE)
+
+    async def render() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=f"http://127.0.0.1:{port}") as client:
+            return await client.get(PAGE)
+
+    rendered = asyncio.run(render())
     body, media = rendered.content, rendered.headers["content-type"]
 
     async def prerendered(_request: object) -> Response:
