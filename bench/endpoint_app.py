@@ -10,7 +10,6 @@ import asyncio
 import sys
 
 import httpx
-
 import uvicorn
 from starlette.responses import Response
 from starlette.routing import Route
