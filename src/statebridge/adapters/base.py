@@ -93,7 +93,10 @@ class Adapter(abc.ABC):
 
     def states(self, order: Order) -> DFCStates:
         """The DFC triple of a read order; `StatusError` when its statuses cannot be translated."""
-        return load_table(self.table).translate(order.platform_status)
+        table = self.__dict__.get("_table")
+        if table is None:  # looked up once per adapter: an adapter lives for one run
+            table = self.__dict__["_table"] = load_table(self.table)
+        return table.translate(order.platform_status)
 
     def to_record(self, order: Order, status: t.Mapping[str, str | None]) -> dict[str, t.Any]:
         """One order in this platform's shape; `status` holds the reverse-translated status fields."""

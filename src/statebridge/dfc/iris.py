@@ -14,6 +14,7 @@ Both writers (`graph.py`, `jsonld.py`) name every node through this class, so th
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import typing as t
 from urllib.parse import quote
@@ -28,7 +29,9 @@ __all__ = ["IriMinter", "MinterSource", "minter_for"]
 _ABSOLUTE = re.compile(r"^(?:https?://[^\s]+|urn:[a-z0-9][a-z0-9-]*:\S+)$", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=65536)
 def _segment(value: str) -> str:
+    """A path segment, percent-encoded; cached, since SKUs and ids recur across orders."""
     return quote(value, safe="-._~")
 
 

@@ -97,13 +97,11 @@ def write_document(orders: t.Iterable[Order], minter: MinterSource, out: t.Binar
     """Stream one JSON-LD document holding every order's nodes; returns how many orders."""
     out.write(_OPEN)
     count = 0
-    first = True
     for order in orders:
-        for node in order_nodes(order, minter_for(minter, order)):
-            if not first:
-                out.write(b",\n")
-            out.write(orjson.dumps(node))
-            first = False
+        nodes = order_nodes(order, minter_for(minter, order))
+        if count:
+            out.write(b",\n")
+        out.write(orjson.dumps(nodes)[1:-1])  # one order's nodes, one encoder call
         count += 1
     out.write(b"]}\n")
     return count

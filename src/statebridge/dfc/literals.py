@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 
 __all__ = ["datetime_lexical", "decimal_lexical"]
 
 
+@functools.lru_cache(maxsize=65536)
 def decimal_lexical(value: Decimal) -> str:
     """The canonical xsd:decimal form: `Decimal("12.50")` -> `"12.5"`, `Decimal("1E+2")` -> `"100.0"`.
 

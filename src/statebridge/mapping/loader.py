@@ -48,7 +48,12 @@ def _root() -> tuple[str, Traversable]:
             msg = f"{MAPPINGS_ENV}={folder!r} is not a folder of mapping tables"
             raise UsageError(msg)
         return str(path.resolve()), path
-    return _PACKAGE, importlib.resources.files(_PACKAGE)
+    return _PACKAGE, _package_root()
+
+
+@functools.cache
+def _package_root() -> Traversable:
+    return importlib.resources.files(_PACKAGE)
 
 
 def _table_files(root: Traversable) -> dict[str, Traversable]:
@@ -72,7 +77,7 @@ def load_table(name: str) -> MappingTable:
 
 @functools.cache
 def _load(key: str, canonical: str) -> MappingTable:
-    root = _root()[1] if key != _PACKAGE else importlib.resources.files(_PACKAGE)
+    root = _root()[1] if key != _PACKAGE else _package_root()
     resource = _table_files(root)[canonical]
     source = f"{_PACKAGE}/{resource.name}" if key == _PACKAGE else str(resource)
     return load_table_text(resource.read_text("utf-8"), source=source)
@@ -84,7 +89,7 @@ def _aliases() -> dict[str, str]:
 
 @functools.cache
 def _aliases_in(key: str) -> dict[str, str]:
-    root = importlib.resources.files(_PACKAGE) if key == _PACKAGE else pathlib.Path(key)
+    root = _package_root() if key == _PACKAGE else pathlib.Path(key)
     names: dict[str, str] = {}
     for stem, resource in _table_files(root).items():
         names[stem] = stem
