@@ -1,18 +1,26 @@
 # Two commands do all the set-up on a fresh machine with python3 (3.11+) and make:
 #   make run    translate the bundled Spree-family fixtures to DFC JSON-LD (into build/dfc/)
 #   make test   lint (ruff), type-check (mypy) and run the whole test suite
+#   make docs   regenerate docs/crosswalk.md, docs/crosswalk.html and docs/crosswalk-*.svg
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# sssom-py (for validating `statebridge mappings export`) lives in its own venv: it pulls in
+# linkml, pandas and rdflib-jsonld, which must not share a venv with statebridge's rdflib.
+SSSOM_VENV := .venv-sssom
 
-.PHONY: run test lint typecheck pytest clean
+.PHONY: run test lint typecheck pytest docs clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "statebridge needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# Best effort, for the tests that need them (they skip, saying how to install, without):
+	@# Chromium renders the crosswalk page at phone width; sssom-py validates the SSSOM export.
+	-command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && (apt-get install -y chromium || (apt-get update && apt-get install -y chromium)) ; } || true
+	-[ -x $(SSSOM_VENV)/bin/sssom ] || { $(PYTHON) -m venv $(SSSOM_VENV) && $(SSSOM_VENV)/bin/python -m pip install --quiet sssom ; } || true
 	@touch $(STAMP)
 
 run: $(STAMP)
@@ -36,5 +44,13 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest
 
+docs: $(STAMP)
+	$(BIN)/statebridge mappings show --format markdown > docs/crosswalk.md
+	$(BIN)/statebridge mappings show --format html > docs/crosswalk.html
+	@for p in $$($(BIN)/python -c 'from statebridge.mapping import available_tables; print(*available_tables())'); do \
+	  $(BIN)/statebridge mappings show --format svg --platform $$p > docs/crosswalk-$$p.svg || exit $$?; \
+	  echo "docs/crosswalk-$$p.svg"; \
+	done
+
 clean:
-	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(SSSOM_VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis

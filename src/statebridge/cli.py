@@ -19,6 +19,8 @@ import click
 
 from . import __version__
 from .adapters import adapter_names, get_adapter
+from .crosswalk import Crosswalk, load_crosswalks, render_html, render_markdown, render_svg
+from .crosswalk.sssom import mapping_sets, write_mapping_sets
 from .errors import StatebridgeError, UsageError
 from .export import export
 from .mapping import available_tables, load_table
@@ -198,6 +200,116 @@ def mappings_check(platform: str | None, mappings_dir: pathlib.Path | None) -> N
         click.echo(f"  {'ok' if report.ok else 'FAILED'}")
     if failed:
         sys.exit(EXIT_BAD_INPUT)
+
+
+def _use_mappings(mappings_dir: pathlib.Path | None) -> None:
+    if mappings_dir is not None:
+        os.environ[MAPPINGS_ENV] = str(mappings_dir)
+
+
+_MAPPINGS_OPTION = click.option(
+    "--mappings",
+    "mappings_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=pathlib.Path),
+    help=f"A folder of edited mapping tables to use instead of the shipped ones (or set {MAPPINGS_ENV}).",
+)
+
+
+def _crosswalks(platform: str | None) -> list[Crosswalk]:
+    try:
+        return load_crosswalks(platform)
+    except UsageError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    except StatebridgeError as exc:
+        _fail(str(exc), EXIT_BAD_INPUT)
+
+
+@mappings.command("show")
+@click.option("--platform", help="One table only (aliases such as chord are accepted; default: every table).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "html", "svg"]),
+    default="markdown",
+    show_default=True,
+    help="markdown: a GitHub-flavoured page (docs/crosswalk.md); html: one self-contained page "
+    "with the state diagrams, for a browser or a phone; svg: the state diagram of --platform.",
+)
+@_MAPPINGS_OPTION
+def mappings_show(platform: str | None, fmt: str, mappings_dir: pathlib.Path | None) -> None:
+    """Show the crosswalk on stdout: per DFC dimension and state, the platform values that reach
+    it (and under which conditions), what statebridge writes back for it, and what is lost.
+
+    \b
+    Examples:
+      statebridge mappings show --platform spree
+      statebridge mappings show --format html > crosswalk.html
+      statebridge mappings show --format svg --platform shopify > shopify.svg
+    """
+    _use_mappings(mappings_dir)
+    if fmt == "svg" and platform is None:
+        _fail(
+            f"--format svg draws one platform: add --platform ({', '.join(available_tables())})", EXIT_USAGE
+        )
+    crosswalks = _crosswalks(platform)
+    if fmt == "svg":
+        text = render_svg(crosswalks[0])
+    elif fmt == "html":
+        text = render_html(crosswalks)
+    else:
+        text = render_markdown(crosswalks)
+    click.echo(text, nl=False)
+
+
+@mappings.command("export")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["sssom"]),
+    default="sssom",
+    show_default=True,
+    help="sssom: one SSSOM/TSV mapping set per platform and field (PLATFORM-FIELD.sssom.tsv).",
+)
+@click.option("--platform", help="One table only (default: every table).")
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=pathlib.Path),
+    default=pathlib.Path("."),
+    show_default=True,
+    help="Folder to write the files to (created when missing).",
+)
+@click.option(
+    "--date",
+    "mapping_date",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The mapping_date written in each set (default: today).",
+)
+@_MAPPINGS_OPTION
+def mappings_export(
+    fmt: str,
+    platform: str | None,
+    output: pathlib.Path,
+    mapping_date: dt.datetime | None,
+    mappings_dir: pathlib.Path | None,
+) -> None:
+    """Export the tables as SSSOM mapping sets, printing the path of each file written.
+
+    Platform values get IRIs minted under https://w3id.org/statebridge/vocab/PLATFORM/FIELD/;
+    skos:exactMatch, broadMatch, narrowMatch or relatedMatch is chosen from each rule's
+    lossiness and cardinality, and conditions SSSOM cannot express are in each row's comment.
+
+    \b
+    Example:
+      statebridge mappings export --format sssom --platform spree --output build/sssom
+    """
+    _use_mappings(mappings_dir)
+    date = mapping_date.date() if mapping_date is not None else dt.date.today()
+    written = []
+    for crosswalk in _crosswalks(platform):
+        written += write_mapping_sets(mapping_sets(crosswalk), output, date)
+    for path in written:
+        click.echo(str(path))
+    click.echo(f"wrote {len(written)} {fmt} mapping sets to {output}", err=True)
 
 
 @cli.command("validate")
