@@ -2,6 +2,7 @@
 #   make run    translate the bundled Spree-family fixtures to DFC JSON-LD (into build/dfc/)
 #   make test   lint (ruff), type-check (mypy) and run the whole test suite
 #   make docs   regenerate docs/crosswalk.md, docs/crosswalk.html and docs/crosswalk-*.svg
+#   make bench  the benchmarks of docs/benchmarks.md (about 10 minutes; bench-quick: about 2)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -10,7 +11,7 @@ STAMP  := $(VENV)/.installed
 # linkml, pandas and rdflib-jsonld, which must not share a venv with statebridge's rdflib.
 SSSOM_VENV := .venv-sssom
 
-.PHONY: run test lint typecheck pytest docs clean
+.PHONY: run test lint typecheck pytest docs bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "statebridge needs Python 3.11 or newer")'
@@ -51,6 +52,13 @@ docs: $(STAMP)
 	  $(BIN)/statebridge mappings show --format svg --platform $$p > docs/crosswalk-$$p.svg || exit $$?; \
 	  echo "docs/crosswalk-$$p.svg"; \
 	done
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.morph --setup || true
+	$(BIN)/python -m bench
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench --quick
 
 clean:
 	rm -rf $(VENV) $(SSSOM_VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -4,7 +4,7 @@ Starts `bench.endpoint_app` in its own process over a store of `--orders` orders
 URLs at a few concurrencies with wrk (when installed) or a small asyncio httpx load generator, and
 prints requests/s and p50/p99 latency for each, and the ratio.
 
-    python -m bench.endpoint [--orders 1000] [--seconds 5] [--concurrency 1,8,32]
+    python -m bench.endpoint [--orders 1000] [--seconds 5] [--concurrency 1,8,32] [--runs 3]
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import typing as t
 
 import httpx
 
+from statebridge.model import Order
 from statebridge.store import Store
 from statebridge.translate import read_orders
 
@@ -36,13 +37,13 @@ def seed(store_url: str, count: int) -> None:
     with (ROOT / "fixtures/spree/solidus_flat_orders.json").open("rb") as stream:
         templates = [o for o in read_orders(stream, "spree") if not isinstance(o, Exception)]
     with Store(store_url) as store:
-        batch = []
+        batch: list[tuple[Order, dict[str, t.Any]]] = []
         for i in range(count):
             order = templates[i % len(templates)]
             batch.append(
                 (order.model_copy(update={"id": f"{100000 + i}", "number": f"R{200000000 + i}"}), {})
             )
-        store.save_page("spree", "https://shop.example.org", batch)  # type: ignore[arg-type]
+        store.save_page("spree", "https://shop.example.org", batch)
 
 
 def free_port() -> int:
@@ -106,7 +107,13 @@ def load(url: str, concurrency: int, seconds: int) -> dict[str, float]:
     return asyncio.run(_pyload(url, concurrency, seconds))
 
 
-def run(orders: int, seconds: int, concurrencies: list[int]) -> list[dict[str, t.Any]]:
+def _median(cells: list[dict[str, float]]) -> dict[str, float]:
+    """Each figure's median over the runs of one cell."""
+    return {key: statistics.median(cell[key] for cell in cells) for key in cells[0]}
+
+
+def run(orders: int, seconds: int, concurrencies: list[int], runs: int = 1) -> list[dict[str, t.Any]]:
+    """Per concurrency: the live page and the pre-rendered bytes, each loaded `runs` times (medians)."""
     with tempfile.TemporaryDirectory() as folder:
         store_url = f"sqlite:///{folder}/bench.db"
         seed(store_url, orders)
@@ -128,8 +135,11 @@ def run(orders: int, seconds: int, concurrencies: list[int]) -> list[dict[str, t
             same = page.content == httpx.get(f"{base}/prerendered").content
             rows = []
             for concurrency in concurrencies:
-                live = load(f"{base}/api/dfc/Orders?limit=100", concurrency, seconds)
-                canned = load(f"{base}/prerendered", concurrency, seconds)
+                lives, canneds = [], []
+                for _ in range(runs):  # alternate, so that drift on a shared VM bills both alike
+                    lives.append(load(f"{base}/api/dfc/Orders?limit=100", concurrency, seconds))
+                    canneds.append(load(f"{base}/prerendered", concurrency, seconds))
+                live, canned = _median(lives), _median(canneds)
                 rows.append(
                     {
                         "concurrency": concurrency,
@@ -138,6 +148,7 @@ def run(orders: int, seconds: int, concurrencies: list[int]) -> list[dict[str, t
                         "ratio": live["rps"] / canned["rps"],
                         "bytes": len(page.content),
                         "same_bytes": same,
+                        "runs": {"live": lives, "prerendered": canneds},
                     }
                 )
             return rows
@@ -151,9 +162,10 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=1000)
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--concurrency", default="1,8,32")
+    parser.add_argument("--runs", type=int, default=1, help="load each cell this many times; report medians")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     args = parser.parse_args()
-    rows = run(args.orders, args.seconds, [int(c) for c in args.concurrency.split(",")])
+    rows = run(args.orders, args.seconds, [int(c) for c in args.concurrency.split(",")], args.runs)
     if args.json:
         print(json.dumps(rows, indent=1))
         return

@@ -1,0 +1,121 @@
+"""In-process throughput of the three Python paths, on the same NDJSON bytes, per platform.
+
+- floor: `orjson.loads` of each line and `orjson.dumps` of what was loaded, the least any JSON to
+  JSON translation must do;
+- statebridge: `statebridge.translate.translate(..., fmt="jsonld")`, the end-to-end path of the
+  command line (adapter, mapping table, canonical model, streaming JSON-LD writer) into a sink that
+  only counts bytes;
+- rdflib: the naive peer, `read_orders` then `to_graph(order)` and
+  `Graph.serialize(format="json-ld")` per order (no context given, so rdflib writes expanded IRIs:
+  that is what a straightforward rdflib exporter does). It runs on fewer orders (it is ~100x slower).
+
+    python -m bench.throughput [--orders 2000] [--rdflib-orders 300] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import typing as t
+
+import orjson
+
+from statebridge.dfc.graph import to_graph
+from statebridge.dfc.iris import IriMinter
+from statebridge.errors import StatebridgeError
+from statebridge.translate import read_orders, translate
+
+from .orders import PLATFORMS, generator
+from .timing import Measurement, measure
+
+__all__ = ["NullSink", "floor", "rdflib_path", "statebridge_path"]
+
+
+class NullSink(io.RawIOBase):
+    """A binary stream that keeps nothing but the number of bytes written to it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: t.Any) -> int:
+        size = len(data)
+        self.size += size
+        return size
+
+
+def floor(data: bytes, platform: str, orders: int, runs: int) -> Measurement:
+    def work() -> int:
+        size = 0
+        for line in io.BytesIO(data):
+            size += len(orjson.dumps(orjson.loads(line)))
+        return size
+
+    return measure("orjson floor", platform, orders, work, runs)
+
+
+def statebridge_path(data: bytes, platform: str, orders: int, runs: int) -> Measurement:
+    def work() -> int:
+        sink = NullSink()
+        report = translate(io.BytesIO(data), t.cast(t.BinaryIO, sink), platform=platform, fmt="jsonld")
+        if report.problems or report.written != orders:
+            msg = f"statebridge wrote {report.written} of {orders} {platform} orders: {report.problems[:3]}"
+            raise RuntimeError(msg)
+        return sink.size
+
+    return measure("statebridge", platform, orders, work, runs, "translate(fmt='jsonld'), streaming")
+
+
+def rdflib_path(data: bytes, platform: str, orders: int, runs: int) -> Measurement:
+    minter = IriMinter.for_platform(platform)
+
+    def work() -> int:
+        size = 0
+        count = 0
+        for order in read_orders(io.BytesIO(data), platform):
+            if isinstance(order, StatebridgeError):
+                raise order
+            size += len(to_graph(order, minter).serialize(format="json-ld").encode())
+            count += 1
+        if count != orders:
+            msg = f"rdflib path read {count} of {orders} {platform} orders"
+            raise RuntimeError(msg)
+        return size
+
+    return measure(
+        "rdflib", platform, orders, work, runs, "read_orders + to_graph + serialize json-ld, per order"
+    )
+
+
+def run(
+    orders: int, rdflib_orders: int, runs: int, platforms: t.Sequence[str] = PLATFORMS
+) -> list[Measurement]:
+    results = []
+    for platform in platforms:
+        gen = generator(platform)
+        data = gen.ndjson(orders)
+        results.append(floor(data, platform, orders, runs))
+        results.append(statebridge_path(data, platform, orders, runs))
+        if rdflib_orders:
+            small = gen.ndjson(rdflib_orders)
+            results.append(rdflib_path(small, platform, rdflib_orders, runs))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="floor, statebridge and rdflib throughput per platform")
+    parser.add_argument("--orders", type=int, default=2000)
+    parser.add_argument("--rdflib-orders", type=int, default=300)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--platform", choices=PLATFORMS, action="append")
+    args = parser.parse_args()
+    for m in run(args.orders, args.rdflib_orders, args.runs, args.platform or PLATFORMS):
+        runs = ", ".join(f"{s:.3f}" for s in m.runs_s)
+        print(f"{m.platform:14} {m.path:13} {m.orders:>7} orders  {m.per_second:>10,.0f}/s  runs [{runs}] s")
+
+
+if __name__ == "__main__":
+    main()
