@@ -14,7 +14,6 @@ Both writers (`graph.py`, `jsonld.py`) name every node through this class, so th
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
 import typing as t
 from urllib.parse import quote
@@ -29,10 +28,12 @@ __all__ = ["IriMinter", "MinterSource", "minter_for"]
 _ABSOLUTE = re.compile(r"^(?:https?://[^\s]+|urn:[a-z0-9][a-z0-9-]*:\S+)$", re.IGNORECASE)
 
 
-@functools.lru_cache(maxsize=65536)
+_SAFE = re.compile(r"[A-Za-z0-9._~-]+")
+
+
 def _segment(value: str) -> str:
-    """A path segment, percent-encoded; cached, since SKUs and ids recur across orders."""
-    return quote(value, safe="-._~")
+    """A path segment, percent-encoded (most ids and SKUs need nothing encoded: a fast path)."""
+    return value if _SAFE.fullmatch(value) else quote(value, safe="-._~")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -12,6 +12,7 @@ import typing as t
 import orjson
 
 from ..model import Order
+from ..states import DFCStates
 from .iris import IriMinter, MinterSource, minter_for
 from .literals import datetime_lexical, decimal_lexical
 from .vocab import CONTEXT_URL, CURRENCY_UNITS, XSD_DATETIME, XSD_DECIMAL, state_curie
@@ -25,6 +26,21 @@ def _decimal(text: str) -> Node:
     return {"@value": text, "@type": XSD_DECIMAL}
 
 
+_PAIRS: dict[DFCStates, tuple[tuple[str, str], ...]] = {}
+
+
+def _status_pairs(states: DFCStates) -> tuple[tuple[str, str], ...]:
+    """(`dfc-b:has…Status`, `dfc-v:…`) for the dimensions that are set; there are few triples."""
+    pairs = _PAIRS.get(states)
+    if pairs is None:
+        pairs = _PAIRS[states] = tuple(
+            (dimension.property_curie, state_curie(state))
+            for dimension, state in states.items()
+            if state is not None
+        )
+    return pairs
+
+
 def order_nodes(order: Order, minter: IriMinter) -> list[Node]:
     """The node objects of one order: the Order first, then its lines and their satellites."""
     order_iri = minter.order(order.id)
@@ -34,9 +50,7 @@ def order_nodes(order: Order, minter: IriMinter) -> list[Node]:
         node["dfc-b:orderNumber"] = order.number
     if order.date is not None:
         node["dfc-b:date"] = {"@value": datetime_lexical(order.date), "@type": XSD_DATETIME}
-    for dimension, state in order.states.items():
-        if state is not None:
-            node[dimension.property_curie] = state_curie(state)
+    node.update(_status_pairs(order.states))
     unit = CURRENCY_UNITS.get(order.currency or "")
     parts = []
     for line, line_iri in zip(order.lines, minter.lines(order, order_iri), strict=True):
