@@ -213,3 +213,21 @@ def test_to_platform_reports_what_it_cannot_hold() -> None:
     [order] = json.loads(result.stdout)["orders"]
     assert (order["number"], order["state"]) == ("H-9", "complete")
     assert "lossy: <stdin>: order H-9: spree order Held reads back as Complete" in result.stderr.decode()
+
+
+def test_cli_defaults_match_the_library() -> None:
+    from statebridge import cli
+    from statebridge.pull import DEFAULT_OVERLAP
+    from statebridge.store import DEFAULT_STORE, STORE_ENV
+
+    assert (cli.STORE_ENV, cli.DEFAULT_STORE) == (STORE_ENV, DEFAULT_STORE)
+    assert DEFAULT_OVERLAP.total_seconds() == cli.DEFAULT_OVERLAP_SECONDS
+
+
+def test_translate_does_not_load_the_store_or_http_clients() -> None:
+    code = (
+        "import sys, statebridge.cli; "
+        "print('sqlalchemy' in sys.modules, 'statebridge.clients' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "False"]

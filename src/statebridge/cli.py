@@ -22,15 +22,21 @@ from .adapters import adapter_names, get_adapter
 from .crosswalk import Crosswalk, load_crosswalks, render_html, render_markdown, render_svg
 from .crosswalk.sssom import mapping_sets, write_mapping_sets
 from .errors import StatebridgeError, UsageError
-from .export import export
 from .mapping import available_tables, load_table
 from .mapping.coverage import analyse
 from .mapping.loader import MAPPINGS_ENV
-from .pull import DEFAULT_OVERLAP, PageReport, pull
-from .store import DEFAULT_STORE, STORE_ENV, Store
-from .sync import sync
 from .translate import FORMATS, OnUnknown, translate
 from .validate import validate_fixtures
+
+if t.TYPE_CHECKING:  # the store, pull and sync bring sqlalchemy and httpx: imported when used
+    from .pull import PageReport
+    from .store import Store
+
+#: Defaults shown in --help, equal to statebridge.store.STORE_ENV / DEFAULT_STORE and
+#: statebridge.pull.DEFAULT_OVERLAP (a test holds them equal), so that `translate` starts fast.
+STORE_ENV = "STATEBRIDGE_STORE"
+DEFAULT_STORE = "sqlite:///statebridge.db"
+DEFAULT_OVERLAP_SECONDS = 300.0
 
 __all__ = ["main"]
 
@@ -366,6 +372,8 @@ def _store_option(function: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
 
 
 def _open_store(url: str | None) -> Store:
+    from .store import Store
+
     try:
         return Store(url)
     except UsageError as exc:
@@ -451,7 +459,7 @@ def _progress_printer() -> t.Callable[[PageReport], None]:
 @click.option(
     "--overlap",
     type=click.FloatRange(min=0),
-    default=DEFAULT_OVERLAP.total_seconds(),
+    default=DEFAULT_OVERLAP_SECONDS,
     show_default=True,
     help="Seconds to re-read before the stored cursor (inclusive filters, clock skew).",
 )
@@ -484,6 +492,8 @@ def pull_command(
     _configure_logging()
     if since is not None and since.tzinfo is None:
         _fail("--since needs an offset, e.g. 2026-05-01T00:00:00+00:00", EXIT_USAGE)
+    from .pull import pull
+
     with _open_store(store_url) as store:
         try:
             report = pull(
@@ -530,6 +540,8 @@ def pull_command(
 @_store_option
 def export_command(fmt: str, platform: str | None, store_url: str | None) -> None:
     """Write every stored order as DFC on stdout, named under the base URL it was pulled from."""
+    from .export import export
+
     with _open_store(store_url) as store:
         count = export(store, sys.stdout.buffer, fmt=fmt, platform=platform)
     click.echo(f"exported {count} orders", err=True)
@@ -560,7 +572,7 @@ def export_command(fmt: str, platform: str | None, store_url: str | None) -> Non
 @click.option(
     "--overlap",
     type=click.FloatRange(min=0),
-    default=DEFAULT_OVERLAP.total_seconds(),
+    default=DEFAULT_OVERLAP_SECONDS,
     show_default=True,
     help="As for pull.",
 )
@@ -592,6 +604,8 @@ def sync_command(
     _configure_logging()
     if (output is None) == (target is None):
         _fail("give exactly one of --output FILE or --target URL", EXIT_USAGE)
+    from .sync import sync
+
     with _open_store(store_url) as store:
         try:
             report = sync(
