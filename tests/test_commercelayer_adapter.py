@@ -10,8 +10,7 @@ from decimal import Decimal
 
 import pytest
 import yaml
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from statebridge.adapters import get_adapter
 from statebridge.adapters.commercelayer import minor_units

@@ -9,8 +9,7 @@ import typing as t
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from rdflib.plugins.shared.jsonld import context as rdflib_context
 
 from statebridge.dfc import IriMinter, order_document, write_document, write_ndjson

@@ -14,8 +14,7 @@ import typing as t
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from statebridge.adapters import get_adapter
 from statebridge.adapters.base import RawOrder

@@ -9,8 +9,7 @@ from decimal import Decimal
 
 import pytest
 import yaml
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from statebridge.adapters import adapter_names, get_adapter
 from statebridge.errors import InvalidOrderError, OrderError, UnrecognisedShapeError, UsageError

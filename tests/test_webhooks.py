@@ -21,8 +21,7 @@ import sqlalchemy as sa
 
 from statebridge.adapters import get_adapter
 from statebridge.errors import StoreError
-from statebridge.store import Store
-from statebridge.store import schema as store_schema
+from statebridge.store import Store, schema as store_schema
 from statebridge.web import WebhookSecrets, create_app
 from statebridge.web.webhooks import (
     COMMERCELAYER_BASE_URL_ENV,

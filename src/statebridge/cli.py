@@ -382,6 +382,27 @@ def _open_store(url: str | None) -> Store:
         _fail(str(exc), EXIT_BAD_INPUT)
 
 
+_T = t.TypeVar("_T")
+
+
+def _in_store(store_url: str | None, action: t.Callable[[Store], _T]) -> _T:
+    """Run `action` on the opened store; library errors become one line on stderr and an exit."""
+    with _open_store(store_url) as store:
+        try:
+            return action(store)
+        except UsageError as exc:
+            _end_progress_line()
+            _fail(str(exc), EXIT_USAGE)
+        except StatebridgeError as exc:
+            _end_progress_line()
+            _fail(str(exc), EXIT_BAD_INPUT)
+
+
+def _end_progress_line() -> None:
+    if sys.stderr.isatty():
+        click.echo(err=True)
+
+
 def _client_options(function: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
     """--api, --auth-url and --flavour: which API and how to reach it, for pull and sync."""
     options = [
@@ -494,24 +515,20 @@ def pull_command(
         _fail("--since needs an offset, e.g. 2026-05-01T00:00:00+00:00", EXIT_USAGE)
     from .pull import pull
 
-    with _open_store(store_url) as store:
-        try:
-            report = pull(
-                platform,
-                base_url,
-                store,
-                since=since,
-                overlap=dt.timedelta(seconds=overlap),
-                progress=_progress_printer(),
-                page_size=page_size,
-                client_options=_client_kwargs(platform, api, auth_url, flavour),
-            )
-        except UsageError as exc:
-            _fail(str(exc), EXIT_USAGE)
-        except StatebridgeError as exc:
-            if sys.stderr.isatty():
-                click.echo(err=True)
-            _fail(str(exc), EXIT_BAD_INPUT)
+    options = _client_kwargs(platform, api, auth_url, flavour)
+    report = _in_store(
+        store_url,
+        lambda store: pull(
+            platform,
+            base_url,
+            store,
+            since=since,
+            overlap=dt.timedelta(seconds=overlap),
+            progress=_progress_printer(),
+            page_size=page_size,
+            client_options=options,
+        ),
+    )
     if sys.stderr.isatty():
         click.echo(err=True)
     for problem in report.problems:
@@ -606,25 +623,23 @@ def sync_command(
         _fail("give exactly one of --output FILE or --target URL", EXIT_USAGE)
     from .sync import sync
 
-    with _open_store(store_url) as store:
-        try:
-            report = sync(
-                platform,
-                base_url,
-                store,
-                output=output,
-                target=target,
-                method=method,
-                since=since,
-                overlap=dt.timedelta(seconds=overlap),
-                progress=_progress_printer(),
-                page_size=page_size,
-                client_options=_client_kwargs(platform, api, auth_url, flavour),
-            )
-        except UsageError as exc:
-            _fail(str(exc), EXIT_USAGE)
-        except StatebridgeError as exc:
-            _fail(str(exc), EXIT_BAD_INPUT)
+    options = _client_kwargs(platform, api, auth_url, flavour)
+    report = _in_store(
+        store_url,
+        lambda store: sync(
+            platform,
+            base_url,
+            store,
+            output=output,
+            target=target,
+            method=method,
+            since=since,
+            overlap=dt.timedelta(seconds=overlap),
+            progress=_progress_printer(),
+            page_size=page_size,
+            client_options=options,
+        ),
+    )
     if sys.stderr.isatty():
         click.echo(err=True)
     for failure in report.failures:

@@ -42,6 +42,7 @@ from decimal import Decimal
 from ..errors import InvalidOrderError, OrderError, UnrecognisedShapeError
 from ..model import Order
 from .base import Adapter, RawOrder, text_or_none
+from .json_fields import included_index as _index, mapping_or_empty as _mapping
 
 __all__ = ["CommerceLayerAdapter", "minor_units"]
 
@@ -339,17 +340,6 @@ class CommerceLayerAdapter(Adapter):
 
 
 # -- helpers ------------------------------------------------------------------------------------------
-
-
-def _mapping(value: t.Any) -> t.Mapping[str, t.Any]:
-    """`value` when it is a JSON object, else an empty one (optional sub-objects may be null)."""
-    return value if isinstance(value, dict) else {}
-
-
-def _index(included: t.Any) -> dict[tuple[str, str], dict[str, t.Any]]:
-    if not isinstance(included, list):
-        return {}
-    return {(str(item.get("type")), str(item.get("id"))): item for item in included if isinstance(item, dict)}
 
 
 def _first_error(errors: t.Any) -> str:

@@ -55,6 +55,7 @@ from ..errors import InvalidOrderError, OrderError, UnknownStatusError, Unrecogn
 from ..model import Order, OrderLine
 from ..states import DFCStates
 from .base import Adapter, RawOrder, decimal_text, iso_or_none, text_or_none
+from .json_fields import list_field as _list, mapping_or_empty as _mapping, required_object as _object
 
 __all__ = ["ShopifyAdapter"]
 
@@ -638,28 +639,6 @@ def _name_line_row(exc: InvalidOrderError, record: t.Mapping[str, t.Any]) -> Non
 
 
 # -- reading fields -------------------------------------------------------------------------------
-
-
-def _mapping(value: t.Any) -> t.Mapping[str, t.Any]:
-    """`value` when it is a JSON object, else an empty one (optional sub-objects may be null)."""
-    return value if isinstance(value, dict) else {}
-
-
-def _object(value: t.Any, where: str) -> t.Mapping[str, t.Any]:
-    if not isinstance(value, dict):
-        msg = "expected an object"
-        raise InvalidOrderError(msg, field=where, value=value, has_value=True)
-    return value
-
-
-def _list(record: t.Mapping[str, t.Any], key: str) -> list[t.Any]:
-    value = record.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        msg = "expected a list"
-        raise InvalidOrderError(msg, field=key, value=value, has_value=True)
-    return value
 
 
 def _connection(value: t.Any, where: str) -> list[t.Any]:

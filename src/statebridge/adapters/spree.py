@@ -20,9 +20,15 @@ from __future__ import annotations
 
 import typing as t
 
-from ..errors import InvalidOrderError, OrderError, UnrecognisedShapeError
+from ..errors import OrderError, UnrecognisedShapeError
 from ..model import Order
 from .base import Adapter, RawOrder, decimal_text, iso_or_none, text_or_none
+from .json_fields import (
+    included_index as _index,
+    list_field as _list,
+    mapping_or_empty as _mapping,
+    required_object as _object,
+)
 
 __all__ = ["SpreeAdapter"]
 
@@ -249,34 +255,6 @@ class SpreeAdapter(Adapter):
 
 def _looks_like_order(record: t.Mapping[str, t.Any]) -> bool:
     return isinstance(record.get("number"), str) and any(key in record for key in ("state", "status"))
-
-
-def _mapping(value: t.Any) -> t.Mapping[str, t.Any]:
-    """`value` when it is a JSON object, else an empty one (optional sub-objects may be null)."""
-    return value if isinstance(value, dict) else {}
-
-
-def _index(included: t.Any) -> dict[tuple[str, str], dict[str, t.Any]]:
-    if not isinstance(included, list):
-        return {}
-    return {(str(item.get("type")), str(item.get("id"))): item for item in included if isinstance(item, dict)}
-
-
-def _list(record: t.Mapping[str, t.Any], key: str) -> list[t.Any]:
-    value = record.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        msg = "expected a list"
-        raise InvalidOrderError(msg, field=key, value=value, has_value=True)
-    return value
-
-
-def _object(value: t.Any, where: str) -> t.Mapping[str, t.Any]:
-    if not isinstance(value, dict):
-        msg = "expected an object"
-        raise InvalidOrderError(msg, field=where, value=value, has_value=True)
-    return value
 
 
 def _status(record: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
