@@ -399,8 +399,7 @@ def _in_store(store_url: str | None, action: t.Callable[[Store], _T]) -> _T:
 
 
 def _end_progress_line() -> None:
-    if sys.stderr.isatty():
-        click.echo(err=True)
+    _end_progress_line()
 
 
 def _client_options(function: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
@@ -529,8 +528,7 @@ def pull_command(
             client_options=options,
         ),
     )
-    if sys.stderr.isatty():
-        click.echo(err=True)
+    _end_progress_line()
     for problem in report.problems:
         click.echo(f"rejected: {problem}", err=True)
     cursor = report.cursor.isoformat() if report.cursor else "none"
@@ -640,8 +638,7 @@ def sync_command(
             client_options=options,
         ),
     )
-    if sys.stderr.isatty():
-        click.echo(err=True)
+    _end_progress_line()
     for failure in report.failures:
         click.echo(f"not sent: {failure}", err=True)
     where = str(output) if output is not None else target
