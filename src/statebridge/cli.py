@@ -399,7 +399,8 @@ def _in_store(store_url: str | None, action: t.Callable[[Store], _T]) -> _T:
 
 
 def _end_progress_line() -> None:
-    _end_progress_line()
+    if sys.stderr.isatty():
+        click.echo(err=True)
 
 
 def _client_options(function: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
