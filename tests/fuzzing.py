@@ -20,14 +20,22 @@ JSON_VALUES: st.SearchStrategy[object] = st.recursive(
 )
 
 
-def platformish(keys: t.Sequence[str], words: t.Sequence[str]) -> st.SearchStrategy[object]:
+Choice: t.TypeAlias = "t.Sequence[t.Any] | st.SearchStrategy[t.Any]"
+
+
+def _strategy(choice: Choice) -> st.SearchStrategy[t.Any]:
+    return choice if isinstance(choice, st.SearchStrategy) else st.sampled_from(list(choice))
+
+
+def platformish(keys: Choice, words: Choice, *, floats: bool = False) -> st.SearchStrategy[object]:
     """JSON built from a platform's own keys and words, so that it gets past shape detection."""
+    scalars = st.none() | st.integers() | st.text(max_size=6) | _strategy(words)
+    if floats:
+        scalars = scalars | st.floats(allow_nan=False, allow_infinity=False)
+    key = _strategy(keys)
     return st.recursive(
-        st.none() | st.integers() | st.text(max_size=6) | st.sampled_from(list(words)),
-        lambda children: (
-            st.lists(children, max_size=3)
-            | st.dictionaries(st.sampled_from(list(keys)), children, max_size=6)
-        ),
+        scalars,
+        lambda children: st.lists(children, max_size=3) | st.dictionaries(key, children, max_size=6),
         max_leaves=25,
     )
 

@@ -21,7 +21,7 @@ from statebridge.states import DIMENSION_STATES, DFCStates, Dimension, Fulfilmen
 from statebridge.translate import read_orders
 
 from .conftest import FIXTURES, fixture_inputs
-from .fuzzing import JSON_VALUES, mutated
+from .fuzzing import JSON_VALUES, mutated, platformish
 from .test_cli import run
 from .test_dfc_output import _orders_strategy
 
@@ -733,11 +733,7 @@ _dfc_values = st.sampled_from(
         DFC_M + "Euro",
     ]
 )
-_dfcish = st.recursive(
-    st.none() | st.integers() | st.text(max_size=6) | _dfc_values,
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(_dfc_keys, children, max_size=6),
-    max_leaves=25,
-)
+_dfcish = platformish(_dfc_keys, _dfc_values)
 
 
 def _check(document: object) -> None:

@@ -38,7 +38,7 @@ from statebridge.translate import read_orders
 from statebridge.validate import expected_path, fixture_files
 
 from .conftest import FIXTURES, ROOT
-from .fuzzing import JSON_VALUES, mutated
+from .fuzzing import JSON_VALUES, mutated, platformish
 
 FOLDER = FIXTURES / "relatude"
 EXPORT = FOLDER / "export.json"
@@ -659,21 +659,10 @@ _NAMES = [
     "Quantity",
     "UnitPrice",
 ]
-_scalars = (
-    st.none()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=6)
-    | st.sampled_from(
-        ["Ordered", "Basket", "2026-02-14T13:45:00+01:00", "2026-02-14T13:45:00", "-1", "1,5", "NOK"]
-    )
-)
-_relatudeish = st.recursive(
-    _scalars,
-    lambda children: (
-        st.lists(children, max_size=3) | st.dictionaries(st.sampled_from(_NAMES), children, max_size=6)
-    ),
-    max_leaves=25,
+_relatudeish = platformish(
+    _NAMES,
+    ["Ordered", "Basket", "2026-02-14T13:45:00+01:00", "2026-02-14T13:45:00", "-1", "1,5", "NOK"],
+    floats=True,
 )
 
 

@@ -32,7 +32,7 @@ from statebridge.states import DFCStates, Dimension, FulfilmentStatus, OrderStat
 from statebridge.translate import read_orders, translate
 
 from .conftest import FIXTURES, fixture_inputs
-from .fuzzing import JSON_VALUES, mutated
+from .fuzzing import JSON_VALUES, mutated, platformish
 
 SHOPIFY = FIXTURES / "shopify"
 
@@ -685,13 +685,8 @@ _shopify_keys = st.sampled_from(
         "test",
     ]
 )
-_shopifyish = st.recursive(
-    st.none()
-    | st.integers()
-    | st.text(max_size=6)
-    | st.sampled_from(["paid", "PAID", "gid://shopify/Order/1", "gid://shopify/LineItem/2", "#1001"]),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(_shopify_keys, children, max_size=6),
-    max_leaves=25,
+_shopifyish = platformish(
+    _shopify_keys, ["paid", "PAID", "gid://shopify/Order/1", "gid://shopify/LineItem/2", "#1001"]
 )
 
 

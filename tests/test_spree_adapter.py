@@ -19,7 +19,7 @@ from statebridge.states import FulfilmentStatus, OrderStatus, PaymentStatus
 from statebridge.translate import read_orders
 
 from .conftest import FIXTURES, fixture_inputs
-from .fuzzing import JSON_VALUES, mutated
+from .fuzzing import JSON_VALUES, mutated, platformish
 
 
 def _read(data: object, platform: str = "spree") -> list[Order | OrderError]:
@@ -278,11 +278,7 @@ _spree_keys = st.sampled_from(
         "pagination",
     ]
 )
-_spreeish = st.recursive(
-    st.none() | st.integers() | st.text(max_size=6) | st.sampled_from(["complete", "paid", "order", "R1"]),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(_spree_keys, children, max_size=6),
-    max_leaves=25,
-)
+_spreeish = platformish(_spree_keys, ["complete", "paid", "order", "R1"])
 
 
 @settings(max_examples=300, deadline=None)
