@@ -691,7 +691,7 @@ _shopifyish = platformish(
 
 
 def _outcomes_of(document: object) -> list[Order | OrderError]:
-    """Through the adapter directly (split, finish, read, states), as the pipeline drives it."""
+    """Through the adapter directly (split, finish, read), as the pipeline drives it."""
     adapter = ShopifyAdapter()
     adapter.start_document(None)
     raws = [*adapter.split(document), *adapter.finish()]
@@ -701,8 +701,7 @@ def _outcomes_of(document: object) -> list[Order | OrderError]:
             outcomes.append(raw)
             continue
         try:
-            order = adapter.read(raw)
-            outcomes.append(order.model_copy(update={"states": adapter.states(order)}))
+            outcomes.append(adapter.read(raw))
         except OrderError as exc:
             outcomes.append(exc)
     return outcomes

@@ -86,12 +86,11 @@ def _outcomes(
         position = _join(outer, raw.position)
         try:
             order = adapter.read(raw)
-            states = adapter.states(order)
         except OrderError as exc:
             exc.position = None
             yield exc.locate(position=position, order=adapter.label(raw)), raw
             continue
-        yield order.model_copy(update={"states": states}), raw
+        yield order, raw
 
 
 @dataclasses.dataclass

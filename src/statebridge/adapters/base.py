@@ -5,9 +5,11 @@ An adapter turns one parsed document into orders in three steps:
 1. `split(document)` recognises the envelope (list, single object, JSON:API, …) and yields one
    `RawOrder` per order it holds, or an error for an element that is not an order. `document` is
    parsed JSON, or an `xml.etree.ElementTree.Element` when the input was XML;
-2. `read(raw)` builds the canonical `Order` (without DFC states) from one `RawOrder`;
-3. `states(order)` gives its DFC triple: by default the mapping table named by `table` translates
-   the order's `platform_status`.
+2. `fields(raw)` gives the canonical `Order` fields of one `RawOrder`, still unvalidated;
+3. `states(status, shape)` gives the DFC triple of those fields' `platform_status`: by default the
+   mapping table named by `table` translates it.
+
+`read(raw)` drives 2 and 3 and validates the result once into an `Order` that carries its states.
 
 For `--to PLATFORM`, `to_record(order, status)` writes one order in the platform's own shape, with
 the status field values that the table's reverse rules chose, and `to_document(records)` wraps the
@@ -84,19 +86,37 @@ class Adapter(abc.ABC):
         return None
 
     def read(self, raw: RawOrder) -> Order:
-        """The canonical order (DFC states not yet set); `InvalidOrderError` names the bad field."""
+        """The canonical order with its DFC states.
+
+        `InvalidOrderError` names the bad field; a field that does not validate is reported before
+        a status that does not translate. The states are translated from the unvalidated status
+        fields (only text or null goes to the table), so that the order is validated once.
+        """
         try:
             fields = self.fields(raw)
         except InvalidOrderError as exc:
             raise exc.locate(position=raw.position, order=self.label(raw)) from None
-        return order_from_fields(fields, position=raw.position, field_names=self.field_names.get(raw.shape))
+        names = self.field_names.get(raw.shape)
+        status = fields.get("platform_status")
+        if type(status) is not dict or not all(v is None or type(v) is str for v in status.values()):
+            order = order_from_fields(fields, position=raw.position, field_names=names)
+            return order.model_copy(update={"states": self.states(order.platform_status, raw.shape)})
+        try:
+            fields["states"] = self.states(status, raw.shape)
+        except OrderError:
+            order_from_fields(fields, position=raw.position, field_names=names)
+            raise
+        return order_from_fields(fields, position=raw.position, field_names=names)
 
-    def states(self, order: Order) -> DFCStates:
-        """The DFC triple of a read order; `StatusError` when its statuses cannot be translated."""
+    def states(self, status: t.Mapping[str, str | None], shape: str) -> DFCStates:
+        """The DFC triple of an order's status fields (`shape` is the envelope it came in).
+
+        Raises `StatusError` when the statuses cannot be translated.
+        """
         table = self.__dict__.get("_table")
         if table is None:  # looked up once per adapter: an adapter lives for one run
             table = self.__dict__["_table"] = load_table(self.table)
-        return table.translate(order.platform_status)
+        return table.translate(status)
 
     def to_record(self, order: Order, status: t.Mapping[str, str | None]) -> dict[str, t.Any]:
         """One order in this platform's shape; `status` holds the reverse-translated status fields."""

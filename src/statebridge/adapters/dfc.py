@@ -163,12 +163,12 @@ class DfcAdapter(Adapter):
             "platform_status": status,
         }
 
-    def states(self, order: Order) -> DFCStates:
+    def states(self, status: t.Mapping[str, str | None], shape: str) -> DFCStates:
         """The states the document gives, each checked against its own dimension's vocabulary."""
         found: dict[str, t.Any] = {}
         for dimension in Dimension:
             prop = dimension.property_curie
-            value = order.platform_status.get(prop)
+            value = status.get(prop)
             if value is None:
                 continue
             states = DIMENSION_STATES[dimension]

@@ -475,12 +475,12 @@ class ShopifyAdapter(Adapter):
             "platform_status": status,
         }
 
-    def states(self, order: Order) -> DFCStates:
+    def states(self, status: t.Mapping[str, str | None], shape: str) -> DFCStates:
         """The table's triple; an unknown GraphQL value is named by its GraphQL field."""
         try:
-            return super().states(order)
+            return super().states(status, shape)
         except UnknownStatusError as exc:
-            if order.shape not in ("graphql", "bulk") or exc.field not in _GRAPHQL_STATUS:
+            if shape not in ("graphql", "bulk") or exc.field not in _GRAPHQL_STATUS:
                 raise
             raise UnknownStatusError(
                 platform=exc.platform, field=_GRAPHQL_STATUS[exc.field], value=exc.value, valid=exc.valid
