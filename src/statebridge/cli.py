@@ -109,6 +109,15 @@ def cli() -> None:
     help="fail: write nothing and exit 1 if any order cannot be translated; "
     "skip: write the others, report the skipped ones, exit 3.",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Translate NDJSON to DFC in this many processes (0: one per CPU). The output is the same, "
+    "in the same order; other input, Shopify Bulk JSONL and --to PLATFORM run in one process.",
+)
 @click.argument("input_file", metavar="[INPUT|-]", type=click.File("rb"), default="-")
 def translate_command(
     platform: str,
@@ -116,6 +125,7 @@ def translate_command(
     fmt: str,
     base_url: str | None,
     on_unknown: str,
+    jobs: int,
     input_file: t.BinaryIO,
 ) -> None:
     """Translate orders from a platform's JSON, NDJSON (or Relatude XML) into DFC, or into another
@@ -129,6 +139,7 @@ def translate_command(
       statebridge translate --from chord orders.json > orders.jsonld
       statebridge translate --from shopify --to commercelayer orders.json
       statebridge translate --from dfc --to spree --format ndjson orders.jsonld
+      statebridge translate --from spree --jobs 0 orders.ndjson > orders.jsonld
     """
     source = "<stdin>" if input_file is sys.stdin.buffer or input_file.name == "<stdin>" else input_file.name
     mode = OnUnknown(on_unknown)
@@ -142,6 +153,7 @@ def translate_command(
                 fmt=fmt,
                 base_url=base_url,
                 on_unknown=mode,
+                jobs=jobs,
             )
         except UsageError as exc:
             _fail(str(exc), EXIT_USAGE)

@@ -50,7 +50,23 @@ __all__ = [
 
 
 class StatebridgeError(Exception):
-    """Root of every error statebridge raises on purpose."""
+    """Root of every error statebridge raises on purpose.
+
+    Errors pickle whatever their constructor takes (`translate --jobs` sends them between
+    processes): they are rebuilt from their attributes, not by calling `__init__` again.
+    """
+
+    def __reduce__(self) -> tuple[t.Any, ...]:
+        return _rebuild, (type(self), self.args, self.__dict__.copy())
+
+
+def _rebuild(
+    cls: type[StatebridgeError], args: tuple[t.Any, ...], state: dict[str, t.Any]
+) -> StatebridgeError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class UsageError(StatebridgeError):

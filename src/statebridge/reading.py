@@ -9,7 +9,7 @@ line, so memory stays flat.
 
 from __future__ import annotations
 
-import dataclasses
+import itertools
 import typing as t
 import xml.etree.ElementTree as ET
 
@@ -17,12 +17,14 @@ import orjson
 
 from .errors import MalformedInputError
 
-__all__ = ["Document", "read_documents"]
+__all__ = ["Document", "read_documents", "read_lines"]
 
 
-@dataclasses.dataclass(frozen=True)
-class Document:
-    """One parsed JSON value and where it was found (`None` for a whole-file document)."""
+class Document(t.NamedTuple):
+    """One parsed JSON value and where it was found (`None` for a whole-file document).
+
+    A named tuple: one is made per NDJSON line, and a tuple is cheaper to make than a dataclass.
+    """
 
     position: str | None
     value: t.Any
@@ -52,6 +54,7 @@ def read_documents(stream: t.BinaryIO) -> t.Iterator[Document | MalformedInputEr
     if first.lstrip().startswith(b"<"):
         yield _xml(first + stream.read(), offset=number - 1)
         return
+    first_number = number
     try:
         value = orjson.loads(first)
     except orjson.JSONDecodeError:
@@ -65,20 +68,25 @@ def read_documents(stream: t.BinaryIO) -> t.Iterator[Document | MalformedInputEr
             exc.locate()
             yield exc
         return
-    pending: list[Document | MalformedInputError] = [Document(f"line {number}", value)]
     for raw in stream:
         number += 1
+        if raw.strip():  # a second line: NDJSON
+            yield Document(f"line {first_number}", value)
+            yield from read_lines(itertools.chain((raw,), stream), number)
+            return
+    yield Document(None, value)  # a single-line document is not NDJSON: no line number
+
+
+def read_lines(lines: t.Iterable[bytes], first_line: int = 1) -> t.Iterator[Document | MalformedInputError]:
+    """Each non-blank line of input known to be NDJSON, numbered from `first_line`; blank lines count."""
+    for number, raw in enumerate(lines, first_line):
         if not raw.strip():
             continue
-        if pending:
-            yield from pending
-            pending = []
+        position = f"line {number}"
         try:
-            yield Document(f"line {number}", _loads(raw, f"line {number}"))
+            yield Document(position, _loads(raw, position))
         except MalformedInputError as exc:
             yield exc
-    if pending:  # a single-line document is not NDJSON: report it without a line number
-        yield Document(None, value)
 
 
 _NOT_A_LINE = object()

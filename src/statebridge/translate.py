@@ -93,6 +93,17 @@ def _outcomes(
         yield order, raw
 
 
+def good_orders(
+    outcomes: t.Iterable[Order | OrderError], report: TranslateReport, on_unknown: OnUnknown
+) -> t.Iterator[Order]:
+    """The orders to write: problems go to `report`; with `FAIL`, no order after the first problem."""
+    for outcome in outcomes:
+        if isinstance(outcome, StatebridgeError):
+            report.problems.append(outcome)
+        elif on_unknown is OnUnknown.SKIP or not report.problems:
+            yield outcome
+
+
 @dataclasses.dataclass
 class TranslateReport:
     """What a run did: orders written, problems met, and DFC states a target platform could not hold."""
@@ -111,8 +122,12 @@ def translate(
     fmt: str = "jsonld",
     base_url: str | None = None,
     on_unknown: OnUnknown = OnUnknown.FAIL,
+    jobs: int = 1,
 ) -> TranslateReport:
     """Translate every order of `stream` and write them to `out`.
+
+    With `jobs` other than 1, NDJSON input is translated to DFC in that many worker processes (0:
+    one per CPU), with the same output, in the same order, as with one (`statebridge.parallel`).
 
     With `OnUnknown.FAIL` the caller must discard `out` when `problems` is not empty (the command line
     writes to a spool and copies it to stdout only on success). With `OnUnknown.SKIP` the orders that
@@ -120,20 +135,19 @@ def translate(
     """
     source = get_adapter(platform)
     report = TranslateReport()
-
-    def good_orders() -> t.Iterator[Order]:
-        for outcome in read_orders(stream, platform):
-            if isinstance(outcome, StatebridgeError):
-                report.problems.append(outcome)
-            elif on_unknown is OnUnknown.SKIP or not report.problems:
-                yield outcome
-
     if to == "dfc":
         writer = FORMATS.get(fmt)
         if writer is None:
             msg = f"unknown format {fmt!r} for DFC (known: {', '.join(FORMATS)})"
             raise UsageError(msg)
-        report.written = writer(good_orders(), IriMinter.for_platform(source.name, base_url), out)
+        if jobs != 1:
+            from .parallel import translate_in_processes  # multiprocessing only when asked
+
+            return translate_in_processes(
+                stream, out, adapter=source, fmt=fmt, base_url=base_url, on_unknown=on_unknown, jobs=jobs
+            )
+        orders = good_orders(read_orders(stream, platform), report, on_unknown)
+        report.written = writer(orders, IriMinter.for_platform(source.name, base_url), out)
         return report
     target = get_adapter(to)
     if target.name == "dfc":
@@ -142,7 +156,9 @@ def translate(
     if fmt not in PLATFORM_FORMATS:
         msg = f"format {fmt!r} is for DFC output; writing {target.name} takes {' or '.join(PLATFORM_FORMATS)}"
         raise UsageError(msg)
-    records = _platform_records(good_orders(), target, report)
+    records = _platform_records(
+        good_orders(read_orders(stream, platform), report, on_unknown), target, report
+    )
     if fmt == "ndjson":
         for record in records:
             out.write(orjson.dumps(record) + b"\n")

@@ -19,8 +19,8 @@ records in the platform's envelope.
 from __future__ import annotations
 
 import abc
-import dataclasses
 import datetime as dt
+import types
 import typing as t
 from decimal import Decimal
 
@@ -32,14 +32,20 @@ from ..states import DFCStates
 __all__ = ["Adapter", "RawOrder", "decimal_text", "iso_or_none", "text_or_none"]
 
 
-@dataclasses.dataclass(frozen=True)
-class RawOrder:
-    """One order as the platform sent it, with what is needed to read it."""
+_NOTHING_INCLUDED: t.Mapping[tuple[str, str], t.Mapping[str, t.Any]] = types.MappingProxyType({})
+
+
+class RawOrder(t.NamedTuple):
+    """One order as the platform sent it, with what is needed to read it.
+
+    A named tuple, not a dataclass: one is made per order on the hot path, and a tuple is made
+    several times faster than a frozen dataclass.
+    """
 
     position: str | None
     shape: str
     record: t.Mapping[str, t.Any]
-    included: t.Mapping[tuple[str, str], t.Mapping[str, t.Any]] = dataclasses.field(default_factory=dict)
+    included: t.Mapping[tuple[str, str], t.Mapping[str, t.Any]] = _NOTHING_INCLUDED
 
 
 class Adapter(abc.ABC):
@@ -56,6 +62,9 @@ class Adapter(abc.ABC):
     #: Per shape, canonical field names as the platform calls them, so that messages speak the
     #: platform's language (`line_items[0].quantity` rather than `lines[0].quantity`).
     field_names: t.ClassVar[t.Mapping[str, t.Mapping[str, str]]] = {}
+    #: Whether each NDJSON line can be read without the others (`translate --jobs` splits the
+    #: input between processes only then); False when `finish` joins rows across lines.
+    independent_lines: t.ClassVar[bool] = True
 
     @abc.abstractmethod
     def split(self, document: t.Any) -> t.Iterator[RawOrder | OrderError]:

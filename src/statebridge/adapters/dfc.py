@@ -59,7 +59,6 @@ from ..dfc.graph import DFCB, DFCM
 from ..dfc.parse import INVALID_IRI_CHARACTERS, RELATIVE_BASE, parse_untrusted_jsonld
 from ..dfc.vocab import CONTEXT_URL, CURRENCY_UNITS, DFC_B, DFC_M, DFC_V
 from ..errors import InvalidOrderError, OrderError, UnknownStatusError, UnrecognisedShapeError
-from ..model import Order
 from ..states import DIMENSION_STATES, DFCStates, Dimension
 from .base import Adapter, RawOrder
 

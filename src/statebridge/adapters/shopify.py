@@ -187,6 +187,8 @@ class ShopifyAdapter(Adapter):
         "graphql": _GRAPHQL_NAMES,
         "bulk": _GRAPHQL_NAMES,
     }
+    #: Bulk Operation JSONL joins child rows to their order across lines (`finish`).
+    independent_lines = False
 
     def __init__(self) -> None:
         self._document: str | None = None

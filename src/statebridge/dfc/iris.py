@@ -33,7 +33,13 @@ _SAFE = re.compile(r"[A-Za-z0-9._~-]+")
 
 def _segment(value: str) -> str:
     """A path segment, percent-encoded (most ids and SKUs need nothing encoded: a fast path)."""
-    return value if _SAFE.fullmatch(value) else quote(value, safe="-._~")
+    if (value.isalnum() and value.isascii()) or _SAFE.fullmatch(value):
+        return value
+    return quote(value, safe="-._~")
+
+
+#: How many offer IRIs a minter remembers (SKUs repeat across orders; the bound keeps memory flat).
+_OFFER_CACHE = 4096
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,6 +49,7 @@ class IriMinter:
     base: str
     separator: str
     keep_iris: bool = False
+    _offers: dict[str, str] = dataclasses.field(default_factory=dict, init=False, compare=False, repr=False)
 
     @classmethod
     def for_platform(cls, platform: str, base_url: str | None = None) -> IriMinter:
@@ -73,7 +80,12 @@ class IriMinter:
         return person_id if self._kept(person_id) else self._join("Persons", _segment(person_id))
 
     def offer(self, item: str) -> str:
-        return item if self._kept(item) else self._join("Offers", _segment(item))
+        iri = self._offers.get(item)
+        if iri is None:
+            if len(self._offers) >= _OFFER_CACHE:
+                self._offers.clear()
+            iri = self._offers[item] = item if self._kept(item) else self._join("Offers", _segment(item))
+        return iri
 
     @staticmethod
     def _part(node_iri: str, name: str) -> str:
@@ -94,11 +106,14 @@ class IriMinter:
 
     def lines(self, order: Order, order_iri: str) -> list[str]:
         """One distinct IRI per line: its id, else its position; a repeated key gets `-N` appended."""
+        separator = "/" if "://" in order_iri and "#" not in order_iri else self.separator
+        prefix = f"{order_iri}{separator}OrderLines{separator}"
+        keep = self.keep_iris
         seen: set[str] = set()
         iris = []
         for index, line in enumerate(order.lines, start=1):
             key = line.id or str(index)
-            iri = self.line(order_iri, key)
+            iri = key if keep and self._kept(key) else prefix + _segment(key)  # as self.line does
             if iri in seen:
                 iri = self.line(order_iri, f"{key}-{index}")
             seen.add(iri)

@@ -17,16 +17,24 @@ from .iris import IriMinter, MinterSource, minter_for
 from .literals import datetime_lexical, decimal_lexical
 from .vocab import CONTEXT_URL, CURRENCY_UNITS, XSD_DATETIME, XSD_DECIMAL, state_curie
 
-__all__ = ["order_document", "order_nodes", "write_document", "write_ndjson"]
+__all__ = [
+    "DOCUMENT_CLOSE",
+    "DOCUMENT_OPEN",
+    "NODE_SEPARATOR",
+    "order_document",
+    "order_nodes",
+    "write_document",
+    "write_graph_members",
+    "write_ndjson",
+]
 
 Node = dict[str, t.Any]
 
 
-def _decimal(text: str) -> Node:
-    return {"@value": text, "@type": XSD_DECIMAL}
-
-
 _PAIRS: dict[DFCStates, tuple[tuple[str, str], ...]] = {}
+
+#: `dfc-b:hasUnit` of a price, by ISO 4217 code.
+_UNIT_CURIES = {code: f"dfc-m:{unit}" for code, unit in CURRENCY_UNITS.items()}
 
 
 def _status_pairs(states: DFCStates) -> tuple[tuple[str, str], ...]:
@@ -42,60 +50,68 @@ def _status_pairs(states: DFCStates) -> tuple[tuple[str, str], ...]:
 
 
 def order_nodes(order: Order, minter: IriMinter) -> list[Node]:
-    """The node objects of one order: the Order first, then its lines and their satellites."""
+    """The node objects of one order: the Order first, then its lines and their satellites.
+
+    This runs once per order on the hot path of every export: it reads each attribute once and
+    builds plain dicts, in the order the nodes and their keys have always been written.
+    """
     order_iri = minter.order(order.id)
     node: Node = {"@id": order_iri, "@type": "dfc-b:Order"}
     nodes = [node]
     if order.number is not None:
         node["dfc-b:orderNumber"] = order.number
-    if order.date is not None:
-        node["dfc-b:date"] = {"@value": datetime_lexical(order.date), "@type": XSD_DATETIME}
+    date = order.placed_at or order.created_at
+    if date is not None:
+        node["dfc-b:date"] = {"@value": datetime_lexical(date), "@type": XSD_DATETIME}
     node.update(_status_pairs(order.states))
-    unit = CURRENCY_UNITS.get(order.currency or "")
-    parts = []
-    for line, line_iri in zip(order.lines, minter.lines(order, order_iri), strict=True):
-        parts.append(line_iri)
-        quantity = _decimal(decimal_lexical(line.quantity))
-        line_node: Node = {"@id": line_iri, "@type": "dfc-b:OrderLine", "dfc-b:partOf": order_iri}
-        if line.name is not None:
-            line_node["dfc-b:description"] = line.name
-        line_node["dfc-b:quantity"] = quantity
-        quantity_iri = minter.quantity(line_iri)
-        line_node["dfc-b:hasQuantity"] = quantity_iri
-        nodes.append(line_node)
-        nodes.append(
-            {
-                "@id": quantity_iri,
-                "@type": "dfc-b:QuantitativeValue",
-                "dfc-b:hasUnit": "dfc-m:Piece",
-                "dfc-b:value": quantity,
-            }
-        )
-        if line.unit_price is not None:
-            price_iri = minter.price(line_iri)
-            line_node["dfc-b:hasPrice"] = price_iri
-            price: Node = {
-                "@id": price_iri,
-                "@type": "dfc-b:Price",
-                "dfc-b:isPriceOf": line_iri,
-                "dfc-b:value": _decimal(decimal_lexical(line.unit_price)),
-            }
-            if unit is not None:
-                price["dfc-b:hasUnit"] = f"dfc-m:{unit}"
-            nodes.append(price)
-        if line.item is not None:
-            offer_iri = minter.offer(line.item)
-            line_node["dfc-b:concerns"] = offer_iri
-            nodes.append({"@id": offer_iri, "@type": "dfc-b:Offer", "dfc-b:concernedBy": line_iri})
-    if parts:
+    lines = order.lines
+    if lines:
+        unit = _UNIT_CURIES.get(order.currency or "")
+        parts = minter.lines(order, order_iri)
+        append = nodes.append
+        for line, line_iri in zip(lines, parts, strict=True):
+            lexical = decimal_lexical(line.quantity)
+            quantity_iri = minter.quantity(line_iri)
+            line_node: Node = {"@id": line_iri, "@type": "dfc-b:OrderLine", "dfc-b:partOf": order_iri}
+            if line.name is not None:
+                line_node["dfc-b:description"] = line.name
+            line_node["dfc-b:quantity"] = {"@value": lexical, "@type": XSD_DECIMAL}
+            line_node["dfc-b:hasQuantity"] = quantity_iri
+            append(line_node)
+            append(
+                {
+                    "@id": quantity_iri,
+                    "@type": "dfc-b:QuantitativeValue",
+                    "dfc-b:hasUnit": "dfc-m:Piece",
+                    "dfc-b:value": {"@value": lexical, "@type": XSD_DECIMAL},
+                }
+            )
+            if line.unit_price is not None:
+                price_iri = minter.price(line_iri)
+                line_node["dfc-b:hasPrice"] = price_iri
+                price: Node = {
+                    "@id": price_iri,
+                    "@type": "dfc-b:Price",
+                    "dfc-b:isPriceOf": line_iri,
+                    "dfc-b:value": {"@value": decimal_lexical(line.unit_price), "@type": XSD_DECIMAL},
+                }
+                if unit is not None:
+                    price["dfc-b:hasUnit"] = unit
+                append(price)
+            if line.item is not None:
+                offer_iri = minter.offer(line.item)
+                line_node["dfc-b:concerns"] = offer_iri
+                append({"@id": offer_iri, "@type": "dfc-b:Offer", "dfc-b:concernedBy": line_iri})
         node["dfc-b:hasPart"] = parts
-    person_iri = minter.buyer(order, order_iri)
-    if person_iri is not None and order.buyer is not None:
-        node["dfc-b:orderedBy"] = person_iri
-        person: Node = {"@id": person_iri, "@type": "dfc-b:Person", "dfc-b:orders": order_iri}
-        if order.buyer.email:
-            person["dfc-b:email"] = order.buyer.email
-        nodes.append(person)
+    buyer = order.buyer
+    if buyer is not None:
+        person_iri = minter.buyer(order, order_iri)
+        if person_iri is not None:
+            node["dfc-b:orderedBy"] = person_iri
+            person: Node = {"@id": person_iri, "@type": "dfc-b:Person", "dfc-b:orders": order_iri}
+            if buyer.email:
+                person["dfc-b:email"] = buyer.email
+            nodes.append(person)
     return nodes
 
 
@@ -104,20 +120,30 @@ def order_document(order: Order, minter: IriMinter) -> Node:
     return {"@context": CONTEXT_URL, "@graph": order_nodes(order, minter_for(minter, order))}
 
 
-_OPEN = b'{"@context":' + orjson.dumps(CONTEXT_URL) + b',"@graph":['
+#: What `write_document` writes before the first order's nodes, and after the last.
+DOCUMENT_OPEN = b'{"@context":' + orjson.dumps(CONTEXT_URL) + b',"@graph":['
+DOCUMENT_CLOSE = b"]}\n"
+#: Between two orders' nodes in the `@graph` array.
+NODE_SEPARATOR = b",\n"
 
 
 def write_document(orders: t.Iterable[Order], minter: MinterSource, out: t.BinaryIO) -> int:
     """Stream one JSON-LD document holding every order's nodes; returns how many orders."""
-    out.write(_OPEN)
+    out.write(DOCUMENT_OPEN)
+    count = write_graph_members(orders, minter, out)
+    out.write(DOCUMENT_CLOSE)
+    return count
+
+
+def write_graph_members(orders: t.Iterable[Order], minter: MinterSource, out: t.BinaryIO) -> int:
+    """The inside of the `@graph` array: each order's nodes, orders separated by `NODE_SEPARATOR`."""
     count = 0
     for order in orders:
         nodes = order_nodes(order, minter_for(minter, order))
         if count:
-            out.write(b",\n")
+            out.write(NODE_SEPARATOR)
         out.write(orjson.dumps(nodes)[1:-1])  # one order's nodes, one encoder call
         count += 1
-    out.write(b"]}\n")
     return count
 
 

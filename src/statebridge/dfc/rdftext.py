@@ -15,7 +15,7 @@ from ..model import Order
 from .graph import bind_namespaces, to_graph
 from .iris import MinterSource, minter_for
 
-__all__ = ["write_ntriples", "write_turtle"]
+__all__ = ["turtle_prefixes", "write_ntriples", "write_turtle", "write_turtle_statements"]
 
 
 def write_ntriples(orders: t.Iterable[Order], minter: MinterSource, out: t.BinaryIO) -> int:
@@ -34,9 +34,18 @@ def _prefix_lines(graph: Graph) -> bytes:
     )
 
 
+def turtle_prefixes() -> bytes:
+    """The `@prefix` lines `write_turtle` starts with."""
+    return _prefix_lines(bind_namespaces(Graph()))
+
+
 def write_turtle(orders: t.Iterable[Order], minter: MinterSource, out: t.BinaryIO) -> int:
-    header = bind_namespaces(Graph())
-    out.write(_prefix_lines(header))
+    out.write(turtle_prefixes())
+    return write_turtle_statements(orders, minter, out)
+
+
+def write_turtle_statements(orders: t.Iterable[Order], minter: MinterSource, out: t.BinaryIO) -> int:
+    """Each order's statements in Turtle, after the prefixes `turtle_prefixes` gives."""
     count = 0
     for order in orders:
         body = to_graph(order, minter_for(minter, order)).serialize(format="turtle", encoding="utf-8")
