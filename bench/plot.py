@@ -15,12 +15,14 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 
 from .results import Results
+from .throughput import PARALLEL
 
 __all__ = ["plot"]
 
 COLOURS = {
     "orjson floor": "#9e9e9e",
     "statebridge": "#2e7d32",
+    PARALLEL: "#81c784",
     "rdflib": "#c62828",
     "Morph-KGC": "#6a1b9a",
 }
@@ -47,8 +49,8 @@ def plot(results: Results, path: pathlib.Path) -> None:
 
 def _throughput(results: Results, ax: Axes) -> None:
     platforms = results.platforms()
-    paths = ["orjson floor", "statebridge", "rdflib", "Morph-KGC"]
-    width = 0.2
+    paths = ["orjson floor", "statebridge", PARALLEL, "rdflib", "Morph-KGC"]
+    width = 0.16
     morph = results.best_morph()
     for k, name in enumerate(paths):
         xs, ys = [], []
@@ -59,7 +61,7 @@ def _throughput(results: Results, ax: Axes) -> None:
                 m = results.find(name, platform)
                 rate = m.per_second if m else None
             if rate:
-                xs.append(i + (k - 1.5) * width)
+                xs.append(i + (k - 2) * width)
                 ys.append(rate)
         if not xs:
             continue

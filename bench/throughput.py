@@ -5,6 +5,9 @@
 - statebridge: `statebridge.translate.translate(..., fmt="jsonld")`, the end-to-end path of the
   command line (adapter, mapping table, canonical model, streaming JSON-LD writer) into a sink that
   only counts bytes;
+- statebridge, all CPUs: the same with `jobs=0` (`translate --jobs 0`: NDJSON split between one
+  worker process per CPU, output byte-identical), for the platforms whose lines are independent;
+  it is what Morph-KGC's `number_of_processes` is compared with;
 - rdflib: the naive peer, `read_orders` then `to_graph(order)` and
   `Graph.serialize(format="json-ld")` per order (no context given, so rdflib writes expanded IRIs:
   that is what a straightforward rdflib exporter does). It runs on fewer orders (it is ~100x slower).
@@ -20,15 +23,20 @@ import typing as t
 
 import orjson
 
+from statebridge.adapters import get_adapter
 from statebridge.dfc.graph import to_graph
 from statebridge.dfc.iris import IriMinter
 from statebridge.errors import StatebridgeError
+from statebridge.parallel import worker_count
 from statebridge.translate import read_orders, translate
 
 from .orders import PLATFORMS, generator
 from .timing import Measurement, measure
 
-__all__ = ["NullSink", "floor", "rdflib_path", "statebridge_path"]
+__all__ = ["PARALLEL", "NullSink", "floor", "rdflib_path", "statebridge_path"]
+
+#: The path name of statebridge with one worker process per CPU.
+PARALLEL = "statebridge, all CPUs"
 
 
 class NullSink(io.RawIOBase):
@@ -57,16 +65,22 @@ def floor(data: bytes, platform: str, orders: int, runs: int) -> Measurement:
     return measure("orjson floor", platform, orders, work, runs)
 
 
-def statebridge_path(data: bytes, platform: str, orders: int, runs: int) -> Measurement:
+def statebridge_path(data: bytes, platform: str, orders: int, runs: int, jobs: int = 1) -> Measurement:
     def work() -> int:
         sink = NullSink()
-        report = translate(io.BytesIO(data), t.cast(t.BinaryIO, sink), platform=platform, fmt="jsonld")
+        report = translate(
+            io.BytesIO(data), t.cast(t.BinaryIO, sink), platform=platform, fmt="jsonld", jobs=jobs
+        )
         if report.problems or report.written != orders:
             msg = f"statebridge wrote {report.written} of {orders} {platform} orders: {report.problems[:3]}"
             raise RuntimeError(msg)
         return sink.size
 
-    return measure("statebridge", platform, orders, work, runs, "translate(fmt='jsonld'), streaming")
+    if jobs == 1:
+        return measure("statebridge", platform, orders, work, runs, "translate(fmt='jsonld'), streaming")
+    workers = worker_count(jobs)
+    note = f"translate(fmt='jsonld', jobs={jobs}): {workers} worker processes, streaming"
+    return measure(PARALLEL, platform, orders, work, runs, note)
 
 
 def rdflib_path(data: bytes, platform: str, orders: int, runs: int) -> Measurement:
@@ -99,6 +113,8 @@ def run(
         data = gen.ndjson(orders)
         results.append(floor(data, platform, orders, runs))
         results.append(statebridge_path(data, platform, orders, runs))
+        if get_adapter(platform).independent_lines and worker_count(0) > 1:
+            results.append(statebridge_path(data, platform, orders, runs, jobs=0))
         if rdflib_orders:
             small = gen.ndjson(rdflib_orders)
             results.append(rdflib_path(small, platform, rdflib_orders, runs))
