@@ -61,6 +61,14 @@ __all__ = ["ShopifyAdapter"]
 
 _GID = re.compile(r"gid://shopify/(?P<kind>[A-Za-z]+)/(?P<id>\d{1,30})(?:\?.*)?")
 _NUMBER = re.compile(r"\d{1,30}")
+_MAX_ID_DIGITS = 30
+#: REST money fields and the `…_set` object beside each (shop and presentment currencies).
+_MONEY_SETS = {key: f"{key}_set" for key in ("current_total_price", "total_price", "price", "amount")}
+#: The start of a REST object's `admin_graphql_api_id`, by kind (the fast path of `_rest_id`).
+_GID_PREFIXES = {
+    kind: f"gid://shopify/{kind}/"
+    for kind in ("Order", "Customer", "LineItem", "OrderTransaction", "Fulfillment")
+}
 #: Key under which a Bulk line-item row keeps where it was read, for messages (no Shopify key).
 _ROW = "__statebridge_position"
 _TIMESTAMP: TypeAdapter[dt.datetime] = TypeAdapter(AwareDatetime)
@@ -712,6 +720,18 @@ def _same_number(a: str, b: str) -> bool:
 
 def _rest_id(record: t.Mapping[str, t.Any], kind: str, where: str) -> str | None:
     """The numeric id of a REST object: its gid's tail when given (exact), checked against `id`."""
+    own = record.get("id")
+    gid = record.get("admin_graphql_api_id")
+    prefix = _GID_PREFIXES[kind]
+    if type(gid) is str and gid.startswith(prefix):  # the common case, decided without a regex
+        exact = gid[len(prefix) :]
+        digits = exact.isascii() and exact.isdigit() and len(exact) <= _MAX_ID_DIGITS
+        if digits and (own is None or (type(own) is int and str(own) == exact) or own == exact):
+            return exact
+    return _checked_rest_id(record, kind, where)
+
+
+def _checked_rest_id(record: t.Mapping[str, t.Any], kind: str, where: str) -> str | None:
     prefix = f"{where}." if where else ""
     own = text_or_none(record.get("id"), field=f"{prefix}id")
     gid = record.get("admin_graphql_api_id")
@@ -748,12 +768,16 @@ def _graphql_id(record: t.Mapping[str, t.Any], kind: str, where: str) -> str | N
 
 def _rest_money(record: t.Mapping[str, t.Any], key: str) -> tuple[t.Any, str | None] | None:
     """`key_set.shop_money` (amount, currency) when given, else the plain `key`; None if neither."""
-    money_set = record.get(f"{key}_set")
+    set_key = _MONEY_SETS[key]
+    money_set = record.get(set_key)
     if money_set is not None:
-        shop = _object(_object(money_set, f"{key}_set").get("shop_money"), f"{key}_set.shop_money")
+        shop = money_set.get("shop_money") if type(money_set) is dict else None
+        if type(shop) is not dict:  # not an object: the message names which one
+            shop = _object(_object(money_set, set_key).get("shop_money"), f"{set_key}.shop_money")
         return shop.get("amount"), _currency(shop.get("currency_code"))
-    if record.get(key) is not None:
-        return record.get(key), None
+    value = record.get(key)
+    if value is not None:
+        return value, None
     return None
 
 
