@@ -291,8 +291,11 @@ def _method(r: Results) -> list[str]:
         "- Status fields cycle through combinations that use every value of every field's domain in the "
         f"platform's mapping table, null included where allowed ({variants} combinations); combinations "
         "the table rejects are not generated, so every order translates.",
-        "- In-process paths (floor, statebridge, rdflib) run one after the other in one interpreter, "
-        "after a `gc.collect()`; the command-line and endpoint figures come from separate processes.",
+        "- In-process paths (floor, statebridge, rdflib) run in one interpreter: one untimed warm-up "
+        "run of each, then the timed runs interleaved (floor, statebridge, rdflib, floor, …) so that a "
+        "slow spell of the VM slows every path alike; before each run, a `gc.collect()` and a "
+        "`gc.freeze()` keep the harness's own heap out of the measured code's collections. The "
+        "command-line and endpoint figures come from separate processes.",
         "- `python -m bench --quick` runs the same stages on smaller sizes; each stage also runs on its "
         "own: `python -m bench.throughput`, `bench.morph`, `bench.memory`, `bench.rdftext`, "
         "`bench.endpoint`, and `bench.hotspots` (cProfile of the Spree path).",

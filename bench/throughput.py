@@ -31,9 +31,9 @@ from statebridge.parallel import worker_count
 from statebridge.translate import read_orders, translate
 
 from .orders import PLATFORMS, generator
-from .timing import Measurement, measure
+from .timing import Case, Measurement, measure_together
 
-__all__ = ["PARALLEL", "NullSink", "floor", "rdflib_path", "statebridge_path"]
+__all__ = ["PARALLEL", "NullSink", "floor", "rdflib_path", "run", "statebridge_path"]
 
 #: The path name of statebridge with one worker process per CPU.
 PARALLEL = "statebridge, all CPUs"
@@ -55,17 +55,17 @@ class NullSink(io.RawIOBase):
         return size
 
 
-def floor(data: bytes, platform: str, orders: int, runs: int) -> Measurement:
+def floor(data: bytes, platform: str, orders: int) -> Case:
     def work() -> int:
         size = 0
         for line in io.BytesIO(data):
             size += len(orjson.dumps(orjson.loads(line)))
         return size
 
-    return measure("orjson floor", platform, orders, work, runs)
+    return Case("orjson floor", platform, orders, work)
 
 
-def statebridge_path(data: bytes, platform: str, orders: int, runs: int, jobs: int = 1) -> Measurement:
+def statebridge_path(data: bytes, platform: str, orders: int, jobs: int = 1) -> Case:
     def work() -> int:
         sink = NullSink()
         report = translate(
@@ -77,13 +77,13 @@ def statebridge_path(data: bytes, platform: str, orders: int, runs: int, jobs: i
         return sink.size
 
     if jobs == 1:
-        return measure("statebridge", platform, orders, work, runs, "translate(fmt='jsonld'), streaming")
+        return Case("statebridge", platform, orders, work, "translate(fmt='jsonld'), streaming")
     workers = worker_count(jobs)
     note = f"translate(fmt='jsonld', jobs={jobs}): {workers} worker processes, streaming"
-    return measure(PARALLEL, platform, orders, work, runs, note)
+    return Case(PARALLEL, platform, orders, work, note)
 
 
-def rdflib_path(data: bytes, platform: str, orders: int, runs: int) -> Measurement:
+def rdflib_path(data: bytes, platform: str, orders: int) -> Case:
     minter = IriMinter.for_platform(platform)
 
     def work() -> int:
@@ -99,25 +99,23 @@ def rdflib_path(data: bytes, platform: str, orders: int, runs: int) -> Measureme
             raise RuntimeError(msg)
         return size
 
-    return measure(
-        "rdflib", platform, orders, work, runs, "read_orders + to_graph + serialize json-ld, per order"
-    )
+    return Case("rdflib", platform, orders, work, "read_orders + to_graph + serialize json-ld, per order")
 
 
 def run(
     orders: int, rdflib_orders: int, runs: int, platforms: t.Sequence[str] = PLATFORMS
 ) -> list[Measurement]:
+    """Per platform, every path timed `runs` times, interleaved (see `measure_together`)."""
     results = []
     for platform in platforms:
         gen = generator(platform)
         data = gen.ndjson(orders)
-        results.append(floor(data, platform, orders, runs))
-        results.append(statebridge_path(data, platform, orders, runs))
+        cases = [floor(data, platform, orders), statebridge_path(data, platform, orders)]
         if get_adapter(platform).independent_lines and worker_count(0) > 1:
-            results.append(statebridge_path(data, platform, orders, runs, jobs=0))
+            cases.append(statebridge_path(data, platform, orders, jobs=0))
         if rdflib_orders:
-            small = gen.ndjson(rdflib_orders)
-            results.append(rdflib_path(small, platform, rdflib_orders, runs))
+            cases.append(rdflib_path(gen.ndjson(rdflib_orders), platform, rdflib_orders))
+        results += measure_together(cases, runs)
     return results
 
 

@@ -12,7 +12,7 @@ import statistics
 import time
 import typing as t
 
-__all__ = ["Measurement", "measure"]
+__all__ = ["Case", "Measurement", "measure", "measure_together"]
 
 
 @dataclasses.dataclass
@@ -35,26 +35,52 @@ class Measurement:
         return self.orders / self.median_s if self.median_s else float("inf")
 
 
+@dataclasses.dataclass(frozen=True)
+class Case:
+    """Work to time: `work()` runs `orders` orders through `path` and returns the bytes it wrote."""
+
+    path: str
+    platform: str
+    orders: int
+    work: t.Callable[[], int]
+    note: str = ""
+
+
+def _timed(work: t.Callable[[], int]) -> tuple[float, int]:
+    gc.collect()  # one run's garbage does not bill the next
+    gc.freeze()  # the harness's own objects (input bytes, generators, imported peers) stay out of
+    try:  # the collections the measured code triggers, as in a process that only does that work
+        started = time.perf_counter()
+        produced = work()
+        return time.perf_counter() - started, produced
+    finally:
+        gc.unfreeze()
+
+
+def measure_together(cases: t.Sequence[Case], runs: int) -> list[Measurement]:
+    """Time every case `runs` times, interleaved, after one untimed warm-up run of each.
+
+    On a shared VM, speed drifts for seconds at a time; running the cases in turn (floor, statebridge,
+    rdflib, floor, …) lets a slow spell slow all of them alike, so their ratios hold better than
+    when each case's runs are back to back. The warm-up loads what a first run would (mapping
+    tables, caches, imports) and is not counted.
+    """
+    for case in cases:
+        case.work()
+    timings: list[list[float]] = [[] for _ in cases]
+    produced = [0] * len(cases)
+    for _ in range(runs):
+        for k, case in enumerate(cases):
+            seconds, produced[k] = _timed(case.work)
+            timings[k].append(seconds)
+    return [
+        Measurement(c.path, c.platform, c.orders, timings[k], c.note, produced[k])
+        for k, c in enumerate(cases)
+    ]
+
+
 def measure(
     path: str, platform: str, orders: int, work: t.Callable[[], int], runs: int, note: str = ""
 ) -> Measurement:
-    """Run `work` `runs` times (after a collection, so one run's garbage does not bill the next).
-
-    Objects alive before a run are frozen out of the collector during it, so that every path pays
-    for collecting its own garbage, not for scanning the harness's heap.
-
-    `work` returns how many output bytes it produced; that is kept as a sanity check that the
-    measured code did the work.
-    """
-    timings = []
-    produced = 0
-    for _ in range(runs):
-        gc.collect()
-        gc.freeze()  # the harness's own objects (input bytes, generators, imported peers) stay out of
-        try:  # the collections the measured code triggers, as in a process that only does that work
-            started = time.perf_counter()
-            produced = work()
-            timings.append(time.perf_counter() - started)
-        finally:
-            gc.unfreeze()
-    return Measurement(path, platform, orders, timings, note, produced)
+    """Run `work` `runs` times, back to back (see `measure_together` to compare several paths)."""
+    return measure_together([Case(path, platform, orders, work, note)], runs)[0]

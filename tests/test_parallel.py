@@ -135,8 +135,20 @@ def test_problems_are_reported_in_input_order_with_absolute_lines(platform: str,
         b"".join(line.replace(b"\n", b"\r\n") for line in generator("spree").lines(5)),
         b'{"orders": [' + next(iter(generator("spree").lines(1))).strip() + b"]}",
         b"not json at all\n{}\n",
+        b"".join(line.replace(b'":', b'":\r', 1) for line in generator("spree").lines(5)),
+        b"\xef\xbb\xbf" + b"".join(generator("spree").lines(5)),
     ],
-    ids=["empty", "blank", "bom-single-line", "leading-blank-lines", "crlf", "one-document", "garbage"],
+    ids=[
+        "empty",
+        "blank",
+        "bom-single-line",
+        "leading-blank-lines",
+        "crlf",
+        "one-document",
+        "garbage",
+        "cr-inside-a-line",  # JSON whitespace: a line ends at LF only, as when a file is read by lines
+        "bom-ndjson",
+    ],
 )
 def test_inputs_at_the_edges_are_the_same(data: bytes) -> None:
     _same(data, "spree")
@@ -181,6 +193,40 @@ def test_errors_survive_being_sent_between_processes(error: errors.StatebridgeEr
     assert copy.__dict__ == error.__dict__
 
 
+def test_input_is_read_from_where_the_stream_stands() -> None:
+    """A stream already moved past a prefix is translated from there, as in one process."""
+    data = b"prefix that is not read\n" + b"".join(generator("spree").lines(30))
+    outputs = []
+    for jobs in (1, 2):
+        stream = io.BytesIO(data)
+        stream.seek(len(b"prefix that is not read\n"))
+        out = io.BytesIO()
+        report = translate_in_processes(
+            stream,
+            out,
+            adapter=get_adapter("spree"),
+            fmt="jsonld",
+            base_url=None,
+            on_unknown=OnUnknown.FAIL,
+            jobs=jobs,
+            chunk_bytes=SMALL_CHUNKS,
+        )
+        assert report.written == 30
+        assert not report.problems
+        outputs.append(out.getvalue())
+    assert outputs[0] == outputs[1]
+
+
+def test_spawned_workers_are_sent_the_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where forking is not safe, workers are spawned and each chunk's bytes are sent to them."""
+    import multiprocessing
+
+    from statebridge import parallel
+
+    monkeypatch.setattr(parallel, "_context", lambda: multiprocessing.get_context("spawn"))
+    _same(_broken("spree"), "spree", on_unknown=OnUnknown.SKIP, chunk_bytes=1 << 16)
+
+
 def test_worker_count() -> None:
     assert worker_count(3) == 3
     assert worker_count(0) >= 1
@@ -215,6 +261,22 @@ def test_command_line_jobs_writes_what_one_process_writes(tmp_path: pathlib.Path
     assert runs["2"].stdout == runs["1"].stdout
     assert runs["2"].stderr == runs["1"].stderr
     assert b"line 8" in runs["2"].stderr
+
+
+def test_command_line_jobs_reads_a_pipe_as_one_process_does() -> None:
+    data = _broken("commercelayer")
+    runs = {
+        jobs: subprocess.run(
+            [sys.executable, "-m", "statebridge", "translate", "--from", "commercelayer", "-j", jobs, "-"],
+            input=data,
+            capture_output=True,
+            check=False,
+        )
+        for jobs in ("1", "2")
+    }
+    assert runs["2"].returncode == runs["1"].returncode == 1  # --on-unknown fail: nothing written
+    assert runs["2"].stdout == runs["1"].stdout == b""
+    assert runs["2"].stderr == runs["1"].stderr
 
 
 def test_command_line_refuses_negative_jobs(tmp_path: pathlib.Path) -> None:

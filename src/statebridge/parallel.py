@@ -8,7 +8,9 @@ what `translate(..., jobs=1)` writes:
 - positions are absolute (`line 812`) because each chunk carries its first line number;
 - problems come back in input order (errors pickle, see `StatebridgeError.__reduce__`);
 - with `OnUnknown.FAIL`, no order after the first problem is written, as in one process;
-- only `2 * jobs` chunks are in flight at once, so memory stays flat however long the input is.
+- only `2 * jobs` chunks are in flight at once, so memory stays flat however long the input is;
+- a file (or in-memory input) is not sent to the workers: forked, they inherit it (an mmap of the
+  file) and each chunk travels as two offsets. Input from a pipe is sent chunk by chunk.
 
 Input that is not NDJSON (one JSON document, XML), or whose lines depend on each other (Shopify
 Bulk Operation JSONL, `Adapter.independent_lines`), is translated in this process instead: the
@@ -22,8 +24,10 @@ import concurrent.futures
 import dataclasses
 import gc
 import io
+import mmap
 import multiprocessing
 import os
+import stat
 import threading
 import typing as t
 
@@ -94,7 +98,18 @@ class _Chunk:
     base_url: str | None
     on_unknown: OnUnknown
     first_line: int
-    data: bytes
+    data: bytes | None  # the lines themselves, or None: `span` of the input the worker inherited
+    span: tuple[int, int] = (0, 0)
+
+    def lines(self) -> list[bytes]:
+        """The chunk's lines, split on LF only, as reading a file line by line does."""
+        data = self.data if self.data is not None else _INPUT[self.span[0] : self.span[1]]
+        return data.split(b"\n")
+
+
+#: In forked workers, the parent's whole input (bytes or an mmap of the file): chunks then travel
+#: as offsets, not as bytes through a pipe. None when the input is a pipe or workers are spawned.
+_INPUT: t.Any = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,7 +131,7 @@ def _translate_chunk(chunk: _Chunk) -> _Done:
         state = _WORKER_STATE[key] = (adapter, IriMinter.for_platform(adapter.name, chunk.base_url))
     adapter, minter = state
     report = TranslateReport()
-    documents = read_lines(chunk.data.splitlines(keepends=True), chunk.first_line)
+    documents = read_lines(chunk.lines(), chunk.first_line)
     outcomes = (outcome for outcome, _ in translate_documents(adapter, documents))
     body = io.BytesIO()
     written = _framing(chunk.fmt).members(good_orders(outcomes, report, chunk.on_unknown), minter, body)
@@ -167,17 +182,56 @@ def _ndjson_head(stream: t.BinaryIO) -> tuple[list[bytes], bool]:
 def _chunks(head: list[bytes], stream: t.BinaryIO, size: int) -> t.Iterator[tuple[int, bytes]]:
     """(first line number, bytes) of consecutive runs of about `size` bytes of whole lines."""
     first = 1
-    lines: list[bytes] = []
-    held = 0
-    for raw in _Replay(head, stream):
-        lines.append(raw)
-        held += len(raw)
-        if held >= size:
-            yield first, b"".join(lines)
-            first += len(lines)
-            lines, held = [], 0
-    if lines:
-        yield first, b"".join(lines)
+    data = b"".join(head)
+    while True:
+        block = stream.read(size)
+        if block and not block.endswith(b"\n"):
+            block += stream.readline()
+        data += block
+        if data:
+            yield first, data
+            first += data.count(b"\n")
+            data = b""
+        if not block:
+            return
+
+
+def _spans(buffer: t.Any, start: int, size: int) -> t.Iterator[tuple[int, tuple[int, int]]]:
+    """(first line number, (start, end)) of consecutive runs of about `size` bytes of whole lines."""
+    first, end = 1, len(buffer)
+    while start < end:
+        stop = buffer.find(b"\n", min(start + size, end) - 1)
+        stop = end if stop < 0 else stop + 1
+        yield first, (start, stop)
+        first += buffer[start:stop].count(b"\n")
+        start = stop
+
+
+def _inheritable(stream: t.BinaryIO, origin: int | None) -> tuple[t.Any, int] | None:
+    """The whole input as a buffer workers can inherit, and where it starts; None for a pipe."""
+    if origin is None:
+        return None
+    if isinstance(stream, io.BytesIO):
+        buffer: t.Any = stream.getvalue()
+    else:
+        try:
+            descriptor = stream.fileno()
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode) or os.fstat(descriptor).st_size == 0:
+                return None
+            buffer = mmap.mmap(descriptor, 0, access=mmap.ACCESS_READ)
+        except (AttributeError, OSError, ValueError):
+            return None
+    if buffer[origin : origin + 3] == b"\xef\xbb\xbf":
+        origin += 3
+    return buffer, origin
+
+
+def _origin(stream: t.BinaryIO) -> int | None:
+    """Where a seekable input starts (workers can then read it by offset), else None."""
+    try:
+        return stream.tell() if stream.seekable() else None
+    except (AttributeError, OSError, ValueError):
+        return None
 
 
 def _warm(adapter: Adapter) -> None:
@@ -206,6 +260,7 @@ def translate_in_processes(
 ) -> TranslateReport:
     """`translate(stream, out, platform=adapter.name, fmt=fmt, ...)`, in `jobs` worker processes."""
     workers = worker_count(jobs)
+    origin = _origin(stream)
     head, ndjson = _ndjson_head(stream)
     report = TranslateReport()
     if workers == 1 or not ndjson or not adapter.independent_lines:
@@ -229,12 +284,26 @@ def translate_in_processes(
 
     # Forked workers inherit this process's heap; frozen, their collector leaves it alone instead of
     # touching (and so copying) every inherited page. That took 2 workers from 1.3x to 1.8x one.
+    global _INPUT
+    context = _context()
+    shared = _inheritable(stream, origin) if context.get_start_method() == "fork" else None
+    chunks: t.Iterator[_Chunk]
+    if shared is None:
+        chunks = (
+            _Chunk(adapter.name, fmt, base_url, on_unknown, first, data)
+            for first, data in _chunks(head, stream, chunk_bytes)
+        )
+    else:
+        _INPUT = shared[0]
+        chunks = (
+            _Chunk(adapter.name, fmt, base_url, on_unknown, first, None, span)
+            for first, span in _spans(shared[0], shared[1], chunk_bytes)
+        )
     frozen_before = gc.get_freeze_count() > 0  # the caller froze its own heap: leave it frozen
     gc.freeze()
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=_context()) as pool:
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
         try:
-            for first, data in _chunks(head, stream, chunk_bytes):
-                chunk = _Chunk(adapter.name, fmt, base_url, on_unknown, first, data)
+            for chunk in chunks:
                 pending.append(pool.submit(_translate_chunk, chunk))
                 if len(pending) >= 2 * workers:
                     collect(pending.popleft().result())
@@ -246,5 +315,8 @@ def translate_in_processes(
         finally:
             if not frozen_before:
                 gc.unfreeze()
+            _INPUT = None
+            if shared is not None and isinstance(shared[0], mmap.mmap):
+                shared[0].close()
     out.write(framing.close)
     return report
