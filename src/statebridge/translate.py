@@ -83,12 +83,11 @@ def _outcomes(
             raw.position = _join(outer, raw.position)
             yield raw.locate(), None
             continue
-        position = _join(outer, raw.position)
         try:
             order = adapter.read(raw)
         except OrderError as exc:
             exc.position = None
-            yield exc.locate(position=position, order=adapter.label(raw)), raw
+            yield exc.locate(position=_join(outer, raw.position), order=adapter.label(raw)), raw
             continue
         yield order, raw
 

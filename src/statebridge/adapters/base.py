@@ -107,7 +107,7 @@ class Adapter(abc.ABC):
             raise exc.locate(position=raw.position, order=self.label(raw)) from None
         names = self.field_names.get(raw.shape)
         status = fields.get("platform_status")
-        if type(status) is not dict or not all(v is None or type(v) is str for v in status.values()):
+        if not _text_values(status):
             order = order_from_fields(fields, position=raw.position, field_names=names)
             return order.model_copy(update={"states": self.states(order.platform_status, raw.shape)})
         try:
@@ -139,6 +139,16 @@ class Adapter(abc.ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
+
+
+def _text_values(status: object) -> t.TypeGuard[dict[str, str | None]]:
+    """Whether `status` is a dict whose values are all text or null (what a table can translate)."""
+    if type(status) is not dict:
+        return False
+    for value in status.values():  # noqa: SIM110 (a plain loop: all() over a generator costs more per order)
+        if value is not None and type(value) is not str:
+            return False
+    return True
 
 
 def text_or_none(value: t.Any, *, field: str) -> str | None:

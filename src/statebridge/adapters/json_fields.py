@@ -11,7 +11,9 @@ import typing as t
 
 from ..errors import InvalidOrderError
 
-__all__ = ["included_index", "list_field", "mapping_or_empty", "required_object"]
+__all__ = ["each", "included_index", "list_field", "mapping_or_empty", "required_object"]
+
+T = t.TypeVar("T")
 
 
 def mapping_or_empty(value: t.Any) -> t.Mapping[str, t.Any]:
@@ -19,7 +21,7 @@ def mapping_or_empty(value: t.Any) -> t.Mapping[str, t.Any]:
     return value if isinstance(value, dict) else {}
 
 
-def required_object(value: t.Any, where: str) -> t.Mapping[str, t.Any]:
+def required_object(value: t.Any, where: str | None) -> t.Mapping[str, t.Any]:
     """`value`, which must be a JSON object; `InvalidOrderError` naming `where` otherwise."""
     if not isinstance(value, dict):
         msg = "expected an object"
@@ -43,3 +45,19 @@ def included_index(included: t.Any) -> dict[tuple[str, str], dict[str, t.Any]]:
     if not isinstance(included, list):
         return {}
     return {(str(item.get("type")), str(item.get("id"))): item for item in included if isinstance(item, dict)}
+
+
+def each(items: t.Iterable[t.Any], where: str, read: t.Callable[[t.Any], T]) -> list[T]:
+    """`read(item)` for every item; an `InvalidOrderError` it raises is named from `where[i]`.
+
+    `read` names fields relative to its item (`id`, or None for the item itself), so that no
+    field path is built unless something is wrong: `line_items[2].id`, `line_items[2]`.
+    """
+    read_items = []
+    for i, item in enumerate(items):
+        try:
+            read_items.append(read(item))
+        except InvalidOrderError as exc:
+            exc.field = f"{where}[{i}].{exc.field}" if exc.field else f"{where}[{i}]"
+            raise exc.locate() from None
+    return read_items

@@ -24,6 +24,7 @@ from ..errors import OrderError, UnrecognisedShapeError
 from ..model import Order
 from .base import Adapter, RawOrder, decimal_text, iso_or_none, text_or_none
 from .json_fields import (
+    each as _each,
     included_index as _index,
     list_field as _list,
     mapping_or_empty as _mapping,
@@ -158,9 +159,9 @@ class SpreeAdapter(Adapter):
             "currency": r.get("currency"),
             "total": r.get("total"),
             "buyer": _buyer(r),
-            "lines": [_line(item, f"{lines_key}[{i}]") for i, item in enumerate(_list(r, lines_key))],
-            "payments": [_payment(p, f"payments[{i}]") for i, p in enumerate(_list(r, "payments"))],
-            "shipments": [_shipment(s, f"shipments[{i}]") for i, s in enumerate(_list(r, "shipments"))],
+            "lines": _each(_list(r, lines_key), lines_key, _line),
+            "payments": _each(_list(r, "payments"), "payments", _payment),
+            "shipments": _each(_list(r, "shipments"), "shipments", _shipment),
             "platform_status": _status(r),
         }
 
@@ -218,7 +219,7 @@ class SpreeAdapter(Adapter):
             return found
 
         lines = []
-        for i, resource in enumerate(related("line_items")):
+        for resource in related("line_items"):
             attributes = dict(_mapping(resource.get("attributes")))
             variant_ref = _mapping(
                 _mapping(_mapping(resource.get("relationships")).get("variant")).get("data")
@@ -227,7 +228,7 @@ class SpreeAdapter(Adapter):
             sku = _mapping(variant.get("attributes")).get("sku")
             attributes.setdefault("sku", sku or (str(variant_ref["id"]) if variant_ref.get("id") else None))
             attributes["id"] = resource.get("id")
-            lines.append(_line(attributes, f"line_items[{i}]"))
+            lines.append(attributes)
         user = _mapping(_mapping(relationships.get("user")).get("data"))
         return {
             "platform": self.name,
@@ -240,15 +241,17 @@ class SpreeAdapter(Adapter):
             "currency": a.get("currency"),
             "total": a.get("total"),
             "buyer": {"id": text_or_none(user.get("id"), field="user.id"), "email": a.get("email")},
-            "lines": lines,
-            "payments": [
-                _payment({"id": p.get("id"), **_mapping(p.get("attributes"))}, f"payments[{i}]")
-                for i, p in enumerate(related("payments"))
-            ],
-            "shipments": [
-                _shipment({"id": s.get("id"), **_mapping(s.get("attributes"))}, f"shipments[{i}]")
-                for i, s in enumerate(related("shipments"))
-            ],
+            "lines": _each(lines, "line_items", _line),
+            "payments": _each(
+                ({"id": p.get("id"), **_mapping(p.get("attributes"))} for p in related("payments")),
+                "payments",
+                _payment,
+            ),
+            "shipments": _each(
+                ({"id": s.get("id"), **_mapping(s.get("attributes"))} for s in related("shipments")),
+                "shipments",
+                _shipment,
+            ),
             "platform_status": _status(a),
         }
 
@@ -280,35 +283,35 @@ def _buyer(record: t.Mapping[str, t.Any]) -> dict[str, t.Any] | None:
     return buyer if any(buyer.values()) else None
 
 
-def _line(item: t.Any, where: str) -> dict[str, t.Any]:
-    line = _object(item, where)
+def _line(item: t.Any) -> dict[str, t.Any]:
+    """One line item; fields are named relative to it (see `each`)."""
+    line = _object(item, None)
     variant = _mapping(line.get("variant"))
     sku = line.get("sku") or variant.get("sku")
-    variant_id = line.get("variant_id", variant.get("id"))
     return {
-        "id": text_or_none(line.get("id"), field=f"{where}.id"),
-        "item": sku or text_or_none(variant_id, field=f"{where}.variant_id"),
+        "id": text_or_none(line.get("id"), field="id"),
+        "item": sku or text_or_none(line.get("variant_id", variant.get("id")), field="variant_id"),
         "name": line.get("name") or variant.get("name"),
         "quantity": line.get("quantity"),
         "unit_price": line.get("price"),
     }
 
 
-def _payment(item: t.Any, where: str) -> dict[str, t.Any]:
-    payment = _object(item, where)
+def _payment(item: t.Any) -> dict[str, t.Any]:
+    payment = _object(item, None)
     method = _mapping(payment.get("payment_method"))
     return {
-        "id": text_or_none(payment.get("id"), field=f"{where}.id"),
+        "id": text_or_none(payment.get("id"), field="id"),
         "state": payment.get("state"),
         "amount": payment.get("amount"),
         "method": method.get("name") or payment.get("payment_method_name"),
     }
 
 
-def _shipment(item: t.Any, where: str) -> dict[str, t.Any]:
-    shipment = _object(item, where)
+def _shipment(item: t.Any) -> dict[str, t.Any]:
+    shipment = _object(item, None)
     return {
-        "id": text_or_none(shipment.get("id"), field=f"{where}.id"),
+        "id": text_or_none(shipment.get("id"), field="id"),
         "number": shipment.get("number"),
         "state": shipment.get("state"),
         "shipped_at": shipment.get("shipped_at"),

@@ -71,7 +71,9 @@ def order_nodes(order: Order, minter: IriMinter) -> list[Node]:
         append = nodes.append
         for line, line_iri in zip(lines, parts, strict=True):
             lexical = decimal_lexical(line.quantity)
-            quantity_iri = minter.quantity(line_iri)
+            # minter.quantity / minter.price, inlined: the satellites of a line are named after it
+            satellite = f"{line_iri}-" if "#" in line_iri else f"{line_iri}#"
+            quantity_iri = satellite + "quantity"
             line_node: Node = {"@id": line_iri, "@type": "dfc-b:OrderLine", "dfc-b:partOf": order_iri}
             if line.name is not None:
                 line_node["dfc-b:description"] = line.name
@@ -87,7 +89,7 @@ def order_nodes(order: Order, minter: IriMinter) -> list[Node]:
                 }
             )
             if line.unit_price is not None:
-                price_iri = minter.price(line_iri)
+                price_iri = satellite + "price"
                 line_node["dfc-b:hasPrice"] = price_iri
                 price: Node = {
                     "@id": price_iri,
