@@ -31,21 +31,29 @@ __all__ = [
 Node = dict[str, t.Any]
 
 
-_PAIRS: dict[DFCStates, tuple[tuple[str, str], ...]] = {}
-
 #: `dfc-b:hasUnit` of a price, by ISO 4217 code.
 _UNIT_CURIES = {code: f"dfc-m:{unit}" for code, unit in CURRENCY_UNITS.items()}
+
+#: Status pairs by the identity of the `DFCStates` they were made from (tables hand out one
+#: instance per combination, so this hits for nearly every order without hashing a model); the
+#: instance is kept beside its pairs so that its id cannot be reused while the entry exists.
+_PAIRS: dict[int, tuple[DFCStates, tuple[tuple[str, str], ...]]] = {}
+_PAIRS_CACHE = 4096
 
 
 def _status_pairs(states: DFCStates) -> tuple[tuple[str, str], ...]:
     """(`dfc-b:has…Status`, `dfc-v:…`) for the dimensions that are set; there are few triples."""
-    pairs = _PAIRS.get(states)
-    if pairs is None:
-        pairs = _PAIRS[states] = tuple(
-            (dimension.property_curie, state_curie(state))
-            for dimension, state in states.items()
-            if state is not None
-        )
+    entry = _PAIRS.get(id(states))
+    if entry is not None and entry[0] is states:
+        return entry[1]
+    pairs = tuple(
+        (dimension.property_curie, state_curie(state))
+        for dimension, state in states.items()
+        if state is not None
+    )
+    if len(_PAIRS) >= _PAIRS_CACHE:
+        _PAIRS.clear()
+    _PAIRS[id(states)] = (states, pairs)
     return pairs
 
 

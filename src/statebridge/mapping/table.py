@@ -148,14 +148,14 @@ class MappingTable:
         Raises `UnknownStatusError` for a value outside a field's domain and `RejectedStatusError`
         for a combination the table rejects.
         """
-        unknown = set(status) - set(self.fields)
-        if unknown:
+        if not status.keys() <= self.fields.keys():
+            unknown = set(status) - set(self.fields)
             msg = (
                 f"the {self.platform} adapter passed fields the table does not define: "
                 f"{sorted(unknown)} (defined: {sorted(self.fields)})"
             )
             raise StatebridgeError(msg)
-        key = tuple(status.get(name) for name in self.fields)
+        key = tuple(map(status.get, self.fields))
         cached = self._cache.get(key)
         if cached is None:
             cached = self._translate_uncached(dict(zip(self.fields, key, strict=True)))
