@@ -42,7 +42,7 @@ from decimal import Decimal
 from ..errors import InvalidOrderError, OrderError, UnrecognisedShapeError
 from ..model import Order
 from .base import Adapter, RawOrder, text_or_none
-from .json_fields import included_index as _index, mapping_or_empty as _mapping
+from .json_fields import each as _each, included_index as _index, mapping_or_empty as _mapping
 
 __all__ = ["CommerceLayerAdapter", "minor_units"]
 
@@ -249,10 +249,7 @@ class CommerceLayerAdapter(Adapter):
             "total": _money(a, "total_amount_cents", currency),
             "buyer": _buyer(a, relationships, raw.included),
             "lines": _lines(relationships, raw.included, currency),
-            "shipments": [
-                _shipment(resource, f"shipments[{i}]")
-                for i, resource in enumerate(_related(relationships, "shipments", raw.included))
-            ],
+            "shipments": _each(_related(relationships, "shipments", raw.included), "shipments", _shipment),
             "test": _mapping(record.get("meta")).get("mode") == "test",
             "platform_status": {name: a.get(name) for name in _STATUS_FIELDS},
         }
@@ -441,15 +438,14 @@ def _related(
     """The included resources that relationship `name` links to, in order; a dangling link is an error."""
     found = []
     for i, ref in enumerate(_refs(relationships, name) or []):
-        where = f"relationships.{name}.data[{i}]"
         if not isinstance(ref, dict):
             msg = "expected a resource identifier {type, id}"
-            raise InvalidOrderError(msg, field=where, value=ref, has_value=True)
+            raise InvalidOrderError(msg, field=f"relationships.{name}.data[{i}]", value=ref, has_value=True)
         key = (str(ref.get("type")), str(ref.get("id")))
         resource = included.get(key)
         if resource is None:
             msg = f"links to {key[0]} {key[1]!r}, which is not in included (fetch with include={name})"
-            raise InvalidOrderError(msg, field=where)
+            raise InvalidOrderError(msg, field=f"relationships.{name}.data[{i}]")
         found.append(resource)
     return found
 
@@ -461,7 +457,7 @@ def _optional_text(value: t.Any, *, field: str) -> str | None:
     raise InvalidOrderError(msg, field=field, value=value, has_value=True)
 
 
-def _item_type(resource: t.Mapping[str, t.Any], attributes: t.Mapping[str, t.Any], where: str) -> str:
+def _item_type(resource: t.Mapping[str, t.Any], attributes: t.Mapping[str, t.Any]) -> str:
     """The line's item_type, else its `item` relationship's type, else what its code says it is."""
     item_type = attributes.get("item_type")
     if item_type is None:
@@ -473,17 +469,17 @@ def _item_type(resource: t.Mapping[str, t.Any], attributes: t.Mapping[str, t.Any
         if attributes.get("bundle_code"):
             return "bundles"
         msg = "missing: cannot tell whether this line is goods (skus, bundles) or a charge"
-        raise InvalidOrderError(msg, field=f"{where}.item_type")
+        raise InvalidOrderError(msg, field="item_type")
     if not isinstance(item_type, str):
         msg = "expected a string"
-        raise InvalidOrderError(msg, field=f"{where}.item_type", value=item_type, has_value=True)
+        raise InvalidOrderError(msg, field="item_type", value=item_type, has_value=True)
     if item_type in _GOODS or item_type in _NOT_GOODS or item_type.endswith("_promotions"):
         return item_type
     msg = (
         "unknown Commerce Layer line item type: not skus or bundles (goods), nor a known charge or "
         f"discount ({', '.join(sorted(_NOT_GOODS))}, *_promotions)"
     )
-    raise InvalidOrderError(msg, field=f"{where}.item_type", value=item_type, has_value=True)
+    raise InvalidOrderError(msg, field="item_type", value=item_type, has_value=True)
 
 
 def _lines(
@@ -492,36 +488,38 @@ def _lines(
     currency: t.Any,
 ) -> list[dict[str, t.Any]]:
     """The goods lines (skus and bundles), named `line_items[i]` after their place in the linkage."""
-    lines = []
-    for i, resource in enumerate(_related(relationships, "line_items", included)):
-        where = f"line_items[{i}]"
-        attributes = _mapping(resource.get("attributes"))
-        if _item_type(resource, attributes, where) not in _GOODS:
-            continue
-        quantity = _integer(attributes.get("quantity"), field=f"{where}.quantity")
-        if quantity is None or quantity < 0:
-            msg = "expected a quantity of 0 or more" if quantity is not None else "missing"
-            raise InvalidOrderError(
-                msg, field=f"{where}.quantity", value=quantity, has_value=quantity is not None
-            )
-        line_currency = attributes.get("currency_code")
-        if line_currency not in (None, currency):
-            msg = f"differs from the order's currency_code {currency!r}"
-            raise InvalidOrderError(msg, field=f"{where}.currency_code", value=line_currency, has_value=True)
-        item = attributes.get("sku_code") or attributes.get("bundle_code")
-        if item is None:
-            ref = _mapping(_mapping(_mapping(resource.get("relationships")).get("item")).get("data"))
-            item = ref.get("id")
-        lines.append(
-            {
-                "id": text_or_none(resource.get("id"), field=f"{where}.id"),
-                "item": text_or_none(item, field=f"{where}.sku_code"),
-                "name": _optional_text(attributes.get("name"), field=f"{where}.name"),
-                "quantity": quantity,
-                "unit_price": _money(attributes, "unit_amount_cents", currency, where=f"{where}."),
-            }
-        )
-    return lines
+    lines = _each(
+        _related(relationships, "line_items", included),
+        "line_items",
+        lambda resource: _line(resource, currency),
+    )
+    return [line for line in lines if line is not None]
+
+
+def _line(resource: t.Mapping[str, t.Any], currency: t.Any) -> dict[str, t.Any] | None:
+    """One goods line, None for a charge or discount; fields are named relative to it (see `each`)."""
+    attributes = _mapping(resource.get("attributes"))
+    if _item_type(resource, attributes) not in _GOODS:
+        return None
+    quantity = _integer(attributes.get("quantity"), field="quantity")
+    if quantity is None or quantity < 0:
+        msg = "expected a quantity of 0 or more" if quantity is not None else "missing"
+        raise InvalidOrderError(msg, field="quantity", value=quantity, has_value=quantity is not None)
+    line_currency = attributes.get("currency_code")
+    if line_currency not in (None, currency):
+        msg = f"differs from the order's currency_code {currency!r}"
+        raise InvalidOrderError(msg, field="currency_code", value=line_currency, has_value=True)
+    item = attributes.get("sku_code") or attributes.get("bundle_code")
+    if item is None:
+        ref = _mapping(_mapping(_mapping(resource.get("relationships")).get("item")).get("data"))
+        item = ref.get("id")
+    return {
+        "id": text_or_none(resource.get("id"), field="id"),
+        "item": text_or_none(item, field="sku_code"),
+        "name": _optional_text(attributes.get("name"), field="name"),
+        "quantity": quantity,
+        "unit_price": _money(attributes, "unit_amount_cents", currency),
+    }
 
 
 def _buyer(
@@ -545,11 +543,11 @@ def _buyer(
     return buyer if any(value is not None for value in buyer.values()) else None
 
 
-def _shipment(resource: t.Mapping[str, t.Any], where: str) -> dict[str, t.Any]:
+def _shipment(resource: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
     attributes = _mapping(resource.get("attributes"))
     return {
-        "id": text_or_none(resource.get("id"), field=f"{where}.id"),
-        "number": text_or_none(attributes.get("number"), field=f"{where}.number"),
+        "id": text_or_none(resource.get("id"), field="id"),
+        "number": text_or_none(attributes.get("number"), field="number"),
         "state": attributes.get("status"),
         "shipped_at": attributes.get("shipped_at"),
     }
