@@ -9,8 +9,9 @@ what `translate(..., jobs=1)` writes:
 - problems come back in input order (errors pickle, see `StatebridgeError.__reduce__`);
 - with `OnUnknown.FAIL`, no order after the first problem is written, as in one process;
 - only `2 * jobs` chunks are in flight at once, so memory stays flat however long the input is;
-- a file (or in-memory input) is not sent to the workers: forked, they inherit it (an mmap of the
-  file) and each chunk travels as two offsets. Input from a pipe is sent chunk by chunk.
+- a file (or in-memory input) is not sent to the workers: forked, they inherit its descriptor (or
+  its bytes) and each chunk travels as two offsets, which the worker reads with `pread`. Input
+  from a pipe is sent chunk by chunk.
 
 Input that is not NDJSON (one JSON document, XML), or whose lines depend on each other (Shopify
 Bulk Operation JSONL, `Adapter.independent_lines`), is translated in this process instead: the
@@ -24,7 +25,6 @@ import concurrent.futures
 import dataclasses
 import gc
 import io
-import mmap
 import multiprocessing
 import os
 import stat
@@ -103,13 +103,19 @@ class _Chunk:
 
     def lines(self) -> list[bytes]:
         """The chunk's lines, split on LF only, as reading a file line by line does."""
-        data = self.data if self.data is not None else _INPUT[self.span[0] : self.span[1]]
+        if self.data is not None:
+            data = self.data
+        elif isinstance(_INPUT, int):  # the input file's descriptor
+            data = os.pread(_INPUT, self.span[1] - self.span[0], self.span[0])
+        else:
+            data = t.cast(bytes, _INPUT)[self.span[0] : self.span[1]]
         return data.split(b"\n")
 
 
-#: In forked workers, the parent's whole input (bytes or an mmap of the file): chunks then travel
-#: as offsets, not as bytes through a pipe. None when the input is a pipe or workers are spawned.
-_INPUT: t.Any = None
+#: In forked workers, the parent's input: its bytes when it was in memory, or the descriptor of the
+#: file it is read from (each worker reads its chunks with `pread`); chunks then travel as offsets,
+#: not as bytes through a pipe. None when the input is a pipe or workers are spawned.
+_INPUT: bytes | int | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -196,34 +202,49 @@ def _chunks(head: list[bytes], stream: t.BinaryIO, size: int) -> t.Iterator[tupl
             return
 
 
-def _spans(buffer: t.Any, start: int, size: int) -> t.Iterator[tuple[int, tuple[int, int]]]:
+def _spans(buffer: bytes, start: int, size: int) -> t.Iterator[tuple[int, tuple[int, int]]]:
     """(first line number, (start, end)) of consecutive runs of about `size` bytes of whole lines."""
     first, end = 1, len(buffer)
     while start < end:
         stop = buffer.find(b"\n", min(start + size, end) - 1)
         stop = end if stop < 0 else stop + 1
         yield first, (start, stop)
-        first += buffer[start:stop].count(b"\n")
+        first += buffer.count(b"\n", start, stop)
         start = stop
 
 
-def _inheritable(stream: t.BinaryIO, origin: int | None) -> tuple[t.Any, int] | None:
-    """The whole input as a buffer workers can inherit, and where it starts; None for a pipe."""
+def _file_spans(stream: t.BinaryIO, start: int, size: int) -> t.Iterator[tuple[int, tuple[int, int]]]:
+    """The same for a file, read here a block at a time only to find where lines end."""
+    first = 1
+    stream.seek(start)
+    while True:
+        block = stream.read(size)
+        if not block:
+            return
+        if not block.endswith(b"\n"):
+            block += stream.readline()
+        yield first, (start, start + len(block))
+        first += block.count(b"\n")
+        start += len(block)
+
+
+def _inheritable(stream: t.BinaryIO, origin: int | None) -> tuple[bytes | int, int] | None:
+    """The input as workers can inherit it (its bytes, or its file's descriptor), and where it starts.
+
+    None for a pipe, or anything else that cannot be read again by offset.
+    """
     if origin is None:
         return None
     if isinstance(stream, io.BytesIO):
-        buffer: t.Any = stream.getvalue()
-    else:
-        try:
-            descriptor = stream.fileno()
-            if not stat.S_ISREG(os.fstat(descriptor).st_mode) or os.fstat(descriptor).st_size == 0:
-                return None
-            buffer = mmap.mmap(descriptor, 0, access=mmap.ACCESS_READ)
-        except (AttributeError, OSError, ValueError):
+        data = stream.getvalue()
+        return data, origin + 3 if data.startswith(b"\xef\xbb\xbf", origin) else origin
+    try:
+        descriptor = stream.fileno()
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
             return None
-    if buffer[origin : origin + 3] == b"\xef\xbb\xbf":
-        origin += 3
-    return buffer, origin
+    except (AttributeError, OSError, ValueError):
+        return None
+    return descriptor, origin + 3 if os.pread(descriptor, 3, origin) == b"\xef\xbb\xbf" else origin
 
 
 def _origin(stream: t.BinaryIO) -> int | None:
@@ -294,11 +315,13 @@ def translate_in_processes(
             for first, data in _chunks(head, stream, chunk_bytes)
         )
     else:
-        _INPUT = shared[0]
-        chunks = (
-            _Chunk(adapter.name, fmt, base_url, on_unknown, first, None, span)
-            for first, span in _spans(shared[0], shared[1], chunk_bytes)
+        _INPUT, start = shared
+        spans = (
+            _spans(_INPUT, start, chunk_bytes)
+            if isinstance(_INPUT, bytes)
+            else _file_spans(stream, start, chunk_bytes)
         )
+        chunks = (_Chunk(adapter.name, fmt, base_url, on_unknown, first, None, span) for first, span in spans)
     frozen_before = gc.get_freeze_count() > 0  # the caller froze its own heap: leave it frozen
     gc.freeze()
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
@@ -316,7 +339,5 @@ def translate_in_processes(
             if not frozen_before:
                 gc.unfreeze()
             _INPUT = None
-            if shared is not None and isinstance(shared[0], mmap.mmap):
-                shared[0].close()
     out.write(framing.close)
     return report
