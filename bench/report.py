@@ -117,7 +117,10 @@ def _throughput(r: Results) -> list[str]:
         "is split between one worker process per CPU and the output is byte-identical "
         "(`tests/test_parallel.py`). Not for Shopify, whose Bulk JSONL rows depend on each other. "
         "The `statebridge is x faster` column and the floor and rdflib targets use the one-process "
-        "path; the Morph-KGC target compares this path with Morph-KGC's several processes.",
+        "path; the Morph-KGC target compares the faster statebridge path with the faster Morph-KGC "
+        "configuration. With 10k orders, starting the worker processes (forked from this large "
+        "benchmark process) costs a good part of what they save; on 100k orders through the command "
+        "line `--jobs 0` is about 1.5x one process (see docs/performance.md).",
         "- **rdflib**: `read_orders` + `to_graph(order)` + `Graph.serialize(format='json-ld')` per order "
         "(no context: expanded IRIs, what a straightforward rdflib exporter writes).",
         "- **Morph-KGC**: `materialize_set` with the YARRRML mapping of `bench/morph.py` plus joining the "
