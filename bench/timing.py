@@ -12,7 +12,7 @@ import statistics
 import time
 import typing as t
 
-__all__ = ["Case", "Measurement", "measure", "measure_together"]
+__all__ = ["Case", "Measurement", "measure_together"]
 
 
 @dataclasses.dataclass
@@ -77,10 +77,3 @@ def measure_together(cases: t.Sequence[Case], runs: int) -> list[Measurement]:
         Measurement(c.path, c.platform, c.orders, timings[k], c.note, produced[k])
         for k, c in enumerate(cases)
     ]
-
-
-def measure(
-    path: str, platform: str, orders: int, work: t.Callable[[], int], runs: int, note: str = ""
-) -> Measurement:
-    """Run `work` `runs` times, back to back (see `measure_together` to compare several paths)."""
-    return measure_together([Case(path, platform, orders, work, note)], runs)[0]

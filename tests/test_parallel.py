@@ -230,7 +230,7 @@ def test_spawned_workers_are_sent_the_lines(monkeypatch: pytest.MonkeyPatch) -> 
 def test_worker_count() -> None:
     assert worker_count(3) == 3
     assert worker_count(0) >= 1
-    with pytest.raises(ValueError, match="jobs must be 0"):
+    with pytest.raises(errors.UsageError, match="--jobs must be 0"):
         worker_count(-1)
 
 

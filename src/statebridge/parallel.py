@@ -23,6 +23,7 @@ from __future__ import annotations
 import collections
 import concurrent.futures
 import dataclasses
+import functools
 import gc
 import io
 import multiprocessing
@@ -36,6 +37,7 @@ import orjson
 from .adapters import Adapter, get_adapter
 from .dfc.iris import IriMinter
 from .dfc.jsonld import DOCUMENT_CLOSE, DOCUMENT_OPEN, NODE_SEPARATOR, write_graph_members, write_ndjson
+from .errors import UsageError
 from .mapping import available_tables, load_table
 from .model import Order
 from .reading import read_lines
@@ -55,34 +57,30 @@ class _Framing:
     """How a DFC format wraps the orders: what comes first, between two chunks, and last."""
 
     members: Members
+    open: bytes = b""
     separator: bytes = b""
     close: bytes = b""
 
-    def open(self, fmt: str) -> bytes:
-        if fmt == "jsonld":
-            return DOCUMENT_OPEN
-        if fmt == "turtle":
-            from .dfc.rdftext import turtle_prefixes  # rdflib only for Turtle
 
-            return turtle_prefixes()
-        return b""
-
-
+@functools.cache
 def _framing(fmt: str) -> _Framing:
+    """Once per process: Turtle's prefixes are made by rdflib."""
     if fmt == "jsonld":
-        return _Framing(write_graph_members, NODE_SEPARATOR, DOCUMENT_CLOSE)
+        return _Framing(write_graph_members, DOCUMENT_OPEN, NODE_SEPARATOR, DOCUMENT_CLOSE)
     if fmt == "ndjson":
         return _Framing(write_ndjson)
     from .dfc import rdftext  # rdflib only for the RDF text formats
 
-    return _Framing(rdftext.write_turtle_statements if fmt == "turtle" else rdftext.write_ntriples)
+    if fmt == "turtle":
+        return _Framing(rdftext.write_turtle_statements, rdftext.turtle_prefixes())
+    return _Framing(rdftext.write_ntriples)
 
 
 def worker_count(jobs: int) -> int:
     """`jobs`, or one per CPU this process may use when `jobs` is 0."""
     if jobs < 0:
-        msg = f"jobs must be 0 (one per CPU) or more, not {jobs}"
-        raise ValueError(msg)
+        msg = f"--jobs must be 0 (one per CPU) or more, not {jobs}"
+        raise UsageError(msg)
     if jobs:
         return jobs
     try:
@@ -292,7 +290,7 @@ def translate_in_processes(
         return report
     framing = _framing(fmt)
     _warm(adapter)
-    out.write(framing.open(fmt))
+    out.write(framing.open)
     pending: collections.deque[concurrent.futures.Future[_Done]] = collections.deque()
 
     def collect(done: _Done) -> None:
