@@ -26,6 +26,7 @@ import dataclasses
 import functools
 import gc
 import io
+import itertools
 import multiprocessing
 import os
 import stat
@@ -159,6 +160,10 @@ class _Replay(io.RawIOBase):
         yield from self._rest
 
     def read(self, size: int | None = -1) -> bytes:
+        """All that is left (`read_documents` only ever reads the rest of a stream)."""
+        if size is not None and size >= 0:
+            msg = "_Replay.read reads the whole rest of the stream only"
+            raise ValueError(msg)
         head, self._head = b"".join(self._head), []
         return head + self._rest.read()
 
@@ -183,45 +188,19 @@ def _ndjson_head(stream: t.BinaryIO) -> tuple[list[bytes], bool]:
     return head, False
 
 
-def _chunks(head: list[bytes], stream: t.BinaryIO, size: int) -> t.Iterator[tuple[int, bytes]]:
-    """(first line number, bytes) of consecutive runs of about `size` bytes of whole lines."""
-    first = 1
-    data = b"".join(head)
-    while True:
-        block = stream.read(size)
-        if block and not block.endswith(b"\n"):
-            block += stream.readline()
-        data += block
-        if data:
-            yield first, data
-            first += data.count(b"\n")
-            data = b""
-        if not block:
-            return
-
-
-def _spans(buffer: bytes, start: int, size: int) -> t.Iterator[tuple[int, tuple[int, int]]]:
-    """(first line number, (start, end)) of consecutive runs of about `size` bytes of whole lines."""
-    first, end = 1, len(buffer)
-    while start < end:
-        stop = buffer.find(b"\n", min(start + size, end) - 1)
-        stop = end if stop < 0 else stop + 1
-        yield first, (start, stop)
-        first += buffer.count(b"\n", start, stop)
-        start = stop
-
-
-def _file_spans(stream: t.BinaryIO, start: int, size: int) -> t.Iterator[tuple[int, tuple[int, int]]]:
-    """The same for a file, read here a block at a time only to find where lines end."""
-    first = 1
-    stream.seek(start)
-    while True:
-        block = stream.read(size)
-        if not block:
-            return
+def _blocks(stream: t.BinaryIO, size: int) -> t.Iterator[bytes]:
+    """Runs of about `size` bytes of whole lines (ending at LF), from where `stream` stands."""
+    while block := stream.read(size):
         if not block.endswith(b"\n"):
             block += stream.readline()
-        yield first, (start, start + len(block))
+        yield block
+
+
+def _numbered(blocks: t.Iterable[bytes], start: int) -> t.Iterator[tuple[int, int, bytes]]:
+    """Each block with its first line number and its offset in the input (which begins at `start`)."""
+    first = 1
+    for block in blocks:
+        yield first, start, block
         first += block.count(b"\n")
         start += len(block)
 
@@ -301,25 +280,24 @@ def translate_in_processes(
             report.written += done.written
         report.problems.extend(done.problems)
 
-    # Forked workers inherit this process's heap; frozen, their collector leaves it alone instead of
-    # touching (and so copying) every inherited page. That took 2 workers from 1.3x to 1.8x one.
     global _INPUT
     context = _context()
     shared = _inheritable(stream, origin) if context.get_start_method() == "fork" else None
-    chunks: t.Iterator[_Chunk]
-    if shared is None:
+    if shared is None:  # sent: the lines already read, then the rest, a block at a time
+        blocks = itertools.chain([b"".join(head)], _blocks(stream, chunk_bytes))
         chunks = (
-            _Chunk(adapter.name, fmt, base_url, on_unknown, first, data)
-            for first, data in _chunks(head, stream, chunk_bytes)
+            _Chunk(adapter.name, fmt, base_url, on_unknown, first, block)
+            for first, _, block in _numbered(blocks, 0)
         )
-    else:
+    else:  # inherited: read here only to find where lines end; workers read their span themselves
         _INPUT, start = shared
-        spans = (
-            _spans(_INPUT, start, chunk_bytes)
-            if isinstance(_INPUT, bytes)
-            else _file_spans(stream, start, chunk_bytes)
+        stream.seek(start)
+        chunks = (
+            _Chunk(adapter.name, fmt, base_url, on_unknown, first, None, (offset, offset + len(block)))
+            for first, offset, block in _numbered(_blocks(stream, chunk_bytes), start)
         )
-        chunks = (_Chunk(adapter.name, fmt, base_url, on_unknown, first, None, span) for first, span in spans)
+    # Forked workers inherit this process's heap; frozen, their collector leaves it alone instead of
+    # touching (and so copying) every inherited page. That took 2 workers from 1.3x to 1.8x one.
     frozen_before = gc.get_freeze_count() > 0  # the caller froze its own heap: leave it frozen
     gc.freeze()
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:

@@ -71,10 +71,11 @@ class IriMinter:
         return order_id if self._kept(order_id) else self._join("Orders", _segment(order_id))
 
     def line(self, order_iri: str, key: str) -> str:
-        if self._kept(key):
-            return key
+        return key if self._kept(key) else self._lines_prefix(order_iri) + _segment(key)
+
+    def _lines_prefix(self, order_iri: str) -> str:
         separator = "/" if "://" in order_iri and "#" not in order_iri else self.separator
-        return f"{order_iri}{separator}OrderLines{separator}{_segment(key)}"
+        return f"{order_iri}{separator}OrderLines{separator}"
 
     def person(self, person_id: str) -> str:
         return person_id if self._kept(person_id) else self._join("Persons", _segment(person_id))
@@ -88,32 +89,35 @@ class IriMinter:
         return iri
 
     @staticmethod
-    def _part(node_iri: str, name: str) -> str:
-        return f"{node_iri}-{name}" if "#" in node_iri else f"{node_iri}#{name}"
+    def parts_prefix(node_iri: str) -> str:
+        """What the names of a node's satellites start with: `{node}#` (`{node}-` if it has a `#`).
+
+        The JSON-LD writer takes it once per line for both its price and its quantity.
+        """
+        return f"{node_iri}-" if "#" in node_iri else f"{node_iri}#"
 
     def price(self, line_iri: str) -> str:
-        return self._part(line_iri, "price")
+        return self.parts_prefix(line_iri) + "price"
 
     def quantity(self, line_iri: str) -> str:
-        return self._part(line_iri, "quantity")
+        return self.parts_prefix(line_iri) + "quantity"
 
     def buyer(self, order: Order, order_iri: str) -> str | None:
         """The buyer's IRI, or None when the order names no buyer (no id and no email)."""
         buyer = order.buyer
         if buyer is None or not (buyer.id or buyer.email):
             return None
-        return self.person(buyer.id) if buyer.id else self._part(order_iri, "buyer")
+        return self.person(buyer.id) if buyer.id else self.parts_prefix(order_iri) + "buyer"
 
     def lines(self, order: Order, order_iri: str) -> list[str]:
         """One distinct IRI per line: its id, else its position; a repeated key gets `-N` appended."""
-        separator = "/" if "://" in order_iri and "#" not in order_iri else self.separator
-        prefix = f"{order_iri}{separator}OrderLines{separator}"
+        prefix = self._lines_prefix(order_iri)
         keep = self.keep_iris
         seen: set[str] = set()
         iris = []
         for index, line in enumerate(order.lines, start=1):
             key = line.id or str(index)
-            iri = key if keep and self._kept(key) else prefix + _segment(key)  # as self.line does
+            iri = key if keep and self._kept(key) else prefix + _segment(key)  # self.line, prefix once
             if iri in seen:
                 iri = self.line(order_iri, f"{key}-{index}")
             seen.add(iri)

@@ -79,8 +79,7 @@ def order_nodes(order: Order, minter: IriMinter) -> list[Node]:
         append = nodes.append
         for line, line_iri in zip(lines, parts, strict=True):
             lexical = decimal_lexical(line.quantity)
-            # minter.quantity / minter.price, inlined: the satellites of a line are named after it
-            satellite = f"{line_iri}-" if "#" in line_iri else f"{line_iri}#"
+            satellite = minter.parts_prefix(line_iri)  # as minter.quantity / .price, taken once
             quantity_iri = satellite + "quantity"
             line_node: Node = {"@id": line_iri, "@type": "dfc-b:OrderLine", "dfc-b:partOf": order_iri}
             if line.name is not None:
