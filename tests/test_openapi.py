@@ -82,4 +82,4 @@ def test_schemathesis_finds_no_failure(app_url: str, tmp_path: pathlib.Path) -> 
         check=False,
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert "Tested: 11" in result.stdout
+    assert "Tested: 13" in result.stdout

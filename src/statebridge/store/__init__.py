@@ -2,7 +2,32 @@
 
 from __future__ import annotations
 
+from .clients import Client, ClientRegistry, hash_token, new_token
 from .migrations import LATEST, migrate
-from .store import DEFAULT_STORE, STORE_ENV, Store, StoredOrder, utc_text
+from .store import (
+    DEFAULT_STORE,
+    STORE_ENV,
+    Seen,
+    Store,
+    StoredOrder,
+    VersionConflict,
+    buyer_iri,
+    utc_text,
+)
 
-__all__ = ["DEFAULT_STORE", "LATEST", "STORE_ENV", "Store", "StoredOrder", "migrate", "utc_text"]
+__all__ = [
+    "DEFAULT_STORE",
+    "LATEST",
+    "STORE_ENV",
+    "Client",
+    "ClientRegistry",
+    "Seen",
+    "Store",
+    "StoredOrder",
+    "VersionConflict",
+    "buyer_iri",
+    "hash_token",
+    "migrate",
+    "new_token",
+    "utc_text",
+]

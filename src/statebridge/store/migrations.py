@@ -77,11 +77,31 @@ def _v4_generation(connection: sa.Connection) -> None:
     connection.execute(schema.generation.insert().values(id=1, generation=0))
 
 
+def _v5_clients_and_ownership(connection: sa.Connection) -> None:
+    """Client principals, and who owns and who ordered each order; a version per order for If-Match.
+
+    Idempotent: a column or table already there is left as it is.
+    """
+    columns = {c["name"] for c in sa.inspect(connection).get_columns("orders")}
+    added = {
+        "version": "INTEGER NOT NULL DEFAULT 1",
+        "owner": "VARCHAR(100)",
+        "buyer": "VARCHAR(500)",
+    }
+    for name, kind in added.items():
+        if name not in columns:
+            connection.execute(sa.text(f"ALTER TABLE orders ADD COLUMN {name} {kind}"))
+    connection.execute(sa.text("CREATE INDEX IF NOT EXISTS orders_owner ON orders (owner)"))
+    connection.execute(sa.text("CREATE INDEX IF NOT EXISTS orders_buyer ON orders (buyer)"))
+    schema.clients.create(connection, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "orders and cursors", _v1_orders_and_cursors),
     (2, "rejected orders and webhook events", _v2_rejects_and_webhook_events),
     (3, "public order ids", _v3_public_ids),
     (4, "store generation", _v4_generation),
+    (5, "clients, order owners and buyers, order versions", _v5_clients_and_ownership),
 ]
 LATEST = MIGRATIONS[-1][0]
 

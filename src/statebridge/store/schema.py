@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-__all__ = ["cursors", "generation", "metadata", "orders", "rejects", "schema_version", "webhook_events"]
+__all__ = [
+    "clients",
+    "cursors",
+    "generation",
+    "metadata",
+    "orders",
+    "rejects",
+    "schema_version",
+    "webhook_events",
+]
 
 metadata = sa.MetaData()
 
@@ -33,7 +42,12 @@ orders = sa.Table(
     sa.Column("raw", sa.Text, nullable=False, comment="the platform's JSON for this order, verbatim"),
     sa.Column("stored_at", sa.String(40), nullable=False),
     sa.Column("public_id", sa.String(40), comment="the id statebridge serves the order under"),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1", comment="bumped by every write"),
+    sa.Column("owner", sa.String(100), comment="the client that created the order through the endpoint"),
+    sa.Column("buyer", sa.String(500), comment="the IRI of the agent the order is dfc-b:orderedBy"),
     sa.Index("orders_public_id", "public_id", unique=True),
+    sa.Index("orders_owner", "owner"),
+    sa.Index("orders_buyer", "buyer"),
 )
 
 cursors = sa.Table(
@@ -70,4 +84,18 @@ webhook_events = sa.Table(
     sa.Column("source", sa.String(40), primary_key=True),
     sa.Column("event_id", sa.String(200), primary_key=True),
     sa.Column("received_at", sa.String(40), nullable=False),
+)
+
+clients = sa.Table(
+    "clients",
+    metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("token_hash", sa.String(64), comment="SHA-256 (hex) of the bearer token, never the token"),
+    sa.Column("oidc_subject", sa.String(255), comment="the OIDC claim value (sub or azp) mapped to it"),
+    sa.Column("buyer", sa.String(500), comment="the IRI of the buyer (a hub) the client orders as"),
+    sa.Column("enterprises", sa.Text, nullable=False, comment="JSON list of enterprise slugs; [] = any"),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("revoked_at", sa.String(40)),
+    sa.Index("clients_token_hash", "token_hash", unique=True),
+    sa.Index("clients_oidc_subject", "oidc_subject", unique=True),
 )

@@ -24,7 +24,7 @@ from ..model import Order
 from . import schema
 from .migrations import migrate, public_id
 
-__all__ = ["DEFAULT_STORE", "STORE_ENV", "Store", "StoredOrder", "utc_text"]
+__all__ = ["DEFAULT_STORE", "STORE_ENV", "Seen", "Store", "StoredOrder", "VersionConflict", "utc_text"]
 
 STORE_ENV = "STATEBRIDGE_STORE"
 DEFAULT_STORE = "sqlite:///statebridge.db"
@@ -48,6 +48,38 @@ class StoredOrder:
     order: Order
     raw: t.Any
     public_id: str = ""
+    version: int = 1
+    owner: str | None = None
+    buyer: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Seen:
+    """Which orders a client principal sees: those it created (`owner`) or ordered (`buyer`)."""
+
+    owner: str
+    buyer: str | None = None
+
+    def holds(self, stored: StoredOrder) -> bool:
+        return stored.owner == self.owner or (self.buyer is not None and stored.buyer == self.buyer)
+
+    def clause(self) -> sa.ColumnElement[bool]:
+        table = schema.orders
+        if self.buyer is None:
+            return table.c.owner == self.owner
+        return sa.or_(table.c.owner == self.owner, table.c.buyer == self.buyer)
+
+
+class VersionConflict(StoreError):
+    """The order changed since the version a conditional write was based on (HTTP 412)."""
+
+
+def buyer_iri(order: Order) -> str | None:
+    """The buyer's IRI when the order names one (a DFC `orderedBy`), else None."""
+    identifier = order.buyer.id if order.buyer is not None else None
+    if identifier and identifier.startswith(("http://", "https://")):
+        return identifier
+    return None
 
 
 def _engine_url(url: str) -> str:
@@ -146,6 +178,7 @@ class Store:
             "raw": orjson.dumps(raw).decode(),
             "stored_at": now,
             "public_id": public_id(platform, base_url, order.id),
+            "buyer": buyer_iri(order),
         }
 
     def _upsert(self, connection: sa.Connection, row: dict[str, t.Any]) -> int:
@@ -161,7 +194,10 @@ class Store:
         )
         statement = statement.on_conflict_do_update(
             index_elements=[table.c.platform, table.c.base_url, table.c.order_id],
-            set_={name: excluded[name] for name in row if name not in ("platform", "base_url", "order_id")},
+            set_={
+                **{name: excluded[name] for name in row if name not in ("platform", "base_url", "order_id")},
+                "version": table.c.version + 1,
+            },
             where=newer,
         ).returning(table.c.order_id)
         return len(connection.execute(statement).all())
@@ -273,9 +309,10 @@ class Store:
         after: str | None = None,
         limit: int = 100,
         sources: t.Sequence[tuple[str, str]] | None = None,
+        seen: Seen | None = None,
     ) -> list[StoredOrder]:
         """Up to `limit` orders in public-id order after `after` (keyset paging), optionally only
-        those from `sources` (platform, base URL) pairs."""
+        those from `sources` (platform, base URL) pairs and only those `seen` by one client."""
         table = schema.orders
         query = sa.select(table).order_by(table.c.public_id).limit(limit)
         if after is not None:
@@ -284,30 +321,67 @@ class Store:
             query = query.where(
                 sa.or_(*(sa.and_(table.c.platform == p, table.c.base_url == b) for p, b in sources))
             )
+        if seen is not None:
+            query = query.where(seen.clause())
         with self.engine.connect() as connection:
             return [_stored(row) for row in connection.execute(query)]
 
-    def replace(self, platform: str, base_url: str, order: Order, raw: t.Any) -> StoredOrder:
-        """Write `order` whatever is stored (a PUT or POST through the API); the stored order."""
+    def replace(
+        self,
+        platform: str,
+        base_url: str,
+        order: Order,
+        raw: t.Any,
+        *,
+        owner: str | None = None,
+        expected_version: int | None = None,
+    ) -> StoredOrder:
+        """Write `order` whatever is stored (a PUT or POST through the API); the stored order.
+
+        `owner` names the client that created it (kept when None); with `expected_version` the
+        write happens only while the stored order is at that version, else `VersionConflict`: the
+        check and the write are one statement, so of two writers based on one version one wins.
+        """
         row = self._row(platform, base_url, order, raw, _now())
+        if owner is not None:
+            row["owner"] = owner
         table = schema.orders
         statement = self._insert(table).values(**row)
         statement = statement.on_conflict_do_update(
             index_elements=[table.c.platform, table.c.base_url, table.c.order_id],
             set_={
-                name: statement.excluded[name]
-                for name in row
-                if name not in ("platform", "base_url", "order_id")
+                **{
+                    name: statement.excluded[name]
+                    for name in row
+                    if name not in ("platform", "base_url", "order_id", "owner")
+                },
+                "version": table.c.version + 1,
             },
-        )
+            where=None if expected_version is None else table.c.version == expected_version,
+        ).returning(table.c.version, table.c.owner)
         try:
             with self.engine.begin() as connection:
-                connection.execute(statement)
+                written = connection.execute(statement).first()
+                if written is None:
+                    msg = (
+                        f"order {order.label} changed since version {expected_version}; "
+                        "read it again and retry"
+                    )
+                    raise VersionConflict(msg)
                 self._bump(connection)
         except sa.exc.SQLAlchemyError as exc:
             msg = f"cannot write to the store {_redact(self.url)}: {_reason(exc)}"
             raise StoreError(msg) from None
-        return StoredOrder(platform, base_url, order, raw, row["public_id"])
+        return StoredOrder(
+            platform,
+            base_url,
+            order,
+            raw,
+            row["public_id"],
+            version=int(written.version),
+            owner=written.owner,
+            buyer=row["buyer"],
+        )
 
     @staticmethod
     def _bump(connection: sa.Connection) -> None:
@@ -333,6 +407,9 @@ def _stored(row: sa.Row[t.Any]) -> StoredOrder:
         Order.model_validate_json(row.canonical),
         orjson.loads(row.raw),
         row.public_id,
+        version=int(row.version),
+        owner=row.owner,
+        buyer=row.buyer,
     )
 
 

@@ -68,6 +68,8 @@ from ..errors import ConfigurationError, StatebridgeError
 __all__ = [
     "ALGORITHMS",
     "AUDIENCE_VARIABLE",
+    "CLIENT_CLAIMS",
+    "CLIENT_CLAIM_VARIABLE",
     "ISSUER_VARIABLE",
     "JWKS_URL_VARIABLE",
     "TOKENS_VARIABLE",
@@ -76,6 +78,7 @@ __all__ = [
     "OidcSettings",
     "Principal",
     "Unauthorized",
+    "bearer_token",
 ]
 
 log = logging.getLogger("statebridge.web.auth")
@@ -84,6 +87,8 @@ TOKENS_VARIABLE = "STATEBRIDGE_API_TOKENS"
 ISSUER_VARIABLE = "STATEBRIDGE_OIDC_ISSUER"
 AUDIENCE_VARIABLE = "STATEBRIDGE_OIDC_AUDIENCE"
 JWKS_URL_VARIABLE = "STATEBRIDGE_OIDC_JWKS_URL"
+CLIENT_CLAIM_VARIABLE = "STATEBRIDGE_OIDC_CLIENT_CLAIM"
+CLIENT_CLAIMS = ("sub", "azp")
 
 REALM = "statebridge"
 DEFAULT_CHALLENGE = f'Bearer realm="{REALM}"'
@@ -124,7 +129,8 @@ _SAFE_DESCRIPTION = {chr(c) for c in range(0x20, 0x7F)} - {'"', "\\"}
 @dataclasses.dataclass(frozen=True)
 class Principal:
     """Who made the request: `subject` is "token" for a static token (never the token itself),
-    the JWT's `sub` for OIDC; `method` is "token" or "oidc"."""
+    the JWT's client claim (`sub`, or `azp` when so configured) for OIDC; `method` is "token" or
+    "oidc"."""
 
     subject: str
     method: str
@@ -172,6 +178,7 @@ class OidcSettings:
     issuer: str
     audience: str
     jwks_url: str | None = None
+    client_claim: str = "sub"
 
 
 def _is_loopback(host: str) -> bool:
@@ -239,10 +246,14 @@ def _oidc_settings(environ: Mapping[str, str]) -> OidcSettings | None:
         if problem:
             msg = f"{variable} {problem}"
             raise ConfigurationError(msg)
-    return OidcSettings(issuer=issuer, audience=audience, jwks_url=jwks_url)
+    claim = environ.get(CLIENT_CLAIM_VARIABLE, "").strip() or "sub"
+    if claim not in CLIENT_CLAIMS:
+        msg = f"{CLIENT_CLAIM_VARIABLE} must be one of {', '.join(CLIENT_CLAIMS)} (the claim naming a client)"
+        raise ConfigurationError(msg)
+    return OidcSettings(issuer=issuer, audience=audience, jwks_url=jwks_url, client_claim=claim)
 
 
-def _bearer(authorization: str | None) -> str:
+def bearer_token(authorization: str | None) -> str:
     """The token of a `Bearer` Authorization header (scheme case-insensitive, spaces tolerated)."""
     if authorization is None or not authorization.strip():
         raise Unauthorized(MISSING)
@@ -329,7 +340,12 @@ class _Issuer:
         subject = claims.get("sub")
         if not isinstance(subject, str) or not subject:
             raise _refused(NO_SUBJECT)
-        return Principal(subject=subject, method="oidc")
+        claim = self.settings.client_claim
+        named = claims.get(claim)
+        if not isinstance(named, str) or not named:
+            missing = f"token lacks the {claim} claim"
+            raise _refused(missing)
+        return Principal(subject=named, method="oidc")
 
     def _decode(self, token: str, key: jwt.PyJWK, alg: str) -> dict[str, t.Any]:
         try:
@@ -528,9 +544,24 @@ class Authenticator:
         be checked because the issuer's keys cannot be fetched."""
         if not self.required:
             return None
-        token = _bearer(authorization)
+        token = bearer_token(authorization)
         if self._tokens and self._matches_static(token):
             return Principal(subject="token", method="token")
+        if self._oidc is None:
+            raise _refused(REJECTED)
+        return await self._oidc.verify(token)
+
+    @property
+    def client_claim(self) -> str | None:
+        """The JWT claim that names a client (`sub` or `azp`), or None without OIDC."""
+        return self._oidc.settings.client_claim if self._oidc is not None else None
+
+    def matches_static(self, token: str) -> bool:
+        """Whether `token` is one of the static (operator) tokens; constant time over all of them."""
+        return self._matches_static(token)
+
+    async def verify_jwt(self, token: str) -> Principal:
+        """The OIDC principal of `token`; `Unauthorized` when OIDC is off or the token is refused."""
         if self._oidc is None:
             raise _refused(REJECTED)
         return await self._oidc.verify(token)

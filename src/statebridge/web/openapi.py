@@ -36,6 +36,7 @@ def _dfc_content() -> dict[str, t.Any]:
 
 _AUTH = {
     "401": _problem("No valid bearer token (when the endpoint requires one); WWW-Authenticate says why."),
+    "403": _problem("A valid OIDC token for which no statebridge client is registered."),
     "503": _problem("Tokens cannot be verified now (the OIDC issuer is unreachable); try again later."),
 }
 _ETAG = {"ETag": {"description": "Strong validator of this representation.", "schema": {"type": "string"}}}
@@ -78,6 +79,14 @@ _PAGING = [
         "description": "The cursor a `next` Link carries.",
     },
 ]
+_IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "Write only while the order still has this ETag (else 412).",
+}
+_CONDITIONAL = {"412": _problem("If-Match does not name the order's current ETag: GET it again.")}
 _DFC_BODY = {
     "required": True,
     "content": {"application/ld+json": {"schema": _JSONLD}, "application/json": {"schema": _JSONLD}},
@@ -137,7 +146,7 @@ def _operations(scoped: bool) -> dict[str, dict[str, t.Any]]:
         "put": {
             "summary": f"A new version of an order{where}",
             "operationId": "updateEnterpriseOrder" if scoped else "updateOrder",
-            "parameters": [*scope_parameters, _ORDER_ID],
+            "parameters": [*scope_parameters, _ORDER_ID, _IF_MATCH],
             "requestBody": _DFC_BODY,
             "responses": {
                 "200": {
@@ -146,6 +155,23 @@ def _operations(scoped: bool) -> dict[str, dict[str, t.Any]]:
                     "content": _dfc_content(),
                 },
                 **_WRITE,
+                **_CONDITIONAL,
+                "404": _problem("No such order (or enterprise)."),
+                **_AUTH,
+            },
+        },
+        "delete": {
+            "summary": f"Cancel an order{where} (it stays readable, Cancelled)",
+            "operationId": "cancelEnterpriseOrder" if scoped else "cancelOrder",
+            "parameters": [*scope_parameters, _ORDER_ID, _IF_MATCH],
+            "responses": {
+                "200": {
+                    "description": "Cancelled; the body is the stored order.",
+                    "headers": _ETAG,
+                    "content": _dfc_content(),
+                },
+                "406": _problem("None of the representations offered is acceptable."),
+                **_CONDITIONAL,
                 "404": _problem("No such order (or enterprise)."),
                 **_AUTH,
             },

@@ -8,13 +8,23 @@ Routes (each also under `/api/dfc/Enterprises/{enterprise}/…`, scoped to that 
 - `GET  /api/dfc/Orders/{id}`: one order;
 - `POST /api/dfc/Orders`: a new order, sent as DFC JSON-LD (Open Food Network sends a Held order);
   answered 201 with `Location` and the stored order;
-- `PUT  /api/dfc/Orders/{id}`: a new version of an order (OFN then sends it Complete).
+- `PUT  /api/dfc/Orders/{id}`: a new version of an order (OFN then sends it Complete); with
+  `If-Match`, only while the order is still at that ETag (else 412 Precondition Failed);
+- `DELETE /api/dfc/Orders/{id}`: cancels the order (its order state becomes Cancelled), answered
+  with the cancelled order; `If-Match` as for PUT.
+
+Who sees what is decided in `access.py`: an operator every order, a client only the orders it
+created or that are ordered by its buyer, at the enterprises it may order from; any other order is
+404, as if it did not exist.
 
 Representations: JSON-LD (default), JSON, Turtle and N-Triples by `Accept`, 406 otherwise; every
-GET carries a strong `ETag` and answers `If-None-Match` with 304. An order sent to an enterprise
-whose shop runs on another platform is stored with its DFC states translated to that platform's
-status fields, and the states it reads back as; what the platform cannot hold is named in the
-`Statebridge-Lossy` header. Errors are `application/problem+json`.
+GET carries a strong `ETag` and answers `If-None-Match` with 304. An order's ETag is derived from
+its stored version (bumped by every write, whoever makes it), the IRI base and the media type, so
+every write answer carries the new ETag and `If-Match` can be checked without rendering.
+
+An order sent to an enterprise whose shop runs on another platform is stored with its DFC states
+translated to that platform's status fields, and the states it reads back as; what the platform
+cannot hold is named in the `Statebridge-Lossy` header. Errors are `application/problem+json`.
 """
 
 from __future__ import annotations
@@ -37,6 +47,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from .. import __version__
 from ..adapters import get_adapter
 from ..dfc import IriMinter, order_document, order_nodes, to_graph
 from ..dfc.graph import bind_namespaces
@@ -45,8 +56,10 @@ from ..errors import OrderError, StatebridgeError
 from ..mapping import load_table
 from ..model import Order
 from ..reading import Document
-from ..store import Store, StoredOrder
+from ..states import OrderStatus
+from ..store import ClientRegistry, Store, StoredOrder, VersionConflict, buyer_iri
 from ..translate import translate_documents
+from .access import Access, AccessControl, Forbidden
 from .auth import Authenticator, AuthUnavailable, Unauthorized
 from .enterprises import Enterprise
 from .negotiation import JSON, JSONLD, OFFERED, TURTLE, choose
@@ -72,10 +85,12 @@ class _Problem(Exception):
 
 @dataclasses.dataclass(frozen=True)
 class _Scope:
-    """Where a request addresses orders: all of them, or one enterprise's."""
+    """Where a request addresses orders (all of them, or one enterprise's), and who asks."""
 
     enterprise: Enterprise | None
     base: str  # the IRI base orders are named under, e.g. https://host/api/dfc/Enterprises/acme
+    access: Access
+    allowed: tuple[Enterprise, ...] | None = None  # at the root, a client's enterprises (None: any)
 
     @property
     def collection(self) -> str:
@@ -85,10 +100,21 @@ class _Scope:
     def minter(self) -> IriMinter:
         return IriMinter(self.base, "/", keep_iris=True)
 
+    @property
+    def sources(self) -> list[tuple[str, str]] | None:
+        """The (platform, base URL) pairs whose orders this scope lists; None for all."""
+        if self.enterprise is not None:
+            return [(self.enterprise.platform, self.enterprise.base_url)]
+        if self.allowed is not None:
+            return [("dfc", self.base), *((e.platform, e.base_url) for e in self.allowed)]
+        return None
+
     def holds(self, stored: StoredOrder) -> bool:
-        if self.enterprise is None:
-            return True
-        return (stored.platform, stored.base_url) == (self.enterprise.platform, self.enterprise.base_url)
+        seen = self.access.seen
+        if seen is not None and not seen.holds(stored):
+            return False
+        sources = self.sources
+        return sources is None or (stored.platform, stored.base_url) in sources
 
 
 class OrdersApi:
@@ -100,12 +126,14 @@ class OrdersApi:
         *,
         authenticator: Authenticator,
         enterprises: t.Mapping[str, Enterprise],
+        clients: ClientRegistry | None = None,
         public_url: str | None = None,
         cache_size: int = 256,
         freshness: float = 0.1,
     ) -> None:
         self.store = store
         self.authenticator = authenticator
+        self.access = AccessControl(authenticator, clients or ClientRegistry(store))
         self.enterprises = dict(enterprises)
         self.public_url = public_url.rstrip("/") if public_url else None
         self.freshness = freshness
@@ -122,17 +150,29 @@ class OrdersApi:
         return value
 
     async def _render(
-        self, request: Request, media: str, produce: t.Callable[[], t.Awaitable[_Rendered]]
+        self,
+        request: Request,
+        scope: _Scope,
+        media: str,
+        produce: t.Callable[[], t.Awaitable[_Rendered]],
     ) -> _Rendered:
         """A representation from the cache, valid while the store's generation has not moved.
 
         Rendering a page of 100 orders costs far more than serving bytes; any write of orders, by
         this process or a pull in another, bumps the generation and so retires every entry. The
         generation is read from the store at most every `freshness` seconds: a write through this
-        app is seen at once, one by another process (a pull) within that time.
+        app is seen at once, one by another process (a pull) within that time. The principal is
+        part of the key: two clients asking for one URL see different orders.
         """
         generation = await self._generation()
-        key = (generation, str(request.base_url), request.url.path, request.url.query, media)
+        key = (
+            generation,
+            scope.access.key,
+            str(request.base_url),
+            request.url.path,
+            request.url.query,
+            media,
+        )
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
@@ -147,7 +187,10 @@ class OrdersApi:
         """One route per resource, so that `Allow` on a 405 lists every method it supports."""
         resources = [
             ("/Orders", {"GET": self.list_orders, "POST": self.create_order}),
-            ("/Orders/{order_id}", {"GET": self.get_order, "PUT": self.update_order}),
+            (
+                "/Orders/{order_id}",
+                {"GET": self.get_order, "PUT": self.update_order, "DELETE": self.delete_order},
+            ),
         ]
         return [
             Route(prefix + path, _guarded(handlers), methods=list(handlers))
@@ -157,9 +200,11 @@ class OrdersApi:
 
     # -- helpers -----------------------------------------------------------------------------------
 
-    async def _authorise(self, request: Request) -> None:
+    async def _authorise(self, request: Request) -> Access:
         try:
-            await self.authenticator.authenticate(request.headers.get("authorization"))
+            return await self.access.resolve(request.headers.get("authorization"))
+        except Forbidden as exc:
+            raise _Problem(problem_response(403, "Forbidden", exc.reason)) from None
         except Unauthorized as exc:
             raise _Problem(
                 problem_response(401, "Unauthorized", exc.reason, headers={"WWW-Authenticate": exc.challenge})
@@ -175,18 +220,24 @@ class OrdersApi:
                 )
             ) from None
 
-    def _scope(self, request: Request) -> _Scope:
+    async def _scope(self, request: Request) -> _Scope:
+        """Who asks (authenticated here) and which orders the URL addresses."""
+        access = await self._authorise(request)
         root = self.public_url or str(request.base_url).rstrip("/")
+        usable = {slug: e for slug, e in self.enterprises.items() if access.may_use(slug)}
         slug = request.path_params.get("enterprise")
         if slug is None:
-            return _Scope(None, f"{root}/api/dfc")
-        enterprise = self.enterprises.get(slug)
+            restricted = access.client is not None and bool(access.client.enterprises)
+            allowed = tuple(usable.values()) if restricted else None
+            return _Scope(None, f"{root}/api/dfc", access, allowed)
+        enterprise = usable.get(slug)
         if enterprise is None:
-            known = ", ".join(sorted(self.enterprises)) or "none configured"
+            # An enterprise the client may not order from is as unknown to it as a made-up one.
+            known = ", ".join(sorted(usable)) or "none"
             raise _Problem(
                 problem_response(404, "Unknown enterprise", f"no enterprise {slug!r} (known: {known})")
             )
-        return _Scope(enterprise, f"{root}/api/dfc/Enterprises/{slug}")
+        return _Scope(enterprise, f"{root}/api/dfc/Enterprises/{slug}", access)
 
     @staticmethod
     def _media(request: Request) -> str:
@@ -208,16 +259,16 @@ class OrdersApi:
     # -- reading -----------------------------------------------------------------------------------
 
     async def list_orders(self, request: Request) -> Response:
-        await self._authorise(request)
-        scope = self._scope(request)
+        scope = await self._scope(request)
         media = self._media(request)
         limit, after = _paging(request)
-        sources = (
-            None if scope.enterprise is None else [(scope.enterprise.platform, scope.enterprise.base_url)]
-        )
 
         async def produce() -> _Rendered:
-            rows = await run_in_threadpool(self.store.page, after=after, limit=limit + 1, sources=sources)
+            rows = await run_in_threadpool(
+                lambda: self.store.page(
+                    after=after, limit=limit + 1, sources=scope.sources, seen=scope.access.seen
+                )
+            )
             more = len(rows) > limit
             rows = rows[:limit]
             links = [f'<{scope.collection}?{urlencode({"limit": limit})}>; rel="first"']
@@ -227,47 +278,75 @@ class OrdersApi:
             body = await run_in_threadpool(_render_collection, rows, scope, media)
             return _Rendered(body, _etag(body), {"Link": ", ".join(links)})
 
-        return _representation(request, await self._render(request, media, produce), media)
+        return _representation(request, await self._render(request, scope, media, produce), media)
 
     async def get_order(self, request: Request) -> Response:
-        await self._authorise(request)
-        scope = self._scope(request)
+        scope = await self._scope(request)
         media = self._media(request)
         order_id = request.path_params["order_id"]
 
         async def produce() -> _Rendered:
             stored = await self._stored(scope, order_id)
             body = await run_in_threadpool(_render_order, stored, scope, media)
-            return _Rendered(body, _etag(body), {})
+            return _Rendered(body, _order_etag(stored, scope, media), {})
 
-        return _representation(request, await self._render(request, media, produce), media)
+        return _representation(request, await self._render(request, scope, media, produce), media)
 
     # -- writing -----------------------------------------------------------------------------------
 
     async def create_order(self, request: Request) -> Response:
-        await self._authorise(request)
-        scope = self._scope(request)
+        scope = await self._scope(request)
         media = self._media(request)
         document, order = await self._read_body(request)
+        _check_buyer(scope.access, order)
         platform, base_url = _source(scope)
         order = order.model_copy(update={"id": uuid.uuid4().hex})
-        stored, losses = await run_in_threadpool(self._save, platform, base_url, order, document)
-        body = await run_in_threadpool(_render_order, stored, scope, media)
-        headers = {"Location": f"{scope.collection}/{stored.public_id}", **_loss_header(losses)}
-        return _representation(request, _Rendered(body, _etag(body), headers), media, status=201)
-
-    async def update_order(self, request: Request) -> Response:
-        await self._authorise(request)
-        scope = self._scope(request)
-        media = self._media(request)
-        existing = await self._stored(scope, request.path_params["order_id"])
-        document, order = await self._read_body(request)
-        order = order.model_copy(update={"id": existing.order.id})
         stored, losses = await run_in_threadpool(
-            self._save, existing.platform, existing.base_url, order, document
+            lambda: self._save(platform, base_url, order, document, owner=scope.access.owner)
         )
         body = await run_in_threadpool(_render_order, stored, scope, media)
-        return _representation(request, _Rendered(body, _etag(body), _loss_header(losses)), media)
+        headers = {"Location": f"{scope.collection}/{stored.public_id}", **_loss_header(losses)}
+        rendered = _Rendered(body, _order_etag(stored, scope, media), headers)
+        return _representation(request, rendered, media, status=201)
+
+    async def update_order(self, request: Request) -> Response:
+        scope = await self._scope(request)
+        media = self._media(request)
+        existing = await self._stored(scope, request.path_params["order_id"])
+        expected = _precondition(request, existing, scope)
+        document, order = await self._read_body(request)
+        _check_buyer(scope.access, order)
+        order = order.model_copy(update={"id": existing.order.id})
+        stored, losses = await run_in_threadpool(
+            lambda: self._save(
+                existing.platform, existing.base_url, order, document, expected_version=expected
+            )
+        )
+        body = await run_in_threadpool(_render_order, stored, scope, media)
+        rendered = _Rendered(body, _order_etag(stored, scope, media), _loss_header(losses))
+        return _representation(request, rendered, media)
+
+    async def delete_order(self, request: Request) -> Response:
+        """Cancel the order, as DFC servers do for DELETE: it stays readable, Cancelled."""
+        scope = await self._scope(request)
+        media = self._media(request)
+        existing = await self._stored(scope, request.path_params["order_id"])
+        expected = _precondition(request, existing, scope)
+        states = existing.order.states.model_copy(update={"order": OrderStatus.CANCELLED})
+        order = existing.order.model_copy(update={"states": states})
+        stored, losses = await run_in_threadpool(
+            lambda: self._save(
+                existing.platform,
+                existing.base_url,
+                order,
+                existing.raw,
+                expected_version=expected,
+                renumber=False,
+            )
+        )
+        body = await run_in_threadpool(_render_order, stored, scope, media)
+        rendered = _Rendered(body, _order_etag(stored, scope, media), _loss_header(losses))
+        return _representation(request, rendered, media)
 
     async def _read_body(self, request: Request) -> tuple[t.Any, Order]:
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -306,7 +385,15 @@ class OrdersApi:
         return document, orders[0]
 
     def _save(
-        self, platform: str, base_url: str, order: Order, document: t.Any
+        self,
+        platform: str,
+        base_url: str,
+        order: Order,
+        document: t.Any,
+        *,
+        owner: str | None = None,
+        expected_version: int | None = None,
+        renumber: bool = True,
     ) -> tuple[StoredOrder, list[str]]:
         """Store a DFC order for `platform`: its states as that platform holds them, and what it cannot."""
         losses: list[str] = []
@@ -314,17 +401,25 @@ class OrdersApi:
             "platform": platform,
             "shape": "dfc-jsonld",
             "updated_at": dt.datetime.now(dt.UTC),
-            "lines": tuple(
-                line.model_copy(update={"id": str(i)}) for i, line in enumerate(order.lines, start=1)
-            ),
         }
+        if renumber:
+            update["lines"] = tuple(
+                line.model_copy(update={"id": str(i)}) for i, line in enumerate(order.lines, start=1)
+            )
         if platform != "dfc":
             table = load_table(get_adapter(platform).table)
             result = table.reverse(order.states)
             update["platform_status"] = result.fields
             update["states"] = table.translate(result.fields)
             losses = [str(loss) for loss in result.losses]
-        stored = self.store.replace(platform, base_url, order.model_copy(update=update), document)
+        stored = self.store.replace(
+            platform,
+            base_url,
+            order.model_copy(update=update),
+            document,
+            owner=owner,
+            expected_version=expected_version,
+        )
         self._known = None  # this app's own write is seen by the next read
         return stored, losses
 
@@ -341,10 +436,57 @@ def _guarded(handlers: t.Mapping[str, Handler]) -> Handler:
             return await handler(request)
         except _Problem as problem:
             return problem.response
+        except VersionConflict:
+            return problem_response(
+                412,
+                "Precondition Failed",
+                "the order changed since the ETag given in If-Match; GET it again and retry",
+            )
         except StatebridgeError as exc:
             return problem_response(400, "Bad request", str(exc))
 
     return endpoint
+
+
+def _check_buyer(access: Access, order: Order) -> None:
+    """A client bound to a buyer orders as that buyer: an order naming another is refused (422)."""
+    client = access.client
+    if client is None or client.buyer is None:
+        return
+    named = buyer_iri(order)
+    if named is not None and named != client.buyer:
+        raise _Problem(
+            problem_response(
+                422,
+                "Order for another buyer",
+                f"dfc-b:orderedBy is {named}, but client {client.name} orders as {client.buyer}",
+            )
+        )
+
+
+def _precondition(request: Request, existing: StoredOrder, scope: _Scope) -> int | None:
+    """The version a conditional write must find (`If-Match`), None without the header; 412 when the
+    ETag given is not the order's current one in any representation."""
+    header = request.headers.get("if-match")
+    if header is None:
+        return None
+    current = [_order_etag(existing, scope, media) for media in OFFERED]
+    if not any(_matches(header, etag) for etag in current):
+        raise _Problem(
+            problem_response(
+                412,
+                "Precondition Failed",
+                "the order changed since the ETag given in If-Match; GET it again and retry",
+            )
+        )
+    return existing.version
+
+
+def _order_etag(stored: StoredOrder, scope: _Scope, media: str) -> str:
+    """A strong validator for one order's representation: the same whenever the same bytes are
+    served (stored version, IRI base, media type, statebridge's version, which fixes the writer)."""
+    key = f"{__version__}\n{stored.public_id}\n{stored.version}\n{scope.base}\n{media}"
+    return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
 
 
 def _source(scope: _Scope) -> tuple[str, str]:
