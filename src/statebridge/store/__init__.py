@@ -3,6 +3,26 @@
 from __future__ import annotations
 
 from .migrations import LATEST, migrate
-from .store import DEFAULT_STORE, STORE_ENV, Store, StoredOrder, utc_text
+from .store import (
+    DEFAULT_STORE,
+    KEY_LIFETIME,
+    STORE_ENV,
+    IdempotencyClaim,
+    KeyedWrite,
+    Store,
+    StoredOrder,
+    utc_text,
+)
 
-__all__ = ["DEFAULT_STORE", "LATEST", "STORE_ENV", "Store", "StoredOrder", "migrate", "utc_text"]
+__all__ = [
+    "DEFAULT_STORE",
+    "KEY_LIFETIME",
+    "LATEST",
+    "STORE_ENV",
+    "IdempotencyClaim",
+    "KeyedWrite",
+    "Store",
+    "StoredOrder",
+    "migrate",
+    "utc_text",
+]

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-__all__ = ["cursors", "generation", "metadata", "orders", "rejects", "schema_version", "webhook_events"]
+__all__ = [
+    "cursors",
+    "generation",
+    "idempotency_keys",
+    "metadata",
+    "orders",
+    "rejects",
+    "schema_version",
+    "webhook_events",
+]
 
 metadata = sa.MetaData()
 
@@ -70,4 +79,17 @@ webhook_events = sa.Table(
     sa.Column("source", sa.String(40), primary_key=True),
     sa.Column("event_id", sa.String(200), primary_key=True),
     sa.Column("received_at", sa.String(40), nullable=False),
+)
+
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column(
+        "scope", sa.String(200), primary_key=True, comment="who sent the key (web.idempotency.scope_of)"
+    ),
+    sa.Column("key", sa.String(255), primary_key=True, comment="the Idempotency-Key header's value"),
+    sa.Column("fingerprint", sa.String(64), nullable=False, comment="SHA-256 of the first request"),
+    sa.Column("public_id", sa.String(40), nullable=False, comment="the order the first request created"),
+    sa.Column("created_at", sa.String(40), nullable=False, comment="UTC ISO 8601; the key expires 24 h on"),
+    sa.Index("idempotency_keys_created_at", "created_at"),
 )

@@ -6,6 +6,9 @@ incoming order replaces the stored one only when its `updated_at` is newer (for 
 none, only when its payload differs), so replaying a page, or receiving a webhook twice, changes
 nothing. `save_page` writes a page of orders and the cursor in
 one transaction: a pull killed at any moment leaves a consistent store to resume from.
+`create_once` writes an order POSTed with an `Idempotency-Key` in one transaction with the key, so
+that a key never exists without its order nor an order without its key, and a key sent again (by
+a retry, or by ten requests at once) names the order its first request created.
 """
 
 from __future__ import annotations
@@ -24,10 +27,20 @@ from ..model import Order
 from . import schema
 from .migrations import migrate, public_id
 
-__all__ = ["DEFAULT_STORE", "STORE_ENV", "Store", "StoredOrder", "utc_text"]
+__all__ = [
+    "DEFAULT_STORE",
+    "KEY_LIFETIME",
+    "STORE_ENV",
+    "IdempotencyClaim",
+    "KeyedWrite",
+    "Store",
+    "StoredOrder",
+    "utc_text",
+]
 
 STORE_ENV = "STATEBRIDGE_STORE"
 DEFAULT_STORE = "sqlite:///statebridge.db"
+KEY_LIFETIME = dt.timedelta(hours=24)  # how long an Idempotency-Key names the order it created
 
 
 def utc_text(value: dt.datetime) -> str:
@@ -48,6 +61,28 @@ class StoredOrder:
     order: Order
     raw: t.Any
     public_id: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class IdempotencyClaim:
+    """An `Idempotency-Key` as the store keeps it: who sent it (`scope`), the key, and the
+    fingerprint of the request that carried it."""
+
+    scope: str
+    key: str
+    fingerprint: str
+
+
+@dataclasses.dataclass(frozen=True)
+class KeyedWrite:
+    """What `create_once` did: `created` the order now (`stored` is it), or found the key in use by
+    an earlier request for the order `public_id`, which had the same fingerprint or not
+    (`same_request`)."""
+
+    created: bool
+    public_id: str
+    same_request: bool
+    stored: StoredOrder | None = None
 
 
 def _engine_url(url: str) -> str:
@@ -290,6 +325,16 @@ class Store:
     def replace(self, platform: str, base_url: str, order: Order, raw: t.Any) -> StoredOrder:
         """Write `order` whatever is stored (a PUT or POST through the API); the stored order."""
         row = self._row(platform, base_url, order, raw, _now())
+        try:
+            with self.engine.begin() as connection:
+                self._overwrite(connection, row)
+                self._bump(connection)
+        except sa.exc.SQLAlchemyError as exc:
+            msg = f"cannot write to the store {_redact(self.url)}: {_reason(exc)}"
+            raise StoreError(msg) from None
+        return StoredOrder(platform, base_url, order, raw, row["public_id"])
+
+    def _overwrite(self, connection: sa.Connection, row: dict[str, t.Any]) -> None:
         table = schema.orders
         statement = self._insert(table).values(**row)
         statement = statement.on_conflict_do_update(
@@ -300,14 +345,60 @@ class Store:
                 if name not in ("platform", "base_url", "order_id")
             },
         )
+        connection.execute(statement)
+
+    def create_once(
+        self,
+        platform: str,
+        base_url: str,
+        order: Order,
+        raw: t.Any,
+        claim: IdempotencyClaim,
+        *,
+        now: dt.datetime | None = None,
+    ) -> KeyedWrite:
+        """Write `order` under `claim`'s key, unless an earlier request holds the key: then write
+        nothing and say which order it created, and whether that request had the same fingerprint.
+
+        The key and the order are written in one transaction. Concurrent requests with one key
+        serialise on the key's row (PostgreSQL waits for the first transaction to end; SQLite has
+        one writer at a time), so exactly one of them creates the order. A key older than
+        `KEY_LIFETIME` is free again, and expired keys are deleted as new ones come in.
+        """
+        moment = now or dt.datetime.now(dt.UTC)
+        created_at = utc_text(moment)
+        expired = utc_text(moment - KEY_LIFETIME)
+        row = self._row(platform, base_url, order, raw, created_at)
+        keys = schema.idempotency_keys
+        statement = self._insert(keys).values(
+            scope=claim.scope,
+            key=claim.key,
+            fingerprint=claim.fingerprint,
+            public_id=row["public_id"],
+            created_at=created_at,
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=[keys.c.scope, keys.c.key],
+            set_={name: statement.excluded[name] for name in ("fingerprint", "public_id", "created_at")},
+            where=keys.c.created_at <= expired,
+        ).returning(keys.c.key)
         try:
             with self.engine.begin() as connection:
-                connection.execute(statement)
+                if connection.execute(statement).first() is None:
+                    held = connection.execute(
+                        sa.select(keys.c.public_id, keys.c.fingerprint).where(
+                            keys.c.scope == claim.scope, keys.c.key == claim.key
+                        )
+                    ).one()
+                    return KeyedWrite(False, held.public_id, held.fingerprint == claim.fingerprint)
+                self._overwrite(connection, row)
                 self._bump(connection)
+                connection.execute(keys.delete().where(keys.c.created_at <= expired))
         except sa.exc.SQLAlchemyError as exc:
             msg = f"cannot write to the store {_redact(self.url)}: {_reason(exc)}"
             raise StoreError(msg) from None
-        return StoredOrder(platform, base_url, order, raw, row["public_id"])
+        stored = StoredOrder(platform, base_url, order, raw, row["public_id"])
+        return KeyedWrite(True, row["public_id"], True, stored)
 
     @staticmethod
     def _bump(connection: sa.Connection) -> None:

@@ -7,7 +7,9 @@ Routes (each also under `/api/dfc/Enterprises/{enterprise}/…`, scoped to that 
   `?limit=` (1 to 500, default 100) and `?after=` (the opaque cursor a `next` link carries);
 - `GET  /api/dfc/Orders/{id}`: one order;
 - `POST /api/dfc/Orders`: a new order, sent as DFC JSON-LD (Open Food Network sends a Held order);
-  answered 201 with `Location` and the stored order;
+  answered 201 with `Location` and the stored order. With an `Idempotency-Key` header, the same
+  key sent again by the same client within 24 hours answers with the order it created instead of
+  creating another, and a 422 when the body differs (`idempotency.py`);
 - `PUT  /api/dfc/Orders/{id}`: a new version of an order (OFN then sends it Complete).
 
 Representations: JSON-LD (default), JSON, Turtle and N-Triples by `Accept`, 406 otherwise; every
@@ -45,9 +47,10 @@ from ..errors import OrderError, StatebridgeError
 from ..mapping import load_table
 from ..model import Order
 from ..reading import Document
-from ..store import Store, StoredOrder
+from ..store import IdempotencyClaim, Store, StoredOrder
 from ..translate import translate_documents
-from .auth import Authenticator, AuthUnavailable, Unauthorized
+from . import idempotency
+from .auth import Authenticator, AuthUnavailable, Principal, Unauthorized
 from .enterprises import Enterprise
 from .negotiation import JSON, JSONLD, OFFERED, TURTLE, choose
 from .problems import problem_response
@@ -157,9 +160,9 @@ class OrdersApi:
 
     # -- helpers -----------------------------------------------------------------------------------
 
-    async def _authorise(self, request: Request) -> None:
+    async def _authorise(self, request: Request) -> Principal | None:
         try:
-            await self.authenticator.authenticate(request.headers.get("authorization"))
+            return await self.authenticator.authenticate(request.headers.get("authorization"))
         except Unauthorized as exc:
             raise _Problem(
                 problem_response(401, "Unauthorized", exc.reason, headers={"WWW-Authenticate": exc.challenge})
@@ -245,16 +248,61 @@ class OrdersApi:
     # -- writing -----------------------------------------------------------------------------------
 
     async def create_order(self, request: Request) -> Response:
-        await self._authorise(request)
+        principal = await self._authorise(request)
         scope = self._scope(request)
         media = self._media(request)
+        key = _idempotency_key(request)
         document, order = await self._read_body(request)
         platform, base_url = _source(scope)
         order = order.model_copy(update={"id": uuid.uuid4().hex})
-        stored, losses = await run_in_threadpool(self._save, platform, base_url, order, document)
+        replayed = False
+        if key is None:
+            stored, losses = await run_in_threadpool(self._save, platform, base_url, order, document)
+        else:
+            target = scope.enterprise.slug if scope.enterprise else ""
+            claim = IdempotencyClaim(
+                idempotency.scope_of(principal), key, idempotency.fingerprint(target, document)
+            )
+            stored, losses, replayed = await self._save_once(
+                scope, platform, base_url, order, document, claim
+            )
         body = await run_in_threadpool(_render_order, stored, scope, media)
         headers = {"Location": f"{scope.collection}/{stored.public_id}", **_loss_header(losses)}
+        if replayed:
+            headers[idempotency.REPLAYED_HEADER] = "true"
         return _representation(request, _Rendered(body, _etag(body), headers), media, status=201)
+
+    async def _save_once(
+        self,
+        scope: _Scope,
+        platform: str,
+        base_url: str,
+        order: Order,
+        document: t.Any,
+        claim: IdempotencyClaim,
+    ) -> tuple[StoredOrder, list[str], bool]:
+        """The order created under `claim`'s key, what its platform cannot hold, and whether it was
+        created by the key's first request (a replay) rather than now."""
+        prepared, losses = await run_in_threadpool(self._prepare, platform, order)
+        outcome = await run_in_threadpool(
+            self.store.create_once, platform, base_url, prepared, document, claim
+        )
+        self._known = None
+        if outcome.stored is not None:
+            return outcome.stored, losses, False
+        if not outcome.same_request:
+            first = await run_in_threadpool(self.store.by_public_id, outcome.public_id)
+            created = (
+                f"{scope.collection}/{outcome.public_id}"
+                if first is not None and scope.holds(first)
+                else f"order {outcome.public_id}"
+            )
+            detail = (
+                f"this {idempotency.HEADER} was sent before with another request, which created "
+                f"{created}: use a new key for a new order, and PUT to change that one"
+            )
+            raise _Problem(problem_response(422, "Idempotency-Key reused", detail))
+        return await self._stored(scope, outcome.public_id), losses, True
 
     async def update_order(self, request: Request) -> Response:
         await self._authorise(request)
@@ -309,6 +357,15 @@ class OrdersApi:
         self, platform: str, base_url: str, order: Order, document: t.Any
     ) -> tuple[StoredOrder, list[str]]:
         """Store a DFC order for `platform`: its states as that platform holds them, and what it cannot."""
+        prepared, losses = self._prepare(platform, order)
+        stored = self.store.replace(platform, base_url, prepared, document)
+        self._known = None  # this app's own write is seen by the next read
+        return stored, losses
+
+    @staticmethod
+    def _prepare(platform: str, order: Order) -> tuple[Order, list[str]]:
+        """A DFC order as `platform` holds it (its states through the platform's status fields), and
+        what the platform cannot hold."""
         losses: list[str] = []
         update: dict[str, t.Any] = {
             "platform": platform,
@@ -324,9 +381,7 @@ class OrdersApi:
             update["platform_status"] = result.fields
             update["states"] = table.translate(result.fields)
             losses = [str(loss) for loss in result.losses]
-        stored = self.store.replace(platform, base_url, order.model_copy(update=update), document)
-        self._known = None  # this app's own write is seen by the next read
-        return stored, losses
+        return order.model_copy(update=update), losses
 
 
 Handler = t.Callable[[Request], t.Awaitable[Response]]
@@ -345,6 +400,13 @@ def _guarded(handlers: t.Mapping[str, Handler]) -> Handler:
             return problem_response(400, "Bad request", str(exc))
 
     return endpoint
+
+
+def _idempotency_key(request: Request) -> str | None:
+    try:
+        return idempotency.parse_key(request.headers.get(idempotency.HEADER))
+    except ValueError as exc:
+        raise _Problem(problem_response(400, "Bad Idempotency-Key", str(exc))) from None
 
 
 def _source(scope: _Scope) -> tuple[str, str]:
