@@ -159,3 +159,49 @@ def test_shopify_pages_follow_the_link_header_with_only_its_own_query(
 def test_describe_request_masks_secret_parameters() -> None:
     text = describe_request("GET", "https://hub.example.org/api/v0/orders?token=abc&api_key=k&page=1")
     assert text == "GET https://hub.example.org/api/v0/orders?token=***&api_key=***&page=1"
+
+
+@respx.mock
+def test_a_post_without_idempotency_key_is_never_sent_twice_after_it_may_have_arrived() -> None:
+    time = FakeTime()
+    route = respx.post("https://api.example.org/orders")
+    with _client(time) as client:
+        for failure in (httpx.Response(500), httpx.Response(503), httpx.RemoteProtocolError("dropped")):
+            route.reset()
+            route.mock(side_effect=[failure, httpx.Response(201)])
+            with pytest.raises(
+                RequestFailedError, match="not retried: the server may have acted on this POST"
+            ):
+                client.request("POST", "/orders", json={"n": 1})
+            assert route.call_count == 1
+        # Not processed, whatever the method: a 429, and a connection that could not be opened.
+        route.reset()
+        route.mock(side_effect=[httpx.Response(429, headers={"Retry-After": "1"}), httpx.Response(201)])
+        assert client.request("POST", "/orders", json={"n": 2}).status_code == 201
+        route.reset()
+        route.mock(side_effect=[httpx.ConnectError("refused"), httpx.Response(201)])
+        assert client.request("POST", "/orders", json={"n": 3}).status_code == 201
+        assert route.call_count == 2
+
+
+@respx.mock
+def test_a_post_with_an_idempotency_key_or_declared_repeatable_and_a_put_are_retried() -> None:
+    time = FakeTime()
+    post = respx.post("https://api.example.org/orders").mock(
+        side_effect=[httpx.Response(500), httpx.RemoteProtocolError("dropped"), httpx.Response(201)] * 2
+    )
+    put = respx.put("https://api.example.org/orders/1").mock(
+        side_effect=[httpx.Response(502), httpx.Response(200)]
+    )
+    with _client(time) as client:
+        keyed = client.request("POST", "/orders", json={}, headers={"Idempotency-Key": '"k1"'})
+        assert keyed.status_code == 201
+        assert post.call_count == 3
+        assert [call.request.headers["Idempotency-Key"] for call in post.calls] == ['"k1"'] * 3
+        assert client.request("POST", "/orders", json={}, repeatable=True).status_code == 201  # a query
+        assert post.call_count == 6
+        assert client.request("PUT", "/orders/1", json={}).status_code == 200
+        assert put.call_count == 2
+    respx.put("https://api.example.org/orders/2").mock(return_value=httpx.Response(500))
+    with _client(time) as client, pytest.raises(RequestFailedError, match="not retried"):
+        client.request("PUT", "/orders/2", json={}, repeatable=False)

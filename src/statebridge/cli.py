@@ -671,20 +671,26 @@ def sync_command(
 )
 @_store_option
 def serve_command(host: str, port: int, store_url: str | None) -> None:
-    """Serve the HTTP endpoints over the store: platform webhooks in, and GET /health.
+    """Serve the HTTP endpoints over the store: the DFC Orders endpoint, platform webhooks in, GET /health.
 
     \b
+    GET|POST     /api/dfc/Orders, GET|PUT /api/dfc/Orders/{id}   Authorization: Bearer, STATEBRIDGE_API_TOKENS
     POST /webhooks/shopify        X-Shopify-Hmac-Sha256, secret STATEBRIDGE_SHOPIFY_WEBHOOK_SECRET
     POST /webhooks/commercelayer  X-CommerceLayer-Signature, secret STATEBRIDGE_COMMERCELAYER_WEBHOOK_SECRET
     GET  /health
+
+    Each request is logged on stderr as one JSON line, its query string redacted; a request with a
+    token in its query string (?access_token=…) is refused with 400: send it as a bearer token.
     """
     import uvicorn
 
-    from .web import create_app
+    from .web import create_app, server_logging
 
-    _configure_logging()
+    server_logging.configure()
     with _open_store(store_url) as store:
-        uvicorn.run(create_app(store), host=host, port=port, log_level="info", server_header=False)
+        uvicorn.run(
+            create_app(store), host=host, port=port, server_header=False, **server_logging.UVICORN_OPTIONS
+        )
 
 
 @cli.group("clients")

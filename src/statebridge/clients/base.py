@@ -9,6 +9,16 @@ and transport faults, within the `RetryPolicy`:
   *before* the platform has to refuse one;
 - any other 4xx is a `FatalAPIError` at once; a budget spent is a `RequestFailedError`.
 
+**Retries are method-aware.** After a 5xx or a fault once the request may have reached the server
+(a dropped connection, a read time-out), the server may have acted on it, so the request is sent
+again only when repeating it is harmless: an idempotent method (GET, HEAD, OPTIONS, PUT, DELETE,
+RFC 9110 §9.2.2), or a POST or PATCH that carries an `Idempotency-Key` header (the server answers a
+repeat with the first outcome), or one its caller declares `repeatable=True` because it changes
+nothing (a GraphQL query, an OAuth client-credentials grant). Any other POST or PATCH is never
+sent twice after such a failure: it fails at once with a `RequestFailedError` saying it was not
+retried, and its caller decides. A 429 and a connection that could not be opened are retried
+whatever the method: the server did not process the request.
+
 Messages name the request by method and URL with secret query parameters masked; credentials are
 sent in headers and never logged. `mask_secrets` masks a credential the platform echoed in an answer
 that ends up in a message, and `json_document` reads a JSON answer or says what came instead.
@@ -31,9 +41,12 @@ from ..errors import APIError, FatalAPIError, RequestFailedError
 from .policy import RetryPolicy, retry_after_seconds
 
 __all__ = [
+    "IDEMPOTENCY_KEY",
+    "IDEMPOTENT_METHODS",
     "ApiClient",
     "Page",
     "describe_request",
+    "is_repeatable",
     "json_document",
     "mask_secrets",
     "reason",
@@ -44,6 +57,19 @@ log = logging.getLogger("statebridge.clients")
 
 _SECRET_PARAMS = frozenset({"token", "access_token", "api_key", "client_secret", "password", "key"})
 _RETRIABLE_ERRORS = (httpx.TransportError,)
+#: Faults that leave the request unsent (no connection was made), so any method may be retried.
+_NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+#: Methods whose repetition has the effect of one request (RFC 9110 §9.2.2).
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+IDEMPOTENCY_KEY = "Idempotency-Key"
+
+
+def is_repeatable(request: httpx.Request, declared: bool | None = None) -> bool:
+    """Whether `request` may be sent again after the server may have acted on it: `declared` when
+    the caller says, else an idempotent method, or any method with an `Idempotency-Key`."""
+    if declared is not None:
+        return declared
+    return request.method in IDEMPOTENT_METHODS or IDEMPOTENCY_KEY in request.headers
 
 
 def describe_request(method: str, url: httpx.URL | str) -> str:
@@ -144,8 +170,15 @@ class ApiClient(abc.ABC):
         data: t.Mapping[str, t.Any] | None = None,
         content: bytes | None = None,
         headers: t.Mapping[str, str] | None = None,
+        repeatable: bool | None = None,
     ) -> httpx.Response:
-        """Send one request through the retry policy; the successful response."""
+        """Send one request through the retry policy; the successful response.
+
+        `repeatable` says whether the request may be sent again after a 5xx or a fault once it may
+        have reached the server; by default (None) only idempotent methods and requests with an
+        `Idempotency-Key` header are (see the module docstring). A request that is not fails at
+        once with a `RequestFailedError` that says it was not retried.
+        """
         request = self.http.build_request(
             method,
             self.url(path),
@@ -156,6 +189,7 @@ class ApiClient(abc.ABC):
             headers={**self.headers(), **(headers or {})},
         )
         name = describe_request(method, request.url)
+        may_repeat = is_repeatable(request, repeatable)
         last = "no attempt made"
         for attempt in range(1, self.policy.max_attempts + 1):
             self._wait_turn()
@@ -164,6 +198,8 @@ class ApiClient(abc.ABC):
                 response = self.http.send(request)
             except _RETRIABLE_ERRORS as exc:
                 last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                if not may_repeat and not isinstance(exc, _NOT_SENT_ERRORS):
+                    raise RequestFailedError(_not_retried(method, last), request=name) from None
                 self._retry_later(name, attempt, last, self.policy.backoff(attempt, self._rng))
                 continue
             if response.status_code == 429:
@@ -175,6 +211,9 @@ class ApiClient(abc.ABC):
                 continue
             if response.status_code >= 500:
                 last = f"{response.status_code} {response.reason_phrase}"
+                if not may_repeat:
+                    msg = _not_retried(method, last)
+                    raise RequestFailedError(msg, request=name, status=response.status_code)
                 wait = retry_after_seconds(response)
                 self._retry_later(
                     name, attempt, last, wait if wait is not None else self.policy.backoff(attempt, self._rng)
@@ -199,6 +238,10 @@ class ApiClient(abc.ABC):
             log.info(
                 "%s: %s; attempt %d of %d in %.2fs", name, what, attempt + 1, self.policy.max_attempts, wait
             )
+
+
+def _not_retried(method: str, what: str) -> str:
+    return f"{what}; not retried: the server may have acted on this {method} already"
 
 
 def _excerpt(response: httpx.Response, limit: int = 300) -> str:

@@ -128,7 +128,10 @@ class CommerceLayerClient(ApiClient):
         }
         what = f"cannot get a Commerce Layer access token with {CLIENT_ID_ENV} and {CLIENT_SECRET_ENV}"
         try:
-            response = self.request("POST", self.auth_url, json=body, headers={"Accept": "application/json"})
+            # A client-credentials grant changes nothing but mints a token: asking again is harmless.
+            response = self.request(
+                "POST", self.auth_url, json=body, headers={"Accept": "application/json"}, repeatable=True
+            )
         except APIError as exc:
             raise mask_secrets(exc, self._secrets(), f"{what}: {reason(exc)}") from None
         name = describe_request("POST", response.request.url)

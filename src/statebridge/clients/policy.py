@@ -1,8 +1,10 @@
 """How hard a client tries: attempts, backoff with jitter, and reading `Retry-After`.
 
-Retries cover 429, 5xx and transport faults (connection refused or dropped, time-outs). The wait
-before attempt n is a random time in [0, min(max_delay, base_delay * 2**n)] ("full jitter"), unless
-the platform said how long to wait with `Retry-After`, which is always honoured in full.
+Retries cover 429, 5xx and transport faults (connection refused or dropped, time-outs); after a 5xx
+or a fault once the request was sent, only requests that may be repeated are retried (idempotent
+methods, or an `Idempotency-Key`: see `base.py`). The wait before attempt n is a random time in
+[0, min(max_delay, base_delay * 2**n)] ("full jitter"), unless the platform said how long to wait
+with `Retry-After`, which is always honoured in full.
 """
 
 from __future__ import annotations

@@ -390,6 +390,7 @@ class ShopifyGraphQLClient(ApiClient):
             "POST",
             self.endpoint,
             json={"query": query, "operationName": operation, "variables": variables},
+            repeatable=True,  # a query reads only: asking again is harmless
         )
         data = self._body(response).get("data")
         if not isinstance(data, dict):

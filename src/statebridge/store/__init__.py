@@ -6,7 +6,10 @@ from .clients import Client, ClientRegistry, hash_token, new_token
 from .migrations import LATEST, migrate
 from .store import (
     DEFAULT_STORE,
+    KEY_LIFETIME,
     STORE_ENV,
+    IdempotencyClaim,
+    KeyedWrite,
     Seen,
     Store,
     StoredOrder,
@@ -17,10 +20,13 @@ from .store import (
 
 __all__ = [
     "DEFAULT_STORE",
+    "KEY_LIFETIME",
     "LATEST",
     "STORE_ENV",
     "Client",
     "ClientRegistry",
+    "IdempotencyClaim",
+    "KeyedWrite",
     "Seen",
     "Store",
     "StoredOrder",

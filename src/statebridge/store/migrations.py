@@ -96,12 +96,24 @@ def _v5_clients_and_ownership(connection: sa.Connection) -> None:
     schema.clients.create(connection, checkfirst=True)
 
 
+def _v6_idempotency_keys(connection: sa.Connection) -> None:
+    """The `Idempotency-Key`s of POSTed orders, each with the order it created (`POST /api/dfc/Orders`).
+
+    Idempotent, like every later step should be: the table and its index are created only if absent,
+    so running the step again (a renumbered step, a store migrated by another branch) changes nothing.
+    """
+    schema.idempotency_keys.create(connection, checkfirst=True)
+    for index in schema.idempotency_keys.indexes:
+        index.create(connection, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "orders and cursors", _v1_orders_and_cursors),
     (2, "rejected orders and webhook events", _v2_rejects_and_webhook_events),
     (3, "public order ids", _v3_public_ids),
     (4, "store generation", _v4_generation),
     (5, "clients, order owners and buyers, order versions", _v5_clients_and_ownership),
+    (6, "idempotency keys of POSTed orders", _v6_idempotency_keys),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -12,6 +12,7 @@ __all__ = [
     "clients",
     "cursors",
     "generation",
+    "idempotency_keys",
     "metadata",
     "orders",
     "rejects",
@@ -98,4 +99,17 @@ clients = sa.Table(
     sa.Column("revoked_at", sa.String(40)),
     sa.Index("clients_token_hash", "token_hash", unique=True),
     sa.Index("clients_oidc_subject", "oidc_subject", unique=True),
+)
+
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column(
+        "scope", sa.String(200), primary_key=True, comment="who sent the key (web.idempotency.scope_of)"
+    ),
+    sa.Column("key", sa.String(255), primary_key=True, comment="the Idempotency-Key header's value"),
+    sa.Column("fingerprint", sa.String(64), nullable=False, comment="SHA-256 of the first request"),
+    sa.Column("public_id", sa.String(40), nullable=False, comment="the order the first request created"),
+    sa.Column("created_at", sa.String(40), nullable=False, comment="UTC ISO 8601; the key expires 24 h on"),
+    sa.Index("idempotency_keys_created_at", "created_at"),
 )

@@ -6,6 +6,9 @@ incoming order replaces the stored one only when its `updated_at` is newer (for 
 none, only when its payload differs), so replaying a page, or receiving a webhook twice, changes
 nothing. `save_page` writes a page of orders and the cursor in
 one transaction: a pull killed at any moment leaves a consistent store to resume from.
+`create_once` writes an order POSTed with an `Idempotency-Key` in one transaction with the key, so
+that a key never exists without its order nor an order without its key, and a key sent again (by
+a retry, or by ten requests at once) names the order its first request created.
 """
 
 from __future__ import annotations
@@ -24,10 +27,23 @@ from ..model import Order
 from . import schema
 from .migrations import migrate, public_id
 
-__all__ = ["DEFAULT_STORE", "STORE_ENV", "Seen", "Store", "StoredOrder", "VersionConflict", "utc_text"]
+__all__ = [
+    "DEFAULT_STORE",
+    "KEY_LIFETIME",
+    "STORE_ENV",
+    "IdempotencyClaim",
+    "KeyedWrite",
+    "Seen",
+    "Store",
+    "StoredOrder",
+    "VersionConflict",
+    "buyer_iri",
+    "utc_text",
+]
 
 STORE_ENV = "STATEBRIDGE_STORE"
 DEFAULT_STORE = "sqlite:///statebridge.db"
+KEY_LIFETIME = dt.timedelta(hours=24)  # how long an Idempotency-Key names the order it created
 
 
 def utc_text(value: dt.datetime) -> str:
@@ -80,6 +96,28 @@ def buyer_iri(order: Order) -> str | None:
     if identifier and identifier.startswith(("http://", "https://")):
         return identifier
     return None
+
+
+@dataclasses.dataclass(frozen=True)
+class IdempotencyClaim:
+    """An `Idempotency-Key` as the store keeps it: who sent it (`scope`), the key, and the
+    fingerprint of the request that carried it."""
+
+    scope: str
+    key: str
+    fingerprint: str
+
+
+@dataclasses.dataclass(frozen=True)
+class KeyedWrite:
+    """What `create_once` did: `created` the order now (`stored` is it), or found the key in use by
+    an earlier request for the order `public_id`, which had the same fingerprint or not
+    (`same_request`)."""
+
+    created: bool
+    public_id: str
+    same_request: bool
+    stored: StoredOrder | None = None
 
 
 def _engine_url(url: str) -> str:
@@ -345,6 +383,26 @@ class Store:
         row = self._row(platform, base_url, order, raw, _now())
         if owner is not None:
             row["owner"] = owner
+        try:
+            with self.engine.begin() as connection:
+                written = self._overwrite(connection, row, expected_version)
+                if written is None:
+                    msg = (
+                        f"order {order.label} changed since version {expected_version}; "
+                        "read it again and retry"
+                    )
+                    raise VersionConflict(msg)
+                self._bump(connection)
+        except sa.exc.SQLAlchemyError as exc:
+            msg = f"cannot write to the store {_redact(self.url)}: {_reason(exc)}"
+            raise StoreError(msg) from None
+        return _written(platform, base_url, order, raw, row, written)
+
+    def _overwrite(
+        self, connection: sa.Connection, row: dict[str, t.Any], expected_version: int | None = None
+    ) -> sa.Row[t.Any] | None:
+        """Upsert `row`, bumping the order's version (the owner, once set, stays); None when
+        `expected_version` is given and the stored order is at another."""
         table = schema.orders
         statement = self._insert(table).values(**row)
         statement = statement.on_conflict_do_update(
@@ -359,29 +417,63 @@ class Store:
             },
             where=None if expected_version is None else table.c.version == expected_version,
         ).returning(table.c.version, table.c.owner)
+        return connection.execute(statement).first()
+
+    def create_once(
+        self,
+        platform: str,
+        base_url: str,
+        order: Order,
+        raw: t.Any,
+        claim: IdempotencyClaim,
+        *,
+        owner: str | None = None,
+        now: dt.datetime | None = None,
+    ) -> KeyedWrite:
+        """Write `order` under `claim`'s key, unless an earlier request holds the key: then write
+        nothing and say which order it created, and whether that request had the same fingerprint.
+
+        The key and the order are written in one transaction. Concurrent requests with one key
+        serialise on the key's row (PostgreSQL waits for the first transaction to end; SQLite has
+        one writer at a time), so exactly one of them creates the order. A key older than
+        `KEY_LIFETIME` is free again, and expired keys are deleted as new ones come in.
+        """
+        moment = now or dt.datetime.now(dt.UTC)
+        created_at = utc_text(moment)
+        expired = utc_text(moment - KEY_LIFETIME)
+        row = self._row(platform, base_url, order, raw, created_at)
+        if owner is not None:
+            row["owner"] = owner
+        keys = schema.idempotency_keys
+        statement = self._insert(keys).values(
+            scope=claim.scope,
+            key=claim.key,
+            fingerprint=claim.fingerprint,
+            public_id=row["public_id"],
+            created_at=created_at,
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=[keys.c.scope, keys.c.key],
+            set_={name: statement.excluded[name] for name in ("fingerprint", "public_id", "created_at")},
+            where=keys.c.created_at <= expired,
+        ).returning(keys.c.key)
         try:
             with self.engine.begin() as connection:
-                written = connection.execute(statement).first()
-                if written is None:
-                    msg = (
-                        f"order {order.label} changed since version {expected_version}; "
-                        "read it again and retry"
-                    )
-                    raise VersionConflict(msg)
+                if connection.execute(statement).first() is None:
+                    held = connection.execute(
+                        sa.select(keys.c.public_id, keys.c.fingerprint).where(
+                            keys.c.scope == claim.scope, keys.c.key == claim.key
+                        )
+                    ).one()
+                    return KeyedWrite(False, held.public_id, held.fingerprint == claim.fingerprint)
+                written = self._overwrite(connection, row)
                 self._bump(connection)
+                connection.execute(keys.delete().where(keys.c.created_at <= expired))
         except sa.exc.SQLAlchemyError as exc:
             msg = f"cannot write to the store {_redact(self.url)}: {_reason(exc)}"
             raise StoreError(msg) from None
-        return StoredOrder(
-            platform,
-            base_url,
-            order,
-            raw,
-            row["public_id"],
-            version=int(written.version),
-            owner=written.owner,
-            buyer=row["buyer"],
-        )
+        stored = _written(platform, base_url, order, raw, row, written)
+        return KeyedWrite(True, row["public_id"], True, stored)
 
     @staticmethod
     def _bump(connection: sa.Connection) -> None:
@@ -398,6 +490,27 @@ class Store:
         table = schema.rejects
         with self.engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(sa.select(table).order_by(table.c.id))]
+
+
+def _written(
+    platform: str,
+    base_url: str,
+    order: Order,
+    raw: t.Any,
+    row: dict[str, t.Any],
+    written: sa.Row[t.Any] | None,
+) -> StoredOrder:
+    """The order just written, with the version and owner the store gave it."""
+    return StoredOrder(
+        platform,
+        base_url,
+        order,
+        raw,
+        row["public_id"],
+        version=int(written.version) if written is not None else 1,
+        owner=written.owner if written is not None else row.get("owner"),
+        buyer=row["buyer"],
+    )
 
 
 def _stored(row: sa.Row[t.Any]) -> StoredOrder:

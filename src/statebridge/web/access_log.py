@@ -1,9 +1,16 @@
 """Structured access logs: one JSON line per request on the `statebridge.access` logger.
 
-Fields: method, path (without the query, which may carry cursors but never credentials), status,
-duration in milliseconds, response bytes, the client address and a request id (the caller's
-`X-Request-Id` when it sends a sane one, else a new one, echoed back in the response). Headers are
-never logged, so no token can reach a log.
+Fields: method, path, query (redacted, below), status, duration in milliseconds, response bytes,
+the client address and a request id (the caller's `X-Request-Id` when it sends a sane one, else a
+new one, echoed back in the response). Headers are never logged, so no token can reach a log.
+
+The query is logged redacted: `limit=3&after=abc123&access_token=***&***`. The paging parameters
+`limit` and `after` keep their values when these look like paging values (digits; a cursor of
+letters and digits), which tells which page a slow or failing request asked for; a credential
+parameter (`query_tokens.CREDENTIAL_PARAMETERS`) keeps its name, to explain the 400 it got, never its
+value; any other parameter is `***`, name and value, since a client may put anything there, a
+token even as a bare name (`?eyJhbGciOi…`). A token in the query is refused anyway
+(`query_tokens.py`); the redaction keeps whatever else a client sends out of the log.
 """
 
 from __future__ import annotations
@@ -14,12 +21,34 @@ import re
 import time
 import typing as t
 import uuid
+from urllib.parse import parse_qsl
 
-__all__ = ["AccessLogMiddleware"]
+from .query_tokens import CREDENTIAL_PARAMETERS
+
+__all__ = ["AccessLogMiddleware", "redacted_query"]
 
 log = logging.getLogger("statebridge.access")
 
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_PAGING = {"limit": re.compile(r"[0-9]{1,6}"), "after": re.compile(r"[A-Za-z0-9]{1,64}")}
+_HIDDEN = "***"
+
+
+def redacted_query(query: bytes) -> str:
+    """`query` as the access log shows it: `limit=3&after=abc&session=***` (see the module docstring)."""
+    if not query:
+        return ""
+    shown = []
+    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        paging = _PAGING.get(name)
+        if paging is not None:
+            shown.append(f"{name}={value if paging.fullmatch(value) else _HIDDEN}")
+        elif name.strip().lower().replace("-", "_") in CREDENTIAL_PARAMETERS:
+            shown.append(f"{name.strip()}={_HIDDEN}")
+        else:
+            shown.append(_HIDDEN)
+    return "&".join(shown)
+
 
 Scope = t.MutableMapping[str, t.Any]
 Message = t.MutableMapping[str, t.Any]
@@ -64,6 +93,7 @@ class AccessLogMiddleware:
                         "event": "access",
                         "method": scope.get("method"),
                         "path": scope.get("path"),
+                        "query": redacted_query(scope.get("query_string", b"")),
                         "status": status,
                         "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                         "bytes": size,

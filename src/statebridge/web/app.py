@@ -3,7 +3,8 @@
 The factory only assembles: the DFC Orders endpoint lives in `orders.py`, the webhooks in
 `webhooks.py`, authentication in `auth.py`, the OpenAPI document in `openapi.py`. Any error that
 escapes a route is answered as a 500 `application/problem+json` without a traceback; the traceback
-goes to the server's log only. Every request is logged as one JSON line (`access_log.py`).
+goes to the server's log only. Every request is logged as one JSON line (`access_log.py`); one with
+a token in its query string is refused with 400 before any route sees it (`query_tokens.py`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .auth import Authenticator
 from .enterprises import Enterprise, load_enterprises
 from .openapi import openapi_route
 from .orders import OrdersApi
+from .query_tokens import QueryTokenGuard
 from .webhooks import WebhookReceiver, WebhookSecrets, problem
 
 __all__ = ["create_app"]
@@ -74,7 +76,7 @@ def create_app(
     app = Starlette(
         routes=routes,
         exception_handlers={Exception: _internal_error},
-        middleware=[Middleware(AccessLogMiddleware)],
+        middleware=[Middleware(AccessLogMiddleware), Middleware(QueryTokenGuard)],
     )
     app.state.store = store
     return app

@@ -87,6 +87,14 @@ _IF_MATCH = {
     "description": "Write only while the order still has this ETag (else 412).",
 }
 _CONDITIONAL = {"412": _problem("If-Match does not name the order's current ETag: GET it again.")}
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "pattern": '^("[!#-\\[\\]-~ ]{1,255}"|[!#-\\[\\]-~]{1,255})$'},
+    "description": "Send the order at most once (draft-ietf-httpapi-idempotency-key-header): the same key "
+    "from the same client within 24 hours answers with the order it created; with another body, 422.",
+}
 _DFC_BODY = {
     "required": True,
     "content": {"application/ld+json": {"schema": _JSONLD}, "application/json": {"schema": _JSONLD}},
@@ -117,15 +125,24 @@ def _operations(scoped: bool) -> dict[str, dict[str, t.Any]]:
         "post": {
             "summary": f"Send a new DFC order{where}",
             "operationId": "createEnterpriseOrder" if scoped else "createOrder",
-            "parameters": scope_parameters,
+            "parameters": [*scope_parameters, _IDEMPOTENCY_KEY],
             "requestBody": _DFC_BODY,
             "responses": {
                 "201": {
-                    "description": "Stored; the body is the stored order as DFC.",
-                    "headers": {**_ETAG, "Location": {"schema": {"type": "string"}}},
+                    "description": "Stored; the body is the stored order as DFC. For an Idempotency-Key "
+                    "sent before: the order its first request created, and Idempotent-Replayed: true.",
+                    "headers": {
+                        **_ETAG,
+                        "Location": {"schema": {"type": "string"}},
+                        "Idempotent-Replayed": {"schema": {"const": "true"}},
+                    },
                     "content": _dfc_content(),
                 },
                 **_WRITE,
+                "422": _problem(
+                    "The body is not exactly one DFC order statebridge can read, or the Idempotency-Key "
+                    "was sent before with another body."
+                ),
                 **unknown,
                 **_AUTH,
             },

@@ -7,7 +7,9 @@ Routes (each also under `/api/dfc/Enterprises/{enterprise}/…`, scoped to that 
   `?limit=` (1 to 500, default 100) and `?after=` (the opaque cursor a `next` link carries);
 - `GET  /api/dfc/Orders/{id}`: one order;
 - `POST /api/dfc/Orders`: a new order, sent as DFC JSON-LD (Open Food Network sends a Held order);
-  answered 201 with `Location` and the stored order;
+  answered 201 with `Location` and the stored order. With an `Idempotency-Key` header, the same
+  key sent again by the same client within 24 hours answers with the order it created instead of
+  creating another, and a 422 when the body differs (`idempotency.py`);
 - `PUT  /api/dfc/Orders/{id}`: a new version of an order (OFN then sends it Complete); with
   `If-Match`, only while the order is still at that ETag (else 412 Precondition Failed);
 - `DELETE /api/dfc/Orders/{id}`: cancels the order (its order state becomes Cancelled), answered
@@ -57,8 +59,9 @@ from ..mapping import load_table
 from ..model import Order
 from ..reading import Document
 from ..states import OrderStatus
-from ..store import ClientRegistry, Store, StoredOrder, VersionConflict, buyer_iri
+from ..store import ClientRegistry, IdempotencyClaim, Store, StoredOrder, VersionConflict, buyer_iri
 from ..translate import translate_documents
+from . import idempotency
 from .access import Access, AccessControl, Forbidden
 from .auth import Authenticator, AuthUnavailable, Unauthorized
 from .enterprises import Enterprise
@@ -297,17 +300,64 @@ class OrdersApi:
     async def create_order(self, request: Request) -> Response:
         scope = await self._scope(request)
         media = self._media(request)
+        key = _idempotency_key(request)
         document, order = await self._read_body(request)
         _check_buyer(scope.access, order)
         platform, base_url = _source(scope)
         order = order.model_copy(update={"id": uuid.uuid4().hex})
-        stored, losses = await run_in_threadpool(
-            lambda: self._save(platform, base_url, order, document, owner=scope.access.owner)
-        )
+        replayed = False
+        if key is None:
+            stored, losses = await run_in_threadpool(
+                lambda: self._save(platform, base_url, order, document, owner=scope.access.owner)
+            )
+        else:
+            target = scope.enterprise.slug if scope.enterprise else ""
+            claim = IdempotencyClaim(
+                idempotency.scope_of(scope.access), key, idempotency.fingerprint(target, document)
+            )
+            stored, losses, replayed = await self._save_once(
+                scope, platform, base_url, order, document, claim
+            )
         body = await run_in_threadpool(_render_order, stored, scope, media)
         headers = {"Location": f"{scope.collection}/{stored.public_id}", **_loss_header(losses)}
+        if replayed:
+            headers[idempotency.REPLAYED_HEADER] = "true"
         rendered = _Rendered(body, _order_etag(stored, scope, media), headers)
         return _representation(request, rendered, media, status=201)
+
+    async def _save_once(
+        self,
+        scope: _Scope,
+        platform: str,
+        base_url: str,
+        order: Order,
+        document: t.Any,
+        claim: IdempotencyClaim,
+    ) -> tuple[StoredOrder, list[str], bool]:
+        """The order created under `claim`'s key, what its platform cannot hold, and whether it was
+        created by the key's first request (a replay) rather than now."""
+        prepared, losses = await run_in_threadpool(self._prepare, platform, order)
+        outcome = await run_in_threadpool(
+            lambda: self.store.create_once(
+                platform, base_url, prepared, document, claim, owner=scope.access.owner
+            )
+        )
+        self._known = None
+        if outcome.stored is not None:
+            return outcome.stored, losses, False
+        if not outcome.same_request:
+            first = await run_in_threadpool(self.store.by_public_id, outcome.public_id)
+            created = (
+                f"{scope.collection}/{outcome.public_id}"
+                if first is not None and scope.holds(first)
+                else f"order {outcome.public_id}"
+            )
+            detail = (
+                f"this {idempotency.HEADER} was sent before with another request, which created "
+                f"{created}: use a new key for a new order, and PUT to change that one"
+            )
+            raise _Problem(problem_response(422, "Idempotency-Key reused", detail))
+        return await self._stored(scope, outcome.public_id), losses, True
 
     async def update_order(self, request: Request) -> Response:
         scope = await self._scope(request)
@@ -396,6 +446,17 @@ class OrdersApi:
         renumber: bool = True,
     ) -> tuple[StoredOrder, list[str]]:
         """Store a DFC order for `platform`: its states as that platform holds them, and what it cannot."""
+        prepared, losses = self._prepare(platform, order, renumber=renumber)
+        stored = self.store.replace(
+            platform, base_url, prepared, document, owner=owner, expected_version=expected_version
+        )
+        self._known = None  # this app's own write is seen by the next read
+        return stored, losses
+
+    @staticmethod
+    def _prepare(platform: str, order: Order, *, renumber: bool = True) -> tuple[Order, list[str]]:
+        """A DFC order as `platform` holds it (its states through the platform's status fields), and
+        what the platform cannot hold; its lines numbered 1, 2, … unless `renumber` is False."""
         losses: list[str] = []
         update: dict[str, t.Any] = {
             "platform": platform,
@@ -412,16 +473,7 @@ class OrdersApi:
             update["platform_status"] = result.fields
             update["states"] = table.translate(result.fields)
             losses = [str(loss) for loss in result.losses]
-        stored = self.store.replace(
-            platform,
-            base_url,
-            order.model_copy(update=update),
-            document,
-            owner=owner,
-            expected_version=expected_version,
-        )
-        self._known = None  # this app's own write is seen by the next read
-        return stored, losses
+        return order.model_copy(update=update), losses
 
 
 Handler = t.Callable[[Request], t.Awaitable[Response]]
@@ -487,6 +539,13 @@ def _order_etag(stored: StoredOrder, scope: _Scope, media: str) -> str:
     served (stored version, IRI base, media type, statebridge's version, which fixes the writer)."""
     key = f"{__version__}\n{stored.public_id}\n{stored.version}\n{scope.base}\n{media}"
     return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+
+
+def _idempotency_key(request: Request) -> str | None:
+    try:
+        return idempotency.parse_key(request.headers.get(idempotency.HEADER))
+    except ValueError as exc:
+        raise _Problem(problem_response(400, "Bad Idempotency-Key", str(exc))) from None
 
 
 def _source(scope: _Scope) -> tuple[str, str]:
