@@ -29,9 +29,7 @@ from .test_webhooks import SECRET, SHOPIFY_CREATE, shopify_headers
 CHILD_LIFETIME = 60.0
 
 
-def _kill_on_order_insert(
-    _connection: t.Any, _cursor: t.Any, statement: str, *_rest: t.Any
-) -> None:
+def _kill_on_order_insert(_connection: t.Any, _cursor: t.Any, statement: str, *_rest: t.Any) -> None:
     if statement.lstrip().upper().startswith("INSERT INTO ORDERS"):
         os.kill(os.getpid(), signal.SIGKILL)
 

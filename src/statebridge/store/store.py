@@ -5,7 +5,10 @@ An embedded SQLite file by default (`sqlite:///statebridge.db`, or `$STATEBRIDGE
 incoming order replaces the stored one only when its `updated_at` is newer (for platforms that send
 none, only when its payload differs), so replaying a page, or receiving a webhook twice, changes
 nothing. `save_page` writes a page of orders and the cursor in
-one transaction: a pull killed at any moment leaves a consistent store to resume from.
+one transaction: a pull killed at any moment leaves a consistent store to resume from. A webhook
+delivery's event id is recorded in that same transaction (`save_page(..., event=…)`), so a
+delivery is either wholly stored or not at all, and a redelivery is a duplicate only of a
+delivery that was stored.
 """
 
 from __future__ import annotations
@@ -90,6 +93,7 @@ class Store:
 
     # -- writing -----------------------------------------------------------------------------------
 
+    @t.overload
     def save_page(
         self,
         platform: str,
@@ -98,15 +102,49 @@ class Store:
         *,
         cursor: dt.datetime | None = None,
         rejects: t.Sequence[tuple[str | None, str, t.Any]] = (),
-    ) -> int:
+        event: None = None,
+    ) -> int: ...
+
+    @t.overload
+    def save_page(
+        self,
+        platform: str,
+        base_url: str,
+        items: t.Sequence[tuple[Order, t.Any]],
+        *,
+        cursor: dt.datetime | None = None,
+        rejects: t.Sequence[tuple[str | None, str, t.Any]] = (),
+        event: tuple[str, str],
+    ) -> int | None: ...
+
+    def save_page(
+        self,
+        platform: str,
+        base_url: str,
+        items: t.Sequence[tuple[Order, t.Any]],
+        *,
+        cursor: dt.datetime | None = None,
+        rejects: t.Sequence[tuple[str | None, str, t.Any]] = (),
+        event: tuple[str, str] | None = None,
+    ) -> int | None:
         """Upsert `items` (order, raw payload), keep `rejects`, and move the cursor, atomically.
 
         Returns how many orders were new or newer than what was stored. The cursor only moves forward.
+
+        With `event` (source, event id), a webhook delivery: the event id is recorded in the same
+        transaction, first. If it was recorded before (a redelivery), nothing at all is written and
+        the answer is None. A crash at any point leaves either the event and its orders, or neither,
+        so a platform's retry after a crash is stored, never mistaken for a duplicate. Two
+        deliveries of one event at once: on PostgreSQL the second INSERT waits on the first's
+        unique-index entry and then finds it (ON CONFLICT DO NOTHING, never an error); on SQLite
+        the writers take turns. Either way exactly one of them writes.
         """
         now = _now()
         rows = [self._row(platform, base_url, order, raw, now) for order, raw in items]
         try:
             with self.engine.begin() as connection:
+                if event is not None and not self._record_event(connection, *event, now):
+                    return None  # a redelivery: the conflict wrote nothing, and nothing else is written
                 changed = 0
                 for row in rows:
                     changed += self._upsert(connection, row)
@@ -180,21 +218,12 @@ class Store:
         )
         connection.execute(statement)
 
-    def remember_event(self, source: str, event_id: str) -> bool:
-        """Record a webhook event id; False when it was seen before (a redelivery)."""
+    def _record_event(self, connection: sa.Connection, source: str, event_id: str, now: str) -> bool:
+        """Record a webhook event id in `connection`'s transaction; False when it was seen before."""
         table = schema.webhook_events
-        statement = self._insert(table).values(source=source, event_id=event_id, received_at=_now())
-        with self.engine.begin() as connection:
-            inserted = connection.execute(
-                statement.on_conflict_do_nothing().returning(table.c.event_id)
-            ).all()
+        statement = self._insert(table).values(source=source, event_id=event_id, received_at=now)
+        inserted = connection.execute(statement.on_conflict_do_nothing().returning(table.c.event_id)).all()
         return bool(inserted)
-
-    def forget_event(self, source: str, event_id: str) -> None:
-        """Undo `remember_event` after a failed delivery, so the platform's retry is no duplicate."""
-        table = schema.webhook_events
-        with self.engine.begin() as connection:
-            connection.execute(table.delete().where(table.c.source == source, table.c.event_id == event_id))
 
     # -- reading -----------------------------------------------------------------------------------
 
