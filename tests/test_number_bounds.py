@@ -12,11 +12,14 @@ from __future__ import annotations
 import copy
 import io
 import json
+import logging
+import pathlib
 import typing as t
 from decimal import Decimal
 
 import orjson
 import pytest
+import sqlalchemy as sa
 from hypothesis import given, settings, strategies as st
 
 from statebridge.adapters import adapter_names
@@ -24,10 +27,12 @@ from statebridge.bounds import MAX_DIGITS, MAX_PLACES
 from statebridge.dfc import IriMinter, order_document
 from statebridge.errors import InvalidOrderError, OrderError
 from statebridge.model import Order, OrderLine
+from statebridge.store import Store, schema as store_schema
 from statebridge.translate import read_orders
 
 from .conftest import FIXTURES
 from .test_cli import run
+from .test_dfc_endpoint import LD, served
 
 XSD_DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
 
@@ -183,9 +188,9 @@ PLATFORMS: dict[str, Platform] = {
         "dfc/single_node_order.json",
         "5521",
         {
-            "price": (_dfc_price, "dfc-b:hasPrice"),
-            "typed price": (_dfc_typed_price, "dfc-b:hasPrice"),
-            "quantity": (_dfc_quantity, "dfc-b:quantity"),
+            "price": (_dfc_price, "dfc-b:hasPart[0].dfc-b:hasPrice"),
+            "typed price": (_dfc_typed_price, "dfc-b:hasPart[0].dfc-b:hasPrice"),
+            "quantity": (_dfc_quantity, "dfc-b:hasPart[0].dfc-b:quantity"),
         },
         TEXT_OUT_OF_RANGE,
     ),
@@ -221,7 +226,7 @@ def test_a_number_out_of_range_is_one_error_naming_order_field_and_value(
     assert isinstance(outcome, InvalidOrderError), outcome
     message = str(outcome)
     assert "\n" not in message
-    assert len(message) < 400, message  # the value is shortened, never written out in full
+    assert len(message) < 500, message  # the value is shortened, never written out in full
     assert f"order {spec.order}" in message
     assert f"field {field}" in message, message
     assert "out of range" in message, message
@@ -261,7 +266,7 @@ def test_relatude_xml_numbers_are_bounded_too() -> None:
     hostile = text.replace("<UnitPrice>224.50</UnitPrice>", "<UnitPrice>" + "9" * 40 + "</UnitPrice>", 1)
     outcomes = list(read_orders(io.BytesIO(hostile.encode()), "relatude"))
     [error] = [o for o in outcomes if isinstance(o, OrderError)]
-    assert "field OrderItems/OrderItem[1]/UnitPrice" in str(error)
+    assert "field OrderItems[0].UnitPrice" in str(error)
     assert "out of range" in str(error)
 
 
@@ -325,3 +330,92 @@ def test_any_number_within_the_bounds_round_trips_exactly_through_dfc_jsonld(
     [line] = back.lines
     assert line.quantity == quantity
     assert line.unit_price == price
+
+
+# -- over HTTP: the DFC endpoint refuses such numbers, and serves around orders stored before --------
+
+
+@pytest.fixture
+def http_store(tmp_path: pathlib.Path) -> t.Iterator[Store]:
+    with Store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        yield store
+
+
+def _post_body(value: str) -> bytes:
+    document = _load("dfc/single_node_order.json")
+    _dfc_price(document, value)
+    return orjson.dumps(document)
+
+
+@pytest.mark.parametrize("value", ["1e999999999", "1e999999", "-1e999999999", "1e-999999999"])
+def test_post_and_put_of_a_number_out_of_range_is_a_422_naming_order_field_and_value(
+    http_store: Store, value: str
+) -> None:
+    with served(http_store) as http:
+        refused = http.post("/api/dfc/Orders", content=_post_body(value), headers=LD)
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        detail = refused.json()["detail"]
+        assert "order 5521: field dfc-b:hasPart[0].dfc-b:hasPrice: value " in detail
+        assert "out of range" in detail
+        assert len(refused.content) < 2000
+        created = http.post("/api/dfc/Orders", content=_post_body("61.00"), headers=LD)
+        assert created.status_code == 201, created.text
+        location = created.headers["Location"]
+        replaced = http.put(location, content=_post_body(value), headers=LD)
+        assert replaced.status_code == 422, replaced.text
+        assert "out of range" in replaced.json()["detail"]
+        kept = http.get(location, headers=LD)
+        assert kept.status_code == 200
+        assert b'"61.0"' in kept.content
+    assert http_store.count() == 1
+
+
+def test_an_order_stored_before_the_bounds_is_left_out_of_the_listing_with_a_warning(
+    http_store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An order stored by an older statebridge with `1E+999999999` in it made every listing that
+    reached it answer 500, for good. It is now left out, with a warning naming it, and the listing
+    and its paging go on around it; the row itself stays in the store, untouched, for an operator."""
+    with (FIXTURES / "spree/spree_v3_admin_orders.json").open("rb") as stream:
+        orders = [o for o in read_orders(stream, "spree") if isinstance(o, Order)]
+    http_store.save_page("spree", "https://hub.example.org", [(o, {}) for o in orders])
+    rows = sorted(http_store.page(limit=500), key=lambda s: s.public_id)
+    broken = rows[1]
+    table = store_schema.orders
+    with http_store.engine.begin() as connection:
+        canonical = json.loads(
+            connection.execute(
+                sa.select(table.c.canonical).where(table.c.public_id == broken.public_id)
+            ).scalar_one()
+        )
+        canonical["lines"][0]["unit_price"] = "1E+999999999"
+        connection.execute(
+            table.update()
+            .where(table.c.public_id == broken.public_id)
+            .values(canonical=json.dumps(canonical))
+        )
+    caplog.set_level(logging.WARNING, logger="statebridge.store")
+    seen: list[str] = []
+    with served(http_store) as http:
+        url: str | None = "/api/dfc/Orders?limit=1"
+        for _ in range(len(orders) + 2):
+            if url is None:
+                break
+            page = http.get(url, headers=LD)
+            assert page.status_code == 200, page.text
+            container = page.json()["@graph"][0]
+            seen.extend(
+                c["@id"].rsplit("/", 1)[1] for c in container.get("http://www.w3.org/ns/ldp#contains", [])
+            )
+            url = page.links.get("next", {}).get("url")
+        assert url is None
+        whole = http.get("/api/dfc/Orders?limit=500", headers=LD)
+        assert whole.status_code == 200
+    assert seen == [s.public_id for s in rows if s.public_id != broken.public_id]
+    assert len(whole.json()["@graph"][0]["http://www.w3.org/ns/ldp#contains"]) == len(orders) - 1
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings
+    assert all(broken.order.id in w and "out of range" in w for w in warnings)
+    assert all(len(w) < 600 for w in warnings)
+    assert http_store.count() == len(orders)

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import os
 import typing as t
 
 import orjson
 import sqlalchemy as sa
+from pydantic import ValidationError
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..errors import StoreError, UsageError
@@ -28,6 +30,8 @@ from . import schema
 from .migrations import migrate, public_id
 
 __all__ = ["DEFAULT_STORE", "STORE_ENV", "Store", "StoredOrder", "utc_text"]
+
+log = logging.getLogger("statebridge.store")
 
 STORE_ENV = "STATEBRIDGE_STORE"
 DEFAULT_STORE = "sqlite:///statebridge.db"
@@ -261,12 +265,9 @@ class Store:
             if not rows:
                 return
             for row in rows:
-                yield StoredOrder(
-                    row.platform,
-                    row.base_url,
-                    Order.model_validate_json(row.canonical),
-                    orjson.loads(row.raw),
-                )
+                order = _readable(row.platform, row.base_url, row.order_id, row.canonical)
+                if order is not None:
+                    yield StoredOrder(row.platform, row.base_url, order, orjson.loads(row.raw))
             last = (rows[-1].platform, rows[-1].base_url, rows[-1].order_id)
 
     def orders_by_id(
@@ -283,10 +284,9 @@ class Store:
                 found = {row.order_id: row for row in connection.execute(query)}
             for order_id in chunk:
                 row = found.get(order_id)
-                if row is not None:
-                    yield StoredOrder(
-                        platform, base_url, Order.model_validate_json(row.canonical), orjson.loads(row.raw)
-                    )
+                order = None if row is None else _readable(platform, base_url, order_id, row.canonical)
+                if row is not None and order is not None:
+                    yield StoredOrder(platform, base_url, order, orjson.loads(row.raw))
 
     def by_public_id(self, public: str) -> StoredOrder | None:
         """The order served under `public`, or None."""
@@ -304,17 +304,29 @@ class Store:
         sources: t.Sequence[tuple[str, str]] | None = None,
     ) -> list[StoredOrder]:
         """Up to `limit` orders in public-id order after `after` (keyset paging), optionally only
-        those from `sources` (platform, base URL) pairs."""
+        those from `sources` (platform, base URL) pairs.
+
+        A stored order that can no longer be read is left out (see `_readable`) and the page is
+        filled from the rows after it, so that paging goes on around it.
+        """
         table = schema.orders
-        query = sa.select(table).order_by(table.c.public_id).limit(limit)
-        if after is not None:
-            query = query.where(table.c.public_id > after)
-        if sources is not None:
-            query = query.where(
-                sa.or_(*(sa.and_(table.c.platform == p, table.c.base_url == b) for p, b in sources))
-            )
-        with self.engine.connect() as connection:
-            return [_stored(row) for row in connection.execute(query)]
+        found: list[StoredOrder] = []
+        while len(found) < limit:
+            wanted = limit - len(found)
+            query = sa.select(table).order_by(table.c.public_id).limit(wanted)
+            if after is not None:
+                query = query.where(table.c.public_id > after)
+            if sources is not None:
+                query = query.where(
+                    sa.or_(*(sa.and_(table.c.platform == p, table.c.base_url == b) for p, b in sources))
+                )
+            with self.engine.connect() as connection:
+                rows = connection.execute(query).all()
+            found.extend(stored for stored in map(_stored, rows) if stored is not None)
+            if len(rows) < wanted:
+                break
+            after = rows[-1].public_id
+        return found
 
     def replace(self, platform: str, base_url: str, order: Order, raw: t.Any) -> StoredOrder:
         """Write `order` whatever is stored (a PUT or POST through the API); the stored order."""
@@ -355,14 +367,35 @@ class Store:
             return [dict(row._mapping) for row in connection.execute(sa.select(table).order_by(table.c.id))]
 
 
-def _stored(row: sa.Row[t.Any]) -> StoredOrder:
-    return StoredOrder(
-        row.platform,
-        row.base_url,
-        Order.model_validate_json(row.canonical),
-        orjson.loads(row.raw),
-        row.public_id,
-    )
+def _stored(row: sa.Row[t.Any]) -> StoredOrder | None:
+    order = _readable(row.platform, row.base_url, row.order_id, row.canonical)
+    if order is None:
+        return None
+    return StoredOrder(row.platform, row.base_url, order, orjson.loads(row.raw), row.public_id)
+
+
+def _readable(platform: str, base_url: str, order_id: str, canonical: str) -> Order | None:
+    """The stored order, or None, with a warning naming it, when it no longer validates.
+
+    An order stored by an older statebridge can hold what the model now refuses (an amount of
+    `1E+999999999`, from before amounts were bounded). Serving it would fail on every request
+    that reaches it, so it is left out of every read instead; the row stays as it was, for an
+    operator to fix or for a newer version from the platform to replace.
+    """
+    try:
+        return Order.model_validate_json(canonical)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        log.warning(
+            "stored %s order %s from %s is left out: it cannot be read (field %s: %s)",
+            platform,
+            order_id,
+            base_url,
+            where,
+            first["msg"],
+        )
+        return None
 
 
 def _sqlite_pragmas(dbapi_connection: t.Any, _record: t.Any) -> None:
