@@ -670,7 +670,25 @@ def sync_command(
     "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on."
 )
 @_store_option
-def serve_command(host: str, port: int, store_url: str | None) -> None:
+@click.option(
+    "--max-body-bytes",
+    type=click.IntRange(0),
+    envvar="STATEBRIDGE_MAX_BODY_BYTES",
+    metavar="BYTES",
+    help="Largest request body accepted; a larger one is answered 413 before it is read "
+    "(default: $STATEBRIDGE_MAX_BODY_BYTES, else 1048576, 1 MiB).",
+)
+@click.option(
+    "--body-timeout",
+    type=click.FloatRange(0, min_open=True),
+    envvar="STATEBRIDGE_BODY_TIMEOUT",
+    metavar="SECONDS",
+    help="Time for a request body to arrive; a slower one is answered 408 "
+    "(default: $STATEBRIDGE_BODY_TIMEOUT, else 30).",
+)
+def serve_command(
+    host: str, port: int, store_url: str | None, max_body_bytes: int | None, body_timeout: float | None
+) -> None:
     """Serve the HTTP endpoints over the store: platform webhooks in, and GET /health.
 
     \b
@@ -684,7 +702,9 @@ def serve_command(host: str, port: int, store_url: str | None) -> None:
 
     _configure_logging()
     with _open_store(store_url) as store:
-        uvicorn.run(create_app(store), host=host, port=port, log_level="info", server_header=False)
+        limits: dict[str, t.Any] = {"max_body_bytes": max_body_bytes, "body_timeout": body_timeout}
+        app = create_app(store, **{name: value for name, value in limits.items() if value is not None})
+        uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
 
 
 def _configure_logging() -> None:
