@@ -419,3 +419,10 @@ def test_an_order_stored_before_the_bounds_is_left_out_of_the_listing_with_a_war
     assert all(broken.order.id in w and "out of range" in w for w in warnings)
     assert all(len(w) < 600 for w in warnings)
     assert http_store.count() == len(orders)
+    # Every other read leaves it out too: export (`orders`), sync (`orders_by_id`), one order.
+    assert broken.order.id not in {s.order.id for s in http_store.orders(batch=2)}
+    ids = [o.id for o in orders]
+    assert [s.order.id for s in http_store.orders_by_id("spree", "https://hub.example.org", ids)] == [
+        i for i in ids if i != broken.order.id
+    ]
+    assert http_store.by_public_id(broken.public_id) is None
