@@ -9,7 +9,8 @@ reaches the store:
    and 503 makes the platform retry, so nothing is lost while the operator fixes the setting.
 2. **Signature.** base64(HMAC-SHA256(secret, raw body)), compared in constant time on the decoded
    digest (as shopify-api-ruby does). Missing or wrong: 401 `application/problem+json`, nothing
-   stored, not even the event id.
+   stored, not even the event id. The body is bounded before this step (`limits.py`: over the
+   app's `max_body_bytes` it is a 413 and never read whole), so the HMAC is over at most that.
 3. **Topic.** Only topics whose body *is* an order are read. Shopify `orders/create|updated|
    cancelled|paid|fulfilled|partially_fulfilled|…` carry the REST order (platforms.md §B.3);
    `orders/delete` (just `{"id"}`), `orders/edited` (an order edit) and the risk topics do not, and
