@@ -91,11 +91,23 @@ def test_the_cursor_only_moves_forward(store_url: str) -> None:
         assert store.cursor("shopify", "https://s") == late
 
 
-def test_webhook_events_are_remembered_once(store_url: str) -> None:
+def test_webhook_events_are_stored_once_with_their_orders(store_url: str) -> None:
+    [order] = _orders("relatude/single_order.json", "relatude")
     with Store(store_url) as store:
-        assert store.remember_event("shopify", "evt-1") is True
-        assert store.remember_event("shopify", "evt-1") is False
-        assert store.remember_event("commercelayer", "evt-1") is True
+        assert store.save_page("relatude", "https://r", [(order, {"v": 1})], event=("shopify", "evt-1")) == 1
+        # A redelivery writes nothing, not even a changed payload or a reject.
+        again = store.save_page(
+            "relatude",
+            "https://r",
+            [(order, {"v": 2})],
+            rejects=[(None, "bad", {})],
+            event=("shopify", "evt-1"),
+        )
+        assert again is None
+        assert next(store.orders()).raw == {"v": 1}
+        assert store.rejected() == []
+        # Event ids are per source.
+        assert store.save_page("relatude", "https://r", [], event=("commercelayer", "evt-1")) == 0
 
 
 def test_orders_read_back_in_batches_equal_what_was_stored(store_url: str) -> None:
@@ -171,10 +183,3 @@ def test_without_updated_at_only_a_changed_payload_replaces_the_stored_order(sto
         assert store.save_page("relatude", "https://r", [(order, {"v": 1})]) == 0
         assert store.save_page("relatude", "https://r", [(order, {"v": 2})]) == 1
         assert next(store.orders()).raw == {"v": 2}
-
-
-def test_a_forgotten_event_can_be_remembered_again(store_url: str) -> None:
-    with Store(store_url) as store:
-        assert store.remember_event("shopify", "evt-9")
-        store.forget_event("shopify", "evt-9")
-        assert store.remember_event("shopify", "evt-9")

@@ -670,17 +670,41 @@ def sync_command(
     "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on."
 )
 @_store_option
-def serve_command(host: str, port: int, store_url: str | None) -> None:
+@click.option(
+    "--max-body-bytes",
+    type=click.IntRange(0),
+    envvar="STATEBRIDGE_MAX_BODY_BYTES",
+    metavar="BYTES",
+    help="Largest request body accepted; a larger one is answered 413 before it is read "
+    "(default: $STATEBRIDGE_MAX_BODY_BYTES, else 1048576, 1 MiB).",
+)
+@click.option(
+    "--body-timeout",
+    type=click.FloatRange(0, min_open=True),
+    envvar="STATEBRIDGE_BODY_TIMEOUT",
+    metavar="SECONDS",
+    help="Time for a request body to arrive; a slower one is answered 408 "
+    "(default: $STATEBRIDGE_BODY_TIMEOUT, else 30).",
+)
+def serve_command(
+    host: str, port: int, store_url: str | None, max_body_bytes: int | None, body_timeout: float | None
+) -> None:
     """Serve the HTTP endpoints over the store: the DFC Orders endpoint, platform webhooks in, GET /health.
 
     \b
-    GET|POST     /api/dfc/Orders, GET|PUT /api/dfc/Orders/{id}   Authorization: Bearer, STATEBRIDGE_API_TOKENS
+    GET|POST            /api/dfc/[Enterprises/SLUG/]Orders       Authorization: Bearer TOKEN
+    GET|PUT|DELETE      /api/dfc/[Enterprises/SLUG/]Orders/{id}  PUT/DELETE honour If-Match
     POST /webhooks/shopify        X-Shopify-Hmac-Sha256, secret STATEBRIDGE_SHOPIFY_WEBHOOK_SECRET
     POST /webhooks/commercelayer  X-CommerceLayer-Signature, secret STATEBRIDGE_COMMERCELAYER_WEBHOOK_SECRET
     GET  /health
 
+    Operators: STATEBRIDGE_API_TOKENS; clients: `statebridge clients add` (each sees only its own
+    orders) or OIDC (STATEBRIDGE_OIDC_ISSUER, _AUDIENCE, _JWKS_URL, _CLIENT_CLAIM). Enterprises:
+    STATEBRIDGE_ENTERPRISES. With no token, issuer or client configured the endpoint is open.
+
     Each request is logged on stderr as one JSON line, its query string redacted; a request with a
     token in its query string (?access_token=…) is refused with 400: send it as a bearer token.
+    Bodies over --max-body-bytes are refused with 413 before being read, slow ones with 408.
     """
     import uvicorn
 
@@ -688,9 +712,9 @@ def serve_command(host: str, port: int, store_url: str | None) -> None:
 
     server_logging.configure()
     with _open_store(store_url) as store:
-        uvicorn.run(
-            create_app(store), host=host, port=port, server_header=False, **server_logging.UVICORN_OPTIONS
-        )
+        limits: dict[str, t.Any] = {"max_body_bytes": max_body_bytes, "body_timeout": body_timeout}
+        app = create_app(store, **{name: value for name, value in limits.items() if value is not None})
+        uvicorn.run(app, host=host, port=port, server_header=False, **server_logging.UVICORN_OPTIONS)
 
 
 @cli.group("clients")

@@ -1,7 +1,8 @@
 """The canonical order: what every adapter reads into and every writer reads from.
 
-Money is `Decimal` (platforms send decimal strings, never trust floats with money), timestamps
-must carry an offset, and the platform's own status fields are kept verbatim in
+Money is `Decimal` (platforms send decimal strings, never trust floats with money), bounded as
+`bounds.py` says (|x| < 10^15, at most 28 significant digits and places), timestamps must carry
+an offset, and the platform's own status fields are kept verbatim in
 `platform_status` next to the translated DFC `states`.
 """
 
@@ -12,20 +13,34 @@ import typing as t
 from decimal import Decimal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
     ValidationError,
 )
+from pydantic_core import PydanticCustomError
 
+from .bounds import OUT_OF_RANGE, bounded
 from .errors import InvalidOrderError
 from .states import DFCStates
 
 __all__ = ["Buyer", "Order", "OrderLine", "Payment", "Shipment", "order_from_fields"]
 
-NonNegativeDecimal = t.Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
-Money = t.Annotated[Decimal, Field(allow_inf_nan=False)]
+
+_OUT_OF_RANGE_ERROR = "number_out_of_range"
+
+
+def _within_bounds(value: Decimal) -> Decimal:
+    checked = bounded(value)
+    if checked is None:
+        raise PydanticCustomError(_OUT_OF_RANGE_ERROR, OUT_OF_RANGE)
+    return checked
+
+
+NonNegativeDecimal = t.Annotated[Decimal, Field(ge=0, allow_inf_nan=False), AfterValidator(_within_bounds)]
+Money = t.Annotated[Decimal, Field(allow_inf_nan=False), AfterValidator(_within_bounds)]
 
 
 class _Model(BaseModel):

@@ -12,12 +12,18 @@ from __future__ import annotations
 import itertools
 import typing as t
 import xml.etree.ElementTree as ET
+from xml.parsers import expat
 
 import orjson
 
 from .errors import MalformedInputError
 
-__all__ = ["Document", "read_documents", "read_lines"]
+__all__ = ["MAX_XML_DEPTH", "Document", "read_documents", "read_lines"]
+
+#: How deeply XML elements may nest. The Relatude export is 5 levels deep
+#: (Orders/Order/OrderItems/OrderItem/Quantity); the readers walk what is nested in a field
+#: recursively, so an unbounded depth would end in a RecursionError instead of a message.
+MAX_XML_DEPTH = 100
 
 
 class Document(t.NamedTuple):
@@ -93,8 +99,17 @@ _NOT_A_LINE = object()
 
 
 def _xml(data: bytes, *, offset: int) -> Document | MalformedInputError:
-    # The standard parser (expat >= 2.4.1) refuses entity-expansion bombs; external entities are
-    # never fetched by ElementTree.
+    # Hostile XML, as the standard parser (expat >= 2.4.1) handles it: entity-expansion bombs
+    # (billion laughs, quadratic blow-up) breach expat's amplification limit and are refused;
+    # external entities are never read nor fetched (a reference to one is an "undefined entity",
+    # an external DTD is skipped). Depth is the one limit expat does not set: `_too_deep` does.
+    deep = _too_deep(data)
+    if deep is not None:
+        line, column = deep
+        return MalformedInputError(
+            f"not valid XML (elements nested deeper than {MAX_XML_DEPTH} levels, the most statebridge reads)",
+            position=f"line {line + offset} column {column + 1}",
+        )
     try:
         return Document(None, ET.fromstring(data))
     except ET.ParseError as exc:
@@ -103,6 +118,40 @@ def _xml(data: bytes, *, offset: int) -> Document | MalformedInputError:
         return MalformedInputError(
             f"not valid XML ({reason})", position=f"line {line + offset} column {column + 1}"
         )
+
+
+class _TooDeep(Exception):
+    """Raised from inside expat, at the first element nested deeper than `MAX_XML_DEPTH`."""
+
+
+def _too_deep(data: bytes) -> tuple[int, int] | None:
+    """Where (line, 0-based column) the first element deeper than `MAX_XML_DEPTH` starts, if any.
+
+    A pass of expat alone, before ElementTree builds the tree. XML that is not well-formed
+    before that depth gives None: ElementTree then reports it in its own words.
+    """
+    parser = expat.ParserCreate()
+    depth = 0
+
+    def start(_name: str, _attributes: dict[str, str]) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > MAX_XML_DEPTH:
+            raise _TooDeep(parser.CurrentLineNumber, parser.CurrentColumnNumber)
+
+    def end(_name: str) -> None:
+        nonlocal depth
+        depth -= 1
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    try:
+        parser.Parse(data, True)
+    except _TooDeep as exc:
+        return exc.args[0], exc.args[1]
+    except expat.ExpatError:
+        return None
+    return None
 
 
 def _line(position: str | None) -> int:

@@ -36,9 +36,11 @@ the document is the list shape `{"data": [orders], "included": [line items]}` of
 from __future__ import annotations
 
 import datetime as dt
+import re
 import typing as t
 from decimal import Decimal
 
+from ..bounds import MAX_DIGITS, OUT_OF_RANGE, bounded
 from ..errors import InvalidOrderError, OrderError, UnrecognisedShapeError
 from ..model import Order
 from .base import Adapter, RawOrder, text_or_none
@@ -48,6 +50,9 @@ __all__ = ["CommerceLayerAdapter", "minor_units"]
 
 _STATUS_FIELDS = ("status", "payment_status", "fulfillment_status")
 _GOODS = frozenset({"skus", "bundles"})
+#: An integer as text (ASCII digits only: `str.isdigit` also accepts `²`, which `int()` refuses).
+_INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
+_MAX_INTEGER = 10**MAX_DIGITS
 #: Line item types that are not goods (platforms.md §C.1); any `*_promotions` type is a promotion.
 _NOT_GOODS = frozenset({"shipments", "payment_methods", "adjustments", "gift_cards", "discount_engine_items"})
 
@@ -376,25 +381,40 @@ def _number(value: t.Any) -> str | None:
 
 
 def _integer(value: t.Any, *, field: str) -> int | None:
-    """An integer count (cents, quantity): integers and digit strings, never a float."""
+    """An integer count (cents, quantity): integers and ASCII digit strings, never a float.
+
+    More digits than any number within the bounds (`bounds.py`) is out of range: refused before
+    `int()` (which would also refuse past 4300 digits) or any arithmetic sees it.
+    """
     if value is None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    msg = "expected an integer (the *_float and formatted_* values are not read)"
-    raise InvalidOrderError(msg, field=field, value=value, has_value=True)
+        text = str(value) if -_MAX_INTEGER < value < _MAX_INTEGER else None
+    elif isinstance(value, str) and _INTEGER_TEXT.fullmatch(value.strip()):
+        text = value.strip() if len(value.strip().lstrip("+-")) <= MAX_DIGITS else None
+    else:
+        msg = "expected an integer (the *_float and formatted_* values are not read)"
+        raise InvalidOrderError(msg, field=field, value=value, has_value=True)
+    if text is None:
+        raise InvalidOrderError(OUT_OF_RANGE, field=field, value=value, has_value=True)
+    return int(text)
 
 
 def _money(
     attributes: t.Mapping[str, t.Any], key: str, currency: t.Any, *, where: str = ""
 ) -> Decimal | None:
-    """`attributes[key]` in cents as a Decimal amount of `currency`; None without a currency."""
+    """`attributes[key]` in cents as a Decimal amount of `currency`; None without a currency.
+
+    The amount is checked against the bounds here, so that the message names the platform's own
+    field and the cents it sent (the division is exact: at most 28 digits are scaled).
+    """
     cents = _integer(attributes.get(key), field=where + key)
     if cents is None or not isinstance(currency, str) or not currency:
         return None
-    return Decimal(cents).scaleb(-minor_units(currency))
+    amount = bounded(Decimal(cents).scaleb(-minor_units(currency)))
+    if amount is None:
+        raise InvalidOrderError(OUT_OF_RANGE, field=where + key, value=attributes.get(key), has_value=True)
+    return amount
 
 
 def _cents(amount: Decimal | None, currency: str | None, *, order: Order, field: str) -> int | None:

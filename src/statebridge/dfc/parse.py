@@ -1,14 +1,25 @@
-"""Reading DFC JSON-LD back into rdflib, offline (context references resolve to the local copy)."""
+"""Reading DFC JSON-LD back into rdflib, offline (context references resolve to the local copy).
+
+rdflib turns every `xsd:decimal` literal into a Decimal while parsing and, normalising it, writes
+it out again in plain notation: `"1e999999999"^^xsd:decimal` would become a billion-digit string
+inside rdflib, before statebridge reads a single field. So xsd:decimal is bound (once, on import)
+to a reader that gives no value for a number outside statebridge's bounds (`bounds.py`): rdflib
+then keeps the literal as written, and the order's reader refuses it with the usual message
+naming the order, the field and the value. Within the bounds nothing changes.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import typing as t
+from decimal import Decimal
 
 import orjson
-from rdflib import Graph
+import rdflib.term
+from rdflib import XSD, Graph
 
+from ..bounds import bounded
 from .context import inline_context, offline_document
 
 __all__ = ["INVALID_IRI_CHARACTERS", "RELATIVE_BASE", "parse_jsonld", "parse_untrusted_jsonld"]
@@ -62,3 +73,18 @@ def _quiet_term_warnings() -> t.Iterator[None]:
         yield
     finally:
         logger.removeFilter(_drop)
+
+
+def _bounded_decimal(lexical: str) -> Decimal | None:
+    """rdflib's reader for xsd:decimal: the value, or None (no value) outside the bounds."""
+    return bounded(Decimal(lexical))
+
+
+def _bind_bounded_decimal() -> None:
+    # rdflib logs "already bound. Rebinding." for a datatype it knows: expected here, kept quiet.
+    # The lexicaliser is rdflib's own for Decimal (plain notation), so writing is unchanged.
+    with _quiet_term_warnings():
+        rdflib.term.bind(XSD.decimal, Decimal, constructor=_bounded_decimal, lexicalizer=lambda d: f"{d:f}")
+
+
+_bind_bounded_decimal()

@@ -5,21 +5,26 @@ An embedded SQLite file by default (`sqlite:///statebridge.db`, or `$STATEBRIDGE
 incoming order replaces the stored one only when its `updated_at` is newer (for platforms that send
 none, only when its payload differs), so replaying a page, or receiving a webhook twice, changes
 nothing. `save_page` writes a page of orders and the cursor in
-one transaction: a pull killed at any moment leaves a consistent store to resume from.
-`create_once` writes an order POSTed with an `Idempotency-Key` in one transaction with the key, so
-that a key never exists without its order nor an order without its key, and a key sent again (by
-a retry, or by ten requests at once) names the order its first request created.
+one transaction: a pull killed at any moment leaves a consistent store to resume from. A webhook
+delivery's event id is recorded in that same transaction (`save_page(..., event=…)`), so a
+delivery is either wholly stored or not at all, and a redelivery is a duplicate only of a
+delivery that was stored. `create_once` writes an order POSTed with an `Idempotency-Key` in one
+transaction with the key, so that a key never exists without its order nor an order without its
+key, and a key sent again (by a retry, or by ten requests at once) names the order its first
+request created.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import os
 import typing as t
 
 import orjson
 import sqlalchemy as sa
+from pydantic import ValidationError
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..errors import StoreError, UsageError
@@ -40,6 +45,8 @@ __all__ = [
     "buyer_iri",
     "utc_text",
 ]
+
+log = logging.getLogger("statebridge.store")
 
 STORE_ENV = "STATEBRIDGE_STORE"
 DEFAULT_STORE = "sqlite:///statebridge.db"
@@ -160,6 +167,7 @@ class Store:
 
     # -- writing -----------------------------------------------------------------------------------
 
+    @t.overload
     def save_page(
         self,
         platform: str,
@@ -168,15 +176,49 @@ class Store:
         *,
         cursor: dt.datetime | None = None,
         rejects: t.Sequence[tuple[str | None, str, t.Any]] = (),
-    ) -> int:
+        event: None = None,
+    ) -> int: ...
+
+    @t.overload
+    def save_page(
+        self,
+        platform: str,
+        base_url: str,
+        items: t.Sequence[tuple[Order, t.Any]],
+        *,
+        cursor: dt.datetime | None = None,
+        rejects: t.Sequence[tuple[str | None, str, t.Any]] = (),
+        event: tuple[str, str],
+    ) -> int | None: ...
+
+    def save_page(
+        self,
+        platform: str,
+        base_url: str,
+        items: t.Sequence[tuple[Order, t.Any]],
+        *,
+        cursor: dt.datetime | None = None,
+        rejects: t.Sequence[tuple[str | None, str, t.Any]] = (),
+        event: tuple[str, str] | None = None,
+    ) -> int | None:
         """Upsert `items` (order, raw payload), keep `rejects`, and move the cursor, atomically.
 
         Returns how many orders were new or newer than what was stored. The cursor only moves forward.
+
+        With `event` (source, event id), a webhook delivery: the event id is recorded in the same
+        transaction, first. If it was recorded before (a redelivery), nothing at all is written and
+        the answer is None. A crash at any point leaves either the event and its orders, or neither,
+        so a platform's retry after a crash is stored, never mistaken for a duplicate. Two
+        deliveries of one event at once: on PostgreSQL the second INSERT waits on the first's
+        unique-index entry and then finds it (ON CONFLICT DO NOTHING, never an error); on SQLite
+        the writers take turns. Either way exactly one of them writes.
         """
         now = _now()
         rows = [self._row(platform, base_url, order, raw, now) for order, raw in items]
         try:
             with self.engine.begin() as connection:
+                if event is not None and not self._record_event(connection, *event, now):
+                    return None  # a redelivery: the conflict wrote nothing, and nothing else is written
                 changed = 0
                 for row in rows:
                     changed += self._upsert(connection, row)
@@ -254,21 +296,12 @@ class Store:
         )
         connection.execute(statement)
 
-    def remember_event(self, source: str, event_id: str) -> bool:
-        """Record a webhook event id; False when it was seen before (a redelivery)."""
+    def _record_event(self, connection: sa.Connection, source: str, event_id: str, now: str) -> bool:
+        """Record a webhook event id in `connection`'s transaction; False when it was seen before."""
         table = schema.webhook_events
-        statement = self._insert(table).values(source=source, event_id=event_id, received_at=_now())
-        with self.engine.begin() as connection:
-            inserted = connection.execute(
-                statement.on_conflict_do_nothing().returning(table.c.event_id)
-            ).all()
+        statement = self._insert(table).values(source=source, event_id=event_id, received_at=now)
+        inserted = connection.execute(statement.on_conflict_do_nothing().returning(table.c.event_id)).all()
         return bool(inserted)
-
-    def forget_event(self, source: str, event_id: str) -> None:
-        """Undo `remember_event` after a failed delivery, so the platform's retry is no duplicate."""
-        table = schema.webhook_events
-        with self.engine.begin() as connection:
-            connection.execute(table.delete().where(table.c.source == source, table.c.event_id == event_id))
 
     # -- reading -----------------------------------------------------------------------------------
 
@@ -306,12 +339,9 @@ class Store:
             if not rows:
                 return
             for row in rows:
-                yield StoredOrder(
-                    row.platform,
-                    row.base_url,
-                    Order.model_validate_json(row.canonical),
-                    orjson.loads(row.raw),
-                )
+                order = _readable(row.platform, row.base_url, row.order_id, row.canonical)
+                if order is not None:
+                    yield StoredOrder(row.platform, row.base_url, order, orjson.loads(row.raw))
             last = (rows[-1].platform, rows[-1].base_url, rows[-1].order_id)
 
     def orders_by_id(
@@ -328,10 +358,9 @@ class Store:
                 found = {row.order_id: row for row in connection.execute(query)}
             for order_id in chunk:
                 row = found.get(order_id)
-                if row is not None:
-                    yield StoredOrder(
-                        platform, base_url, Order.model_validate_json(row.canonical), orjson.loads(row.raw)
-                    )
+                order = None if row is None else _readable(platform, base_url, order_id, row.canonical)
+                if row is not None and order is not None:
+                    yield StoredOrder(platform, base_url, order, orjson.loads(row.raw))
 
     def by_public_id(self, public: str) -> StoredOrder | None:
         """The order served under `public`, or None."""
@@ -350,19 +379,31 @@ class Store:
         seen: Seen | None = None,
     ) -> list[StoredOrder]:
         """Up to `limit` orders in public-id order after `after` (keyset paging), optionally only
-        those from `sources` (platform, base URL) pairs and only those `seen` by one client."""
+        those from `sources` (platform, base URL) pairs and only those `seen` by one client.
+
+        A stored order that can no longer be read is left out (see `_readable`) and the page is
+        filled from the rows after it, so that paging goes on around it.
+        """
         table = schema.orders
-        query = sa.select(table).order_by(table.c.public_id).limit(limit)
-        if after is not None:
-            query = query.where(table.c.public_id > after)
-        if sources is not None:
-            query = query.where(
-                sa.or_(*(sa.and_(table.c.platform == p, table.c.base_url == b) for p, b in sources))
-            )
-        if seen is not None:
-            query = query.where(seen.clause())
-        with self.engine.connect() as connection:
-            return [_stored(row) for row in connection.execute(query)]
+        found: list[StoredOrder] = []
+        while len(found) < limit:
+            wanted = limit - len(found)
+            query = sa.select(table).order_by(table.c.public_id).limit(wanted)
+            if after is not None:
+                query = query.where(table.c.public_id > after)
+            if sources is not None:
+                query = query.where(
+                    sa.or_(*(sa.and_(table.c.platform == p, table.c.base_url == b) for p, b in sources))
+                )
+            if seen is not None:
+                query = query.where(seen.clause())
+            with self.engine.connect() as connection:
+                rows = connection.execute(query).all()
+            found.extend(stored for stored in map(_stored, rows) if stored is not None)
+            if len(rows) < wanted:
+                break
+            after = rows[-1].public_id
+        return found
 
     def replace(
         self,
@@ -513,17 +554,44 @@ def _written(
     )
 
 
-def _stored(row: sa.Row[t.Any]) -> StoredOrder:
+def _stored(row: sa.Row[t.Any]) -> StoredOrder | None:
+    order = _readable(row.platform, row.base_url, row.order_id, row.canonical)
+    if order is None:
+        return None
     return StoredOrder(
         row.platform,
         row.base_url,
-        Order.model_validate_json(row.canonical),
+        order,
         orjson.loads(row.raw),
         row.public_id,
         version=int(row.version),
         owner=row.owner,
         buyer=row.buyer,
     )
+
+
+def _readable(platform: str, base_url: str, order_id: str, canonical: str) -> Order | None:
+    """The stored order, or None, with a warning naming it, when it no longer validates.
+
+    An order stored by an older statebridge can hold what the model now refuses (an amount of
+    `1E+999999999`, from before amounts were bounded). Serving it would fail on every request
+    that reaches it, so it is left out of every read instead; the row stays as it was, for an
+    operator to fix or for a newer version from the platform to replace.
+    """
+    try:
+        return Order.model_validate_json(canonical)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        log.warning(
+            "stored %s order %s from %s is left out: it cannot be read (field %s: %s)",
+            platform,
+            order_id,
+            base_url,
+            where,
+            first["msg"],
+        )
+        return None
 
 
 def _sqlite_pragmas(dbapi_connection: t.Any, _record: t.Any) -> None:

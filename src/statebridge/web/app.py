@@ -23,6 +23,7 @@ from ..store import Store
 from .access_log import AccessLogMiddleware
 from .auth import Authenticator
 from .enterprises import Enterprise, load_enterprises
+from .limits import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY_BYTES, BodyLimits
 from .openapi import openapi_route
 from .orders import OrdersApi
 from .query_tokens import QueryTokenGuard
@@ -51,6 +52,8 @@ def create_app(
     authenticator: Authenticator | None = None,
     enterprises: t.Mapping[str, Enterprise] | None = None,
     public_url: str | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    body_timeout: float = DEFAULT_BODY_TIMEOUT,
 ) -> Starlette:
     """The app over `store`: the DFC Orders endpoint, the webhooks, `/health` and `/openapi.json`.
 
@@ -58,6 +61,9 @@ def create_app(
     (`STATEBRIDGE_ENTERPRISES`) and the public URL (`STATEBRIDGE_PUBLIC_URL`, else the request's own)
     come from the environment; a bad setting fails here, at start-up. With `secrets=None` the webhook
     secrets are read from the environment at each delivery.
+
+    Every request body is bounded (`limits.py`): over `max_body_bytes` it is answered 413 before it
+    is read, and one that has not arrived within `body_timeout` seconds is answered 408.
     """
     authenticator = authenticator or Authenticator.from_env()
     log.info("DFC endpoint authentication: %s", authenticator.describe())
@@ -76,7 +82,11 @@ def create_app(
     app = Starlette(
         routes=routes,
         exception_handlers={Exception: _internal_error},
-        middleware=[Middleware(AccessLogMiddleware), Middleware(QueryTokenGuard)],
+        middleware=[
+            Middleware(AccessLogMiddleware),
+            Middleware(QueryTokenGuard),
+            Middleware(BodyLimits, max_body_bytes=max_body_bytes, body_timeout=body_timeout),
+        ],
     )
     app.state.store = store
     return app

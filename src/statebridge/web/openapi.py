@@ -44,8 +44,14 @@ _READ = {
     "304": {"description": "Not modified: the If-None-Match validator matches.", "headers": _ETAG},
     "406": _problem("None of the representations offered is acceptable."),
 }
+#: Every request with a body (`limits.py`); the limits are settings of the server.
+_BODY_LIMITS = {
+    "408": _problem("The body did not arrive within the server's time limit (30 s by default)."),
+    "413": _problem("The body is larger than the server's limit (1 MiB by default); `limit` gives it."),
+}
 _WRITE = {
     "400": _problem("The body is not JSON, or a parameter is malformed."),
+    **_BODY_LIMITS,
     "406": _problem("None of the representations offered is acceptable."),
     "415": _problem("The body is not application/ld+json or application/json."),
     "422": _problem("The body is not exactly one DFC order statebridge can read."),
@@ -208,6 +214,7 @@ def document() -> dict[str, t.Any]:
         },
         "400": _problem("The delivery lacks a header the platform always sends."),
         "401": _problem("The signature is missing or wrong: nothing is stored."),
+        **_BODY_LIMITS,
         "503": _problem("The webhook secret is not configured, or the store cannot be written."),
     }
     return {

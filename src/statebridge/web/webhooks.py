@@ -9,7 +9,8 @@ reaches the store:
    and 503 makes the platform retry, so nothing is lost while the operator fixes the setting.
 2. **Signature.** base64(HMAC-SHA256(secret, raw body)), compared in constant time on the decoded
    digest (as shopify-api-ruby does). Missing or wrong: 401 `application/problem+json`, nothing
-   stored, not even the event id.
+   stored, not even the event id. The body is bounded before this step (`limits.py`: over the
+   app's `max_body_bytes` it is a 413 and never read whole), so the HMAC is over at most that.
 3. **Topic.** Only topics whose body *is* an order are read. Shopify `orders/create|updated|
    cancelled|paid|fulfilled|partially_fulfilled|…` carry the REST order (platforms.md §B.3);
    `orders/delete` (just `{"id"}`), `orders/edited` (an order edit) and the risk topics do not, and
@@ -23,7 +24,8 @@ reaches the store:
    `test/webhook.ts`; hookdeck webhook-skills commercelayer), no event id, and redelivers the same
    bytes, so its key is `sha256:` + the hex digest of the raw body. Identical bytes carry an
    identical order, so skipping them loses nothing. A repeat answers 200 `{"status": "duplicate"}`
-   and leaves the store as it was.
+   and leaves the store as it was. The event id is recorded together with the order (step 5), in
+   one transaction, never before it.
 5. **Store.** The body goes through the platform's adapter and mapping table exactly as a pulled
    page does, and is upserted with `Store.save_page` (newer `updated_at` wins, so a stale retry of
    an old payload never overwrites a newer state). The pull cursor is *not* moved: a webhook says
@@ -35,8 +37,9 @@ reason, and the answer is **200** `{"status": "rejected", "problems": […]}`. 2
 because Shopify's delivery guide asks for 200 and some senders count only 200 as delivered; the
 body says plainly that nothing was applied.
 
-**Failures on our side** (the store cannot be written) answer 503 so the platform retries, and
-the event id is forgotten again, so that the retry is not taken for a duplicate.
+**Failures on our side** (the store cannot be written) answer 503 so the platform retries. The
+event id is written in the same transaction as the order (or the reject), so a failed or crashed
+delivery leaves no trace of its event and the retry is stored, never taken for a duplicate.
 
 **Which source a row belongs to.** Orders are keyed on (platform, base URL, id), and a webhook must
 land on the same row as `statebridge pull` (which stores `--base-url` with any trailing `/`
@@ -323,29 +326,25 @@ class WebhookReceiver:
         body: bytes,
         document: t.Any | MalformedInputError,
     ) -> Answer:
-        """Remember the event, then translate and store its order (or keep it as a reject)."""
+        """Translate the delivery, then store its order (or keep it as a reject) and its event id in
+        one transaction: a redelivery of a stored event writes nothing and answers duplicate."""
         where = f"{platform} webhook {topic} (event {event_id}) from {base_url}"
         try:
-            fresh = self.store.remember_event(platform, event_id)
-        except (StoreError, sa.exc.SQLAlchemyError) as exc:
-            return _store_down(where, exc)
-        if not fresh:
-            log.info("%s: duplicate, already received", where)
-            return Answer(200, {"status": "duplicate", "event": event_id})
-        try:
             items, rejects = _translate(platform, document, body)
-            changed = self.store.save_page(platform, base_url, items, rejects=rejects)
+            changed = self.store.save_page(
+                platform, base_url, items, rejects=rejects, event=(platform, event_id)
+            )
         except (StoreError, sa.exc.SQLAlchemyError) as exc:
-            # Remembered but not stored: forget the event, so that the retry is not a "duplicate".
-            self._forget(platform, event_id)
-            return _store_down(where, exc)
+            return _store_down(where, exc)  # nothing was written: the platform's retry is stored
         except Exception:
             # A bug, not a bad payload: the traceback goes to the server log, the sender gets a
-            # problem document and retries later, and the event is forgotten for that retry.
+            # problem document and retries later; nothing was written, so the retry is no duplicate.
             log.exception("%s: failed", where)
-            self._forget(platform, event_id)
             detail = "statebridge could not handle this delivery; the server log has the details"
             return problem(500, "Internal error", detail)
+        if changed is None:
+            log.info("%s: duplicate, already received", where)
+            return Answer(200, {"status": "duplicate", "event": event_id})
         problems = [reason for _, reason, _ in rejects]
         if problems:
             log.warning("%s: kept as rejected: %s", where, "; ".join(problems))
@@ -363,18 +362,6 @@ class WebhookReceiver:
                 "problems": problems,
             },
         )
-
-    def _forget(self, platform: str, event_id: str) -> None:
-        try:
-            self.store.forget_event(platform, event_id)
-        except sa.exc.SQLAlchemyError as exc:
-            log.error(
-                "%s webhook event %s could not be forgotten after a failed write (%s): "
-                "its redelivery will be answered as a duplicate; run a pull to reconcile",
-                platform,
-                event_id,
-                type(exc).__name__,
-            )
 
 
 def _ignored(platform: str, topic: str, reason: str) -> Answer:
