@@ -6,6 +6,10 @@ incoming order replaces the stored one only when its `updated_at` is newer (for 
 none, only when its payload differs), so replaying a page, or receiving a webhook twice, changes
 nothing. `save_page` writes a page of orders and the cursor in
 one transaction: a pull killed at any moment leaves a consistent store to resume from.
+
+Any method raises `StoreUnavailable` when the store cannot be reached or written now (down,
+connection lost, read-only, full; see `faults`), whatever it was doing; pooled connections are
+checked before use, so a database restart between two calls goes unnoticed.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import sqlite3
+import time
 import typing as t
 
 import orjson
@@ -21,7 +27,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..errors import StoreError, UsageError
 from ..model import Order
-from . import schema
+from . import faults, schema
+from .faults import reason as _reason, redact as _redact
 from .migrations import migrate, public_id
 
 __all__ = ["DEFAULT_STORE", "STORE_ENV", "Store", "StoredOrder", "utc_text"]
@@ -67,7 +74,9 @@ class Store:
     def __init__(self, url: str | None = None) -> None:
         self.url = url or os.environ.get(STORE_ENV) or DEFAULT_STORE
         try:
-            self.engine = sa.create_engine(_engine_url(self.url))
+            # pool_pre_ping: a pooled connection the server dropped (a restart) is replaced, unseen.
+            self.engine = sa.create_engine(_engine_url(self.url), pool_pre_ping=True)
+            faults.install(self.engine, self.url)
             if self.engine.dialect.name == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             migrate(self.engine)
@@ -336,24 +345,26 @@ def _stored(row: sa.Row[t.Any]) -> StoredOrder:
     )
 
 
+_SQLITE_BUSY_SECONDS = 10
+
+
 def _sqlite_pragmas(dbapi_connection: t.Any, _record: t.Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_SECONDS * 1000}")
+    _write_ahead_log(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 
 
-def _redact(url: str) -> str:
-    """A store URL without its password."""
-    head, sep, tail = url.partition("://")
-    if "@" in tail:
-        credentials, _, host = tail.rpartition("@")
-        user = credentials.split(":", 1)[0]
-        return f"{head}{sep}{user}:***@{host}"
-    return url
-
-
-def _reason(exc: Exception) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-    return text
+def _write_ahead_log(cursor: t.Any) -> None:
+    """Put the file in WAL mode (it stays so). While another process switches the same new file,
+    SQLite answers "database is locked" at once, without waiting `busy_timeout`: wait here instead."""
+    deadline = time.monotonic() + _SQLITE_BUSY_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
