@@ -329,6 +329,11 @@ class Store:
         with self.engine.connect() as connection:
             return int(connection.execute(sa.select(table.c.generation).where(table.c.id == 1)).scalar() or 0)
 
+    def ping(self) -> None:
+        """Run a trivial query; raises `StoreUnavailable` when the store does not answer."""
+        with self.engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+
     def rejected(self) -> list[dict[str, t.Any]]:
         table = schema.rejects
         with self.engine.connect() as connection:

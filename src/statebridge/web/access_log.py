@@ -4,6 +4,10 @@ Fields: method, path (without the query, which may carry cursors but never crede
 duration in milliseconds, response bytes, the client address and a request id (the caller's
 `X-Request-Id` when it sends a sane one, else a new one, echoed back in the response). Headers are
 never logged, so no token can reach a log.
+
+The id is also left in the request's scope (`request_id(scope)`), so that handlers can name it in
+the body of a 5xx answer. An exception that escapes the app is logged here as a 500 (Starlette's
+last-resort handler answers it outside this middleware, adding the same id itself).
 """
 
 from __future__ import annotations
@@ -15,11 +19,14 @@ import time
 import typing as t
 import uuid
 
-__all__ = ["AccessLogMiddleware"]
+__all__ = ["REQUEST_ID_HEADER", "AccessLogMiddleware", "request_id"]
 
 log = logging.getLogger("statebridge.access")
 
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+REQUEST_ID_HEADER = "X-Request-Id"
+_SCOPE_KEY = "statebridge.request_id"
 
 Scope = t.MutableMapping[str, t.Any]
 Message = t.MutableMapping[str, t.Any]
@@ -41,6 +48,7 @@ class AccessLogMiddleware:
         started = time.perf_counter()
         given = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
         request_id = given if _SANE_ID.match(given) else uuid.uuid4().hex
+        scope[_SCOPE_KEY] = request_id
         status = 500
         size = 0
 
@@ -73,3 +81,9 @@ class AccessLogMiddleware:
                     separators=(",", ":"),
                 ),
             )
+
+
+def request_id(scope: t.Mapping[str, t.Any]) -> str | None:
+    """The id the access log gave this request (None for a request it did not see)."""
+    value = scope.get(_SCOPE_KEY)
+    return value if isinstance(value, str) else None
