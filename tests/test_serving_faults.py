@@ -13,10 +13,12 @@ both); every 5xx names the request id that the access log records and `X-Request
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import logging
 import pathlib
+import socket
 import subprocess
 import sys
 import typing as t
@@ -29,7 +31,7 @@ import sqlalchemy as sa
 
 from statebridge.store import Store
 from statebridge.translate import read_orders
-from statebridge.web import WebhookSecrets, create_app
+from statebridge.web import WebhookSecrets, auth, create_app
 from statebridge.web.auth import Authenticator
 
 from .conftest import FIXTURES
@@ -43,11 +45,11 @@ PROBLEM = "application/problem+json"
 
 
 @contextlib.contextmanager
-def served(store: Store) -> t.Iterator[httpx.Client]:
+def served(store: Store, authenticator: Authenticator | None = None) -> t.Iterator[httpx.Client]:
     app = create_app(
         store,
         secrets=WebhookSecrets(shopify=SECRET),
-        authenticator=Authenticator.from_env({}),
+        authenticator=authenticator or Authenticator.from_env({}),
         enterprises={},
     )
     with running(app, name="uvicorn-faults") as url, httpx.Client(base_url=url, timeout=20) as http:
@@ -271,6 +273,30 @@ def test_a_bug_is_a_500_naming_the_request_id_the_access_log_records(
         assert "Traceback" not in response.text
     assert mine.headers["X-Request-Id"] == "req-bug-1"
     _assert_logged(logs, [("req-bug-1", 500), (theirs.headers["X-Request-Id"], 500)])
+
+
+def test_an_issuer_outage_is_a_503_naming_the_request_id(
+    tmp_path: pathlib.Path, logs: pytest.LogCaptureFixture
+) -> None:
+    with socket.socket() as probe:  # a loopback port nothing listens on: the issuer is down
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    authenticator = Authenticator.from_env(
+        {
+            auth.ISSUER_VARIABLE: f"http://127.0.0.1:{port}",
+            auth.AUDIENCE_VARIABLE: "statebridge",
+            auth.JWKS_URL_VARIABLE: f"http://127.0.0.1:{port}/jwks",
+        }
+    )
+    header = base64.urlsafe_b64encode(b'{"alg":"RS256","kid":"k1","typ":"JWT"}').rstrip(b"=").decode()
+    claims = base64.urlsafe_b64encode(b'{"sub":"someone"}').rstrip(b"=").decode()
+    token = f"{header}.{claims}.c2lnbmF0dXJl"
+    with Store(f"sqlite:///{tmp_path / 's.db'}") as store, served(store, authenticator) as http:
+        response = http.get("/api/dfc/Orders", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 503
+    assert response.json()["request_id"] == response.headers["X-Request-Id"]
+    assert int(response.headers["Retry-After"]) > 0
+    _assert_logged(logs, [(response.headers["X-Request-Id"], 503)])
 
 
 # -- the command line -------------------------------------------------------------------------------

@@ -390,6 +390,7 @@ def test_unexpected_error_is_a_500_problem_without_traceback(
     response = sqlite_app.post("/webhooks/shopify", body, shopify_headers(body, event_id="evt-9"))
     assert response.status_code == 500
     assert response.headers["content-type"] == PROBLEM
+    assert response.json()["request_id"] == response.headers["X-Request-Id"]
     assert "Traceback" not in response.text
     assert "adapter exploded" not in response.text
     monkeypatch.setattr("statebridge.web.webhooks.get_adapter", get_adapter)
