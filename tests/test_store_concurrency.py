@@ -3,7 +3,8 @@
 Four spawned processes wait on one barrier, then each opens the same new store (which creates and
 migrates it). Every trial must see every process open it, the schema at `LATEST` in one row, and
 the store open again afterwards. The workers live for the whole test, so that a trial costs an
-open, not an interpreter start; the loop is bounded by a trial count and a deadline.
+open, not an interpreter start; the loop is bounded by a trial count and a deadline. A store that
+the unserialised migrations of earlier releases left half-migrated opens, and is repaired.
 """
 
 from __future__ import annotations
