@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 
 from statebridge.adapters import get_adapter
-from statebridge.errors import StoreError
+from statebridge.errors import StoreUnavailable
 from statebridge.store import Store, schema as store_schema
 from statebridge.web import WebhookSecrets, create_app
 from statebridge.web.webhooks import (
@@ -133,7 +133,7 @@ def sqlite_app(tmp_path: t.Any, env: pytest.MonkeyPatch) -> t.Iterator[Running]:
 def test_health(sqlite_app: Running) -> None:
     response = sqlite_app.http.get("/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "store": "ok"}
 
 
 # -- Shopify -------------------------------------------------------------------------------------------
@@ -363,13 +363,15 @@ def test_store_failure_is_503_and_the_retry_is_not_a_duplicate(
     real = sqlite_app.store.save_page
 
     def broken(*args: t.Any, **kwargs: t.Any) -> int:
-        raise StoreError("cannot write to the store sqlite:///x.db: disk I/O error")
+        raise StoreUnavailable("the store sqlite:///x.db is unavailable: disk I/O error")
 
     monkeypatch.setattr(sqlite_app.store, "save_page", broken)
     response = sqlite_app.post("/webhooks/shopify", body, shopify_headers(body, event_id="evt-7"))
     assert response.status_code == 503
     assert response.headers["content-type"] == PROBLEM
-    assert "disk I/O error" in response.json()["detail"]
+    assert int(response.headers["Retry-After"]) > 0
+    assert "disk I/O error" not in response.text  # the detail is for the server log
+    assert "x.db" not in response.text
     monkeypatch.setattr(sqlite_app.store, "save_page", real)
     retry = sqlite_app.post("/webhooks/shopify", body, shopify_headers(body, event_id="evt-7"))
     assert retry.json()["status"] == "stored"
@@ -388,6 +390,7 @@ def test_unexpected_error_is_a_500_problem_without_traceback(
     response = sqlite_app.post("/webhooks/shopify", body, shopify_headers(body, event_id="evt-9"))
     assert response.status_code == 500
     assert response.headers["content-type"] == PROBLEM
+    assert response.json()["request_id"] == response.headers["X-Request-Id"]
     assert "Traceback" not in response.text
     assert "adapter exploded" not in response.text
     monkeypatch.setattr("statebridge.web.webhooks.get_adapter", get_adapter)

@@ -570,8 +570,7 @@ def export_command(fmt: str, platform: str | None, store_url: str | None) -> Non
     """Write every stored order as DFC on stdout, named under the base URL it was pulled from."""
     from .export import export
 
-    with _open_store(store_url) as store:
-        count = export(store, sys.stdout.buffer, fmt=fmt, platform=platform)
+    count = _in_store(store_url, lambda store: export(store, sys.stdout.buffer, fmt=fmt, platform=platform))
     click.echo(f"exported {count} orders", err=True)
 
 

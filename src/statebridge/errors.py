@@ -9,6 +9,7 @@ StatebridgeError
 │   ├── FatalAPIError           the platform refused it (4xx other than 429): retrying cannot help
 │   └── RequestFailedError      429, 5xx or transport faults went on past the retry budget
 ├── StoreError                  the order store cannot be opened, migrated or written
+│   └── StoreUnavailable        it cannot be reached or written now (down, read-only, full): retry later
 └── OrderError                  one order (or one input position) cannot be translated
     ├── MalformedInputError     the bytes are not JSON / NDJSON
     ├── UnrecognisedShapeError  JSON, but not a shape the adapter reads
@@ -43,6 +44,7 @@ __all__ = [
     "StatebridgeError",
     "StatusError",
     "StoreError",
+    "StoreUnavailable",
     "UnknownStatusError",
     "UnrecognisedShapeError",
     "UsageError",
@@ -79,6 +81,15 @@ class ConfigurationError(StatebridgeError):
 
 class StoreError(StatebridgeError):
     """The order store cannot be opened, migrated or written."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be reached or written now: down, connection lost, read-only, full, locked.
+
+    Not the caller's fault and not a bug: the same request may succeed later. The message names
+    the store (password hidden) and the driver's reason, for logs and the command line; the web
+    app answers 503 with `Retry-After` and keeps the message in its log.
+    """
 
 
 class APIError(StatebridgeError):

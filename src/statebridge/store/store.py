@@ -12,6 +12,10 @@ delivery that was stored. `create_once` writes an order POSTed with an `Idempote
 transaction with the key, so that a key never exists without its order nor an order without its
 key, and a key sent again (by a retry, or by ten requests at once) names the order its first
 request created.
+
+Any method raises `StoreUnavailable` when the store cannot be reached or written now (down,
+connection lost, read-only, full; see `faults`), whatever it was doing; pooled connections are
+checked before use, so a database restart between two calls goes unnoticed.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import dataclasses
 import datetime as dt
 import logging
 import os
+import sqlite3
+import time
 import typing as t
 
 import orjson
@@ -29,7 +35,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..errors import StoreError, UsageError
 from ..model import Order
-from . import schema
+from . import faults, schema
+from .faults import reason as _reason, redact as _redact
 from .migrations import migrate, public_id
 
 __all__ = [
@@ -144,7 +151,9 @@ class Store:
     def __init__(self, url: str | None = None) -> None:
         self.url = url or os.environ.get(STORE_ENV) or DEFAULT_STORE
         try:
-            self.engine = sa.create_engine(_engine_url(self.url))
+            # pool_pre_ping: a pooled connection the server dropped (a restart) is replaced, unseen.
+            self.engine = sa.create_engine(_engine_url(self.url), pool_pre_ping=True)
+            faults.install(self.engine, self.url)
             if self.engine.dialect.name == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             migrate(self.engine)
@@ -527,6 +536,11 @@ class Store:
         with self.engine.connect() as connection:
             return int(connection.execute(sa.select(table.c.generation).where(table.c.id == 1)).scalar() or 0)
 
+    def ping(self) -> None:
+        """Run a trivial query; raises `StoreUnavailable` when the store does not answer."""
+        with self.engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+
     def rejected(self) -> list[dict[str, t.Any]]:
         table = schema.rejects
         with self.engine.connect() as connection:
@@ -594,24 +608,26 @@ def _readable(platform: str, base_url: str, order_id: str, canonical: str) -> Or
         return None
 
 
+_SQLITE_BUSY_SECONDS = 10
+
+
 def _sqlite_pragmas(dbapi_connection: t.Any, _record: t.Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_SECONDS * 1000}")
+    _write_ahead_log(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 
 
-def _redact(url: str) -> str:
-    """A store URL without its password."""
-    head, sep, tail = url.partition("://")
-    if "@" in tail:
-        credentials, _, host = tail.rpartition("@")
-        user = credentials.split(":", 1)[0]
-        return f"{head}{sep}{user}:***@{host}"
-    return url
-
-
-def _reason(exc: Exception) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-    return text
+def _write_ahead_log(cursor: t.Any) -> None:
+    """Put the file in WAL mode (it stays so). While another process switches the same new file,
+    SQLite answers "database is locked" at once, without waiting `busy_timeout`: wait here instead."""
+    deadline = time.monotonic() + _SQLITE_BUSY_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)

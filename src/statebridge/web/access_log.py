@@ -11,6 +11,10 @@ parameter (`query_tokens.CREDENTIAL_PARAMETERS`) keeps its name, to explain the 
 value; any other parameter is `***`, name and value, since a client may put anything there, a
 token even as a bare name (`?eyJhbGciOi…`). A token in the query is refused anyway
 (`query_tokens.py`); the redaction keeps whatever else a client sends out of the log.
+
+The id is also left in the request's scope (`request_id(scope)`), so that handlers can name it in
+the body of a 5xx answer. An exception that escapes the app is logged here as a 500 (Starlette's
+last-resort handler answers it outside this middleware, adding the same id itself).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from urllib.parse import parse_qsl
 
 from .query_tokens import CREDENTIAL_PARAMETERS
 
-__all__ = ["AccessLogMiddleware", "redacted_query"]
+__all__ = ["REQUEST_ID_HEADER", "AccessLogMiddleware", "redacted_query", "request_id"]
 
 log = logging.getLogger("statebridge.access")
 
@@ -50,6 +54,9 @@ def redacted_query(query: bytes) -> str:
     return "&".join(shown)
 
 
+REQUEST_ID_HEADER = "X-Request-Id"
+_SCOPE_KEY = "statebridge.request_id"
+
 Scope = t.MutableMapping[str, t.Any]
 Message = t.MutableMapping[str, t.Any]
 Receive = t.Callable[[], t.Awaitable[Message]]
@@ -70,6 +77,7 @@ class AccessLogMiddleware:
         started = time.perf_counter()
         given = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
         request_id = given if _SANE_ID.match(given) else uuid.uuid4().hex
+        scope[_SCOPE_KEY] = request_id
         status = 500
         size = 0
 
@@ -103,3 +111,9 @@ class AccessLogMiddleware:
                     separators=(",", ":"),
                 ),
             )
+
+
+def request_id(scope: t.Mapping[str, t.Any]) -> str | None:
+    """The id the access log gave this request (None for a request it did not see)."""
+    value = scope.get(_SCOPE_KEY)
+    return value if isinstance(value, str) else None

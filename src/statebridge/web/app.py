@@ -1,10 +1,13 @@
 """The statebridge web application: one Starlette app over one store.
 
 The factory only assembles: the DFC Orders endpoint lives in `orders.py`, the webhooks in
-`webhooks.py`, authentication in `auth.py`, the OpenAPI document in `openapi.py`. Any error that
-escapes a route is answered as a 500 `application/problem+json` without a traceback; the traceback
-goes to the server's log only. Every request is logged as one JSON line (`access_log.py`); one with
-a token in its query string is refused with 400 before any route sees it (`query_tokens.py`).
+`webhooks.py`, authentication in `auth.py`, the OpenAPI document in `openapi.py`. An error that
+escapes a route is answered by `faults.py`: 503 with `Retry-After` when the store cannot be reached
+or written now, else a 500; both `application/problem+json` without a traceback, SQL or store URL
+(those go to the server's log only), naming the request id. Every request is logged as one JSON
+line (`access_log.py`); one with a token in its query string is refused with 400 before any route
+sees it (`query_tokens.py`), and bodies are bounded in size and time (`limits.py`). `GET /health`
+says whether the store answers a trivial query.
 """
 
 from __future__ import annotations
@@ -13,36 +16,46 @@ import logging
 import os
 import typing as t
 
+import sqlalchemy as sa
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..errors import StoreError
 from ..store import Store
-from .access_log import AccessLogMiddleware
+from ..store.faults import is_unavailable
+from .access_log import AccessLogMiddleware, request_id
 from .auth import Authenticator
 from .enterprises import Enterprise, load_enterprises
+from .faults import fault_for, internal_error, store_fault, where
 from .limits import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY_BYTES, BodyLimits
 from .openapi import openapi_route
 from .orders import OrdersApi
 from .query_tokens import QueryTokenGuard
-from .webhooks import WebhookReceiver, WebhookSecrets, problem
+from .webhooks import WebhookReceiver, WebhookSecrets
 
 __all__ = ["create_app"]
 
 log = logging.getLogger("statebridge.web")
 
 
-async def health(_request: Request) -> JSONResponse:
-    """Liveness for load balancers and the tests' start-up wait."""
-    return JSONResponse({"status": "ok"})
+def _health(store: Store) -> t.Callable[[Request], t.Awaitable[Response]]:
+    async def health(request: Request) -> Response:
+        """200 when the store answers a trivial query, else 503 with `Retry-After`."""
+        try:
+            await run_in_threadpool(store.ping)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            fault = fault_for(exc, where(request))  # the detail is logged, never answered
+            body = {"status": "unavailable", "store": "unavailable", "request_id": request_id(request.scope)}
+            return JSONResponse(body, fault.status, headers=dict(fault.headers))
+        return JSONResponse({"status": "ok", "store": "ok"})
 
-
-async def _internal_error(request: Request, exc: Exception) -> Response:
-    log.error("%s %s failed: %s", request.method, request.url.path, type(exc).__name__)
-    detail = "statebridge could not handle the request; the server log has the details"
-    return problem(500, "Internal error", detail).response()
+    return health
 
 
 def create_app(
@@ -74,14 +87,18 @@ def create_app(
         public_url=public_url or os.environ.get("STATEBRIDGE_PUBLIC_URL") or None,
     )
     routes = [
-        Route("/health", health, methods=["GET"]),
+        Route("/health", _health(store), methods=["GET"]),
         openapi_route(),
         *orders.routes(),
         *WebhookReceiver(store, secrets=secrets).routes(),
     ]
     app = Starlette(
         routes=routes,
-        exception_handlers={Exception: _internal_error},
+        exception_handlers={
+            StoreError: store_fault,
+            sa.exc.SQLAlchemyError: store_fault,
+            Exception: internal_error,
+        },
         middleware=[
             Middleware(AccessLogMiddleware),
             Middleware(QueryTokenGuard),

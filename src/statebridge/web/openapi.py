@@ -37,7 +37,10 @@ def _dfc_content() -> dict[str, t.Any]:
 _AUTH = {
     "401": _problem("No valid bearer token (when the endpoint requires one); WWW-Authenticate says why."),
     "403": _problem("A valid OIDC token for which no statebridge client is registered."),
-    "503": _problem("Tokens cannot be verified now (the OIDC issuer is unreachable); try again later."),
+    "503": _problem(
+        "Tokens cannot be verified now (the OIDC issuer is unreachable), or the store cannot be "
+        "reached or written now; try again after Retry-After."
+    ),
 }
 _ETAG = {"ETag": {"description": "Strong validator of this representation.", "schema": {"type": "string"}}}
 _READ = {
@@ -215,7 +218,10 @@ def document() -> dict[str, t.Any]:
         "400": _problem("The delivery lacks a header the platform always sends."),
         "401": _problem("The signature is missing or wrong: nothing is stored."),
         **_BODY_LIMITS,
-        "503": _problem("The webhook secret is not configured, or the store cannot be written."),
+        "503": _problem(
+            "The webhook secret is not configured, or the store cannot be reached or written now "
+            "(Retry-After)."
+        ),
     }
     return {
         "openapi": "3.1.0",
@@ -233,22 +239,38 @@ def document() -> dict[str, t.Any]:
             "/api/dfc/Enterprises/{enterprise}/Orders/{order_id}": scoped["item"],
             "/health": {
                 "get": {
-                    "summary": "Liveness",
+                    "summary": "Liveness, and whether the store answers",
                     "operationId": "health",
                     "security": [{}],
                     "responses": {
                         "200": {
-                            "description": "Up.",
+                            "description": "Up, and the store answers a trivial query.",
                             "content": {
                                 "application/json": {
                                     "schema": {
                                         "type": "object",
-                                        "required": ["status"],
-                                        "properties": {"status": {"const": "ok"}},
+                                        "required": ["status", "store"],
+                                        "properties": {"status": {"const": "ok"}, "store": {"const": "ok"}},
                                     }
                                 }
                             },
-                        }
+                        },
+                        "503": {
+                            "description": "The store cannot be reached now; try again after Retry-After.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "required": ["status", "store"],
+                                        "properties": {
+                                            "status": {"const": "unavailable"},
+                                            "store": {"const": "unavailable"},
+                                            "request_id": {"type": "string"},
+                                        },
+                                    }
+                                }
+                            },
+                        },
                     },
                 }
             },
@@ -282,6 +304,10 @@ def document() -> dict[str, t.Any]:
                         "title": {"type": "string"},
                         "status": {"type": "integer"},
                         "detail": {"type": "string"},
+                        "request_id": {
+                            "type": "string",
+                            "description": "On a 5xx: the X-Request-Id the server logged it under.",
+                        },
                     },
                 },
                 "JsonLdDocument": {

@@ -54,7 +54,7 @@ from ..adapters import get_adapter
 from ..dfc import IriMinter, order_document, order_nodes, to_graph
 from ..dfc.graph import bind_namespaces
 from ..dfc.vocab import CONTEXT_URL
-from ..errors import OrderError, StatebridgeError
+from ..errors import OrderError, StatebridgeError, StoreError
 from ..mapping import load_table
 from ..model import Order
 from ..reading import Document
@@ -63,8 +63,10 @@ from ..store import ClientRegistry, IdempotencyClaim, Store, StoredOrder, Versio
 from ..translate import translate_documents
 from . import idempotency
 from .access import Access, AccessControl, Forbidden
+from .access_log import request_id
 from .auth import Authenticator, AuthUnavailable, Unauthorized
 from .enterprises import Enterprise
+from .faults import identified
 from .negotiation import JSON, JSONLD, OFFERED, TURTLE, choose
 from .problems import problem_response
 
@@ -480,20 +482,26 @@ Handler = t.Callable[[Request], t.Awaitable[Response]]
 
 
 def _guarded(handlers: t.Mapping[str, Handler]) -> Handler:
-    """Dispatch on the method (HEAD as GET), answering every `_Problem` as its problem details."""
+    """Dispatch on the method (HEAD as GET), answering every `_Problem` as its problem details.
+
+    Store errors are not the caller's: they go on to the app's one fault mapping (`faults.py`),
+    503 when the store is unavailable, else 500; never a 400 carrying the store's URL.
+    """
 
     async def endpoint(request: Request) -> Response:
         handler = handlers["GET"] if request.method == "HEAD" else handlers[request.method]
         try:
             return await handler(request)
         except _Problem as problem:
-            return problem.response
+            return identified(problem.response, request_id(request.scope))
         except VersionConflict:
             return problem_response(
                 412,
                 "Precondition Failed",
                 "the order changed since the ETag given in If-Match; GET it again and retry",
             )
+        except StoreError:
+            raise
         except StatebridgeError as exc:
             return problem_response(400, "Bad request", str(exc))
 

@@ -37,9 +37,11 @@ reason, and the answer is **200** `{"status": "rejected", "problems": […]}`. 2
 because Shopify's delivery guide asks for 200 and some senders count only 200 as delivered; the
 body says plainly that nothing was applied.
 
-**Failures on our side** (the store cannot be written) answer 503 so the platform retries. The
-event id is written in the same transaction as the order (or the reject), so a failed or crashed
-delivery leaves no trace of its event and the retry is stored, never taken for a duplicate.
+**Failures on our side** answer 503 with `Retry-After` when the store cannot be reached or written
+now, else 500 (the one mapping of `faults.py`; the detail goes to the log, never the answer), so
+the platform retries. The event id is written in the same transaction as the order (or the
+reject), so a failed or crashed delivery leaves no trace of its event and the retry is stored,
+never taken for a duplicate. A 5xx body names the request id the access log records.
 
 **Which source a row belongs to.** Orders are keyed on (platform, base URL, id), and a webhook must
 land on the same row as `statebridge pull` (which stores `--base-url` with any trailing `/`
@@ -80,6 +82,8 @@ from ..model import Order
 from ..reading import Document
 from ..store import Store
 from ..translate import translate_documents
+from .access_log import request_id
+from .faults import fault_for
 
 __all__ = [
     "COMMERCELAYER_BASE_URL_ENV",
@@ -148,9 +152,15 @@ class Answer:
     status: int
     body: dict[str, t.Any]
     problem: bool = False
+    headers: t.Mapping[str, str] = dataclasses.field(default_factory=dict)
 
-    def response(self) -> JSONResponse:
-        return JSONResponse(self.body, self.status, media_type=PROBLEM_JSON if self.problem else None)
+    def response(self, request_id: str | None = None) -> JSONResponse:
+        """The response; a 5xx problem names `request_id`, the id the access log records."""
+        body = self.body
+        if self.problem and self.status >= 500 and request_id is not None:
+            body = {**body, "request_id": request_id}
+        media = PROBLEM_JSON if self.problem else None
+        return JSONResponse(body, self.status, headers=dict(self.headers), media_type=media)
 
 
 def problem(status: int, title: str, detail: str) -> Answer:
@@ -243,12 +253,12 @@ class WebhookReceiver:
     async def _shopify_endpoint(self, request: Request) -> JSONResponse:
         body = await request.body()
         answer = await run_in_threadpool(self.shopify, request.headers.items(), body)
-        return answer.response()
+        return answer.response(request_id(request.scope))
 
     async def _commercelayer_endpoint(self, request: Request) -> JSONResponse:
         body = await request.body()
         answer = await run_in_threadpool(self.commercelayer, request.headers.items(), body)
-        return answer.response()
+        return answer.response(request_id(request.scope))
 
     # -- Shopify -----------------------------------------------------------------------------------
 
@@ -379,9 +389,9 @@ def _shopify_ignore_reason(topic: str) -> str:
 
 
 def _store_down(where: str, exc: BaseException) -> Answer:
-    reason = str(exc) if isinstance(exc, StoreError) else type(exc).__name__
-    log.error("%s: the store could not be written: %s", where, reason)
-    return problem(503, "Store unavailable", f"the store could not be written ({reason}); retry later")
+    """503 and `Retry-After` for an unavailable store, else 500; the detail is logged, not answered."""
+    fault = fault_for(exc, where)
+    return Answer(fault.status, fault.body(), True, fault.headers)
 
 
 def _translate(
