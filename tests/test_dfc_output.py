@@ -11,7 +11,7 @@ from decimal import Decimal
 import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
-from rdflib import RDF, XSD, Graph, Literal, URIRef
+from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from statebridge.dfc import (
@@ -265,5 +265,141 @@ def test_dfc_minter_keeps_absolute_iris_and_mints_the_rest() -> None:
     assert minter.order(order_iri) == order_iri
     assert minter.order("local-9") == "urn:statebridge:dfc:Orders:local-9"
     assert minter.line(order_iri, "3") == order_iri + "/OrderLines/3"
-    assert minter.price("https://hub.example.org/l#1") == "https://hub.example.org/l#1-price"
+    assert minter.parts_prefix("https://hub.example.org/o#1") == "https://hub.example.org/o#1-"
+    assert minter.enterprise("https://hub.example.org/e/1") == "https://hub.example.org/e/1"
+    assert minter.enterprise("e 1") == "urn:statebridge:dfc:Enterprises:e%201"
     assert IriMinter.for_platform("spree").order(order_iri) != order_iri
+
+
+# -- the shape DFC consumers read: embedded blank nodes, xsd:float numbers, the buyer's class -------
+
+XSD_FLOAT = "http://www.w3.org/2001/XMLSchema#float"
+
+
+def _line_order(quantity: str, price: str | None, *, currency: str | None = "EUR") -> Order:
+    return Order(
+        platform="spree",
+        shape="generated",
+        id="7",
+        currency=currency,
+        lines=(
+            OrderLine(
+                id="1",
+                item="SKU-1",
+                quantity=Decimal(quantity),
+                unit_price=None if price is None else Decimal(price),
+            ),
+        ),
+    )
+
+
+def _all_formats(order: Order) -> dict[str, Graph]:
+    graphs = {"jsonld": _fast_graph([order]), "reference": to_graph(order, SPREE)}
+    for writer, fmt in ((write_turtle, "turtle"), (write_ntriples, "nt")):
+        buffer = io.BytesIO()
+        writer([order], SPREE, buffer)
+        graphs[fmt] = Graph().parse(data=buffer.getvalue(), format=fmt)
+    buffer = io.BytesIO()
+    write_ndjson([order], SPREE, buffer)
+    graphs["ndjson"] = parse_jsonld(buffer.getvalue())
+    return graphs
+
+
+def test_price_and_quantity_are_blank_nodes_embedded_in_their_line() -> None:
+    """As the connectors, OFN and FDC write them: the Ruby importer builds Price and
+    QuantitativeValue without an id, and the TypeScript OrderLine.getPrice() reads a blank node."""
+    order = _line_order("2", "12.50")
+    line_iri = SPREE.lines(order, SPREE.order("7"))[0]
+    document = order_document(order, SPREE)
+    [line] = [node for node in document["@graph"] if node["@type"] == "dfc-b:OrderLine"]
+    assert line["dfc-b:hasPrice"] == {
+        "@type": "dfc-b:Price",
+        "dfc-b:value": {"@value": "12.5", "@type": XSD_FLOAT},
+        "dfc-b:hasUnit": "dfc-m:Euro",
+        "dfc-b:isPriceOf": line_iri,
+    }
+    assert line["dfc-b:hasQuantity"] == {
+        "@type": "dfc-b:QuantitativeValue",
+        "dfc-b:hasUnit": "dfc-m:Piece",
+        "dfc-b:value": {"@value": "2", "@type": XSD_FLOAT},
+    }
+    assert {node["@type"] for node in document["@graph"]} == {"dfc-b:Order", "dfc-b:OrderLine", "dfc-b:Offer"}
+    for fmt, graph in _all_formats(order).items():
+        price = graph.value(URIRef(line_iri), DFCB.hasPrice)
+        quantity = graph.value(URIRef(line_iri), DFCB.hasQuantity)
+        assert isinstance(price, BNode), fmt
+        assert isinstance(quantity, BNode), fmt
+        assert (price, DFCB.isPriceOf, URIRef(line_iri)) in graph, fmt  # the inverse, from the price
+        assert set(graph.subjects(None, price)) == {URIRef(line_iri)}, fmt  # referenced by its line only
+
+
+@pytest.mark.parametrize(
+    ("quantity", "price", "lexical_quantity", "lexical_price"),
+    [
+        ("2", "12.50", "2", "12.5"),
+        ("2.000", "1E+2", "2", "100"),
+        ("0.5", "0", "0.5", "0"),
+        ("1.25", "-3.10", "1.25", "-3.1"),
+        ("999999999999999.123456789", "123456789012345.6789012345678", None, None),
+    ],
+)
+def test_numbers_are_xsd_float_literals_with_the_exact_decimal_digits(
+    quantity: str, price: str, lexical_quantity: str | None, lexical_price: str | None
+) -> None:
+    """`dfc-b:quantity` and `dfc-b:value` are `xsd:float` in the ontology; the lexical form keeps
+    every digit (never through a binary float) and a whole number is written without a point."""
+    lexical_quantity = lexical_quantity or quantity
+    lexical_price = lexical_price or price
+    order = _line_order(quantity, price)
+    line_iri = URIRef(SPREE.lines(order, SPREE.order("7"))[0])
+    for fmt, graph in _all_formats(order).items():
+        literals = {
+            "quantity": graph.value(line_iri, DFCB.quantity),
+            "hasQuantity": graph.value(graph.value(line_iri, DFCB.hasQuantity), DFCB.value),
+            "price": graph.value(graph.value(line_iri, DFCB.hasPrice), DFCB.value),
+        }
+        for name, literal in literals.items():
+            assert isinstance(literal, Literal), (fmt, name)
+            assert literal.datatype == XSD.float, (fmt, name)
+        assert str(literals["quantity"]) == str(literals["hasQuantity"]) == lexical_quantity, fmt
+        assert str(literals["price"]) == lexical_price, fmt
+    buffer = io.BytesIO()
+    write_ntriples([order], SPREE, buffer)
+    assert f'"{lexical_price}"^^<{XSD_FLOAT}>'.encode() in buffer.getvalue()
+
+
+def test_turtle_and_ntriples_are_the_same_bytes_every_time() -> None:
+    """Blank node labels are derived from their line, so the output does not change between runs
+    (nor between the worker processes of `--jobs`), and no two lines share a price or quantity."""
+    path = pathlib.Path(__file__).parent.parent / "fixtures/spree/solidus_flat_orders.json"
+    orders = _orders(path)
+    written = {}
+    for writer in (write_ntriples, write_turtle):
+        first, second = io.BytesIO(), io.BytesIO()
+        writer(orders, SPREE, first)
+        writer(orders, SPREE, second)
+        assert first.getvalue() == second.getvalue()
+        written[writer] = first.getvalue()
+    graph = Graph().parse(data=written[write_ntriples], format="nt")
+    lines = set(graph.subjects(RDF.type, DFCB.OrderLine))
+    quantities = {graph.value(line, DFCB.hasQuantity) for line in lines}
+    assert len(quantities) == len(lines)
+    assert all(isinstance(q, BNode) for q in quantities)
+
+
+@pytest.mark.parametrize(("kind", "path"), [("Person", "Persons"), ("Enterprise", "Enterprises")])
+def test_the_buyer_is_written_as_its_own_class(kind: str, path: str) -> None:
+    order = Order(
+        platform="spree",
+        shape="generated",
+        id="7",
+        buyer=Buyer(id="42", email="buyer@example.org", kind=kind),  # type: ignore[arg-type]
+    )
+    minter = IriMinter.for_platform("spree", "https://shop.example.org")
+    agent = f"https://shop.example.org/api/dfc/{path}/42"
+    node = next(n for n in order_document(order, minter)["@graph"] if n["@id"] == agent)
+    assert node["@type"] == f"dfc-b:{kind}"
+    reference = to_graph(order, minter)
+    assert set(reference.objects(URIRef(agent), RDF.type)) == {DFCB[kind]}
+    assert reference.value(URIRef(minter.order("7")), DFCB.orderedBy) == URIRef(agent)
+    _assert_same(reference, _fast_graph([order], minter))

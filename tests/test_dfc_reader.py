@@ -767,3 +767,76 @@ def _mutated() -> st.SearchStrategy[object]:
 @given(document=_mutated())
 def test_a_real_document_with_any_value_replaced_never_crashes(document: object) -> None:
     _check(document)
+
+
+# -- numbers in every form DFC software writes, and the buyer's class ---------------------------------
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+@pytest.mark.parametrize(
+    ("written", "value"),
+    [
+        ({"@value": "2.0", "@type": XSD + "decimal"}, Decimal("2")),  # statebridge before 12
+        ({"@value": "2", "@type": XSD + "float"}, Decimal("2")),  # statebridge now
+        ({"@value": "12.5", "@type": XSD + "float"}, Decimal("12.5")),
+        ({"@value": "1.25E1", "@type": XSD + "float"}, Decimal("12.5")),
+        ({"@value": "3", "@type": XSD + "integer"}, Decimal("3")),
+        (3, Decimal("3")),  # OFN: a JSON integer, xsd:integer
+        ("18.85", Decimal("18.85")),  # FDC and the TypeScript connector: a string
+        (12.5, Decimal("12.5")),  # a JSON number, xsd:double
+        ({"@value": "123456789012345.6789012345678", "@type": XSD + "float"}, None),  # every digit kept
+    ],
+)
+def test_every_number_form_reads_the_same(written: object, value: Decimal | None) -> None:
+    expected = value if value is not None else Decimal(t.cast(dict[str, str], written)["@value"])
+    price = {"@type": "dfc-b:Price", "dfc-b:value": written, "dfc-b:hasUnit": "dfc-m:Euro"}
+    quantity = {"@type": "dfc-b:QuantitativeValue", "dfc-b:hasUnit": "dfc-m:Piece", "dfc-b:value": written}
+    for fields in (
+        {"dfc-b:quantity": written, "dfc-b:hasPrice": price},
+        {"dfc-b:hasQuantity": quantity, "dfc-b:hasPrice": price},
+    ):
+        order = _one(_doc({}, _line(**fields)))
+        [line] = order.lines
+        assert (line.quantity, line.unit_price) == (expected, expected), fields
+
+
+@pytest.mark.parametrize(
+    ("agent", "kind"),
+    [
+        (
+            {"@id": "https://hub.example.org/api/dfc/enterprises/10", "@type": "dfc-b:Enterprise"},
+            "Enterprise",
+        ),
+        ({"@id": "https://hub.example.org/people/10", "@type": "dfc-b:Person"}, "Person"),
+        ({"@id": "https://hub.example.org/people/10"}, "Person"),
+        (None, "Enterprise"),  # what OFN sends: only the IRI of its enterprise, no node
+        ({"@id": "https://hub.example.org/api/dfc/Persons/3"}, "Person"),
+    ],
+)
+def test_the_buyer_keeps_the_class_it_was_sent_with(agent: dict[str, str] | None, kind: str) -> None:
+    iri = agent["@id"] if agent else "http://test.host/api/dfc/enterprises/3886"
+    nodes = [agent] if agent else []
+    order = _one(_doc({"dfc-b:orderedBy": iri}, *nodes))
+    assert order.buyer is not None
+    assert (order.buyer.id, order.buyer.kind) == (iri, kind)
+    again = order_document(order, IriMinter.for_platform("dfc"))
+    [written] = [n for n in again["@graph"] if n["@id"] == iri]
+    assert written["@type"] == f"dfc-b:{kind}"
+
+
+def test_a_buyer_typed_both_person_and_enterprise_is_refused() -> None:
+    agent = {"@id": "https://hub.example.org/a/1", "@type": ["dfc-b:Person", "dfc-b:Enterprise"]}
+    error = _error(_doc({"dfc-b:orderedBy": agent["@id"]}, agent))
+    assert isinstance(error, InvalidOrderError)
+    assert error.field == "dfc-b:orderedBy.@type"
+    assert "dfc-b:Person or a dfc-b:Enterprise" in str(error)
+
+
+def test_dfc_to_dfc_keeps_an_enterprise_buyer_through_the_cli() -> None:
+    agent = {"@id": "https://hub.example.org/api/dfc/enterprises/10", "@type": "dfc-b:Enterprise"}
+    document = _doc({"dfc-b:orderedBy": agent["@id"]}, agent, _line(**{"dfc-b:quantity": "1"}))
+    result = run("translate", "--from", "dfc", stdin=json.dumps(document).encode())
+    assert result.returncode == 0, result.stderr
+    nodes = json.loads(result.stdout)["@graph"]
+    assert [n["@type"] for n in nodes if n["@id"] == agent["@id"]] == ["dfc-b:Enterprise"]

@@ -26,7 +26,7 @@ from .bounds import OUT_OF_RANGE, bounded
 from .errors import InvalidOrderError
 from .states import DFCStates
 
-__all__ = ["Buyer", "Order", "OrderLine", "Payment", "Shipment", "order_from_fields"]
+__all__ = ["Buyer", "BuyerKind", "Order", "OrderLine", "Payment", "Shipment", "order_from_fields"]
 
 
 _OUT_OF_RANGE_ERROR = "number_out_of_range"
@@ -47,12 +47,22 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+#: The DFC agent classes a buyer is written as (`dfc-b:Person`, `dfc-b:Enterprise`).
+BuyerKind = t.Literal["Person", "Enterprise"]
+
+
 class Buyer(_Model):
-    """Who placed the order, as far as the platform says."""
+    """Who placed the order, as far as the platform says.
+
+    `kind` is the DFC class of the agent the order is `dfc-b:orderedBy`: an `Enterprise` when the
+    platform says a business ordered (a DFC client's own enterprise, a Shopify B2B company),
+    otherwise a `Person`.
+    """
 
     id: str | None = None
     email: str | None = None
     name: str | None = None
+    kind: BuyerKind = "Person"
 
 
 class OrderLine(_Model):

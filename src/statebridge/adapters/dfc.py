@@ -30,7 +30,12 @@ What is read, per order (`graph.to_graph` writes the same triples):
   not read.
 - `buyer`: the `dfc-b:orderedBy` agent (or the one that says `dfc-b:orders` the order): its IRI as
   `id` (not for a blank node, nor for the `…#buyer` IRI the writers make up for a buyer without
-  one) and its `dfc-b:email`.
+  one), its `dfc-b:email`, and its class as `kind`: `Enterprise` when it is typed
+  `dfc-b:Enterprise`, `Person` when typed `dfc-b:Person` (both is an error). An agent sent without
+  a type is an `Enterprise` when its IRI is a DFC server's enterprise resource (a path segment
+  `enterprises`, any case, followed by an id: OFN sends only
+  `"dfc-b:orderedBy": ".../api/dfc/enterprises/3886"` when it orders as its enterprise, and FDC
+  serves its enterprises at `.../Enterprises/{name}`), otherwise a `Person`.
 - `platform_status`: the three status properties, keyed by their CURIE, with their values as
   written (`dfc-v:Held`, or the full IRI outside the vocabulary). There is no mapping table:
   `states` checks each value against its own dimension's states (`dfc-v:Fulfilled` is not an
@@ -49,6 +54,7 @@ until the writers learn to reuse an id that already is an IRI.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import typing as t
 from decimal import Decimal, InvalidOperation
 
@@ -70,6 +76,13 @@ SHAPE = "dfc-jsonld"
 _CURRENCIES = {DFC_M + unit: code for code, unit in CURRENCY_UNITS.items()}
 
 _NAMESPACES = (("dfc-v:", DFC_V), ("dfc-b:", DFC_B), ("dfc-m:", DFC_M))
+
+#: The agent classes a buyer can be read as, by class IRI (`Buyer.kind`).
+_AGENT_KINDS: dict[URIRef, str] = {DFCB.Person: "Person", DFCB.Enterprise: "Enterprise"}
+
+#: An untyped agent IRI that names a DFC server's enterprise: `…/enterprises/{id}` (OFN's route)
+#: or `…/Enterprises/{name}` (FDC's), with nothing after the id but a query or fragment.
+_ENTERPRISE_IRI = re.compile(r"^[a-z][a-z0-9+.-]*://[^?#]*/enterprises/[^/?#]+/?(?:[?#].*)?$", re.IGNORECASE)
 
 #: Keys that say a document is some platform's own JSON rather than JSON-LD.
 _FOREIGN_KEYS = {
@@ -415,7 +428,24 @@ def _buyer(graph: Graph, order: Node) -> dict[str, t.Any] | None:
         "id": _name(agent, "dfc-b:orderedBy") if isinstance(agent, URIRef) and not made_up else None,
         "email": _text(graph, agent, DFCB.email, "dfc-b:orderedBy.dfc-b:email"),
     }
-    return buyer if any(buyer.values()) else None
+    if not any(buyer.values()):
+        return None
+    return {**buyer, "kind": _agent_kind(graph, agent)}
+
+
+def _agent_kind(graph: Graph, agent: Node) -> str:
+    """`Enterprise` or `Person`: the class the agent was sent with, else what its IRI names."""
+    kinds = {kind for cls, kind in _AGENT_KINDS.items() if (agent, RDF.type, cls) in graph}
+    if len(kinds) > 1:
+        msg = "a buyer is a dfc-b:Person or a dfc-b:Enterprise, not both"
+        raise InvalidOrderError(
+            msg, field="dfc-b:orderedBy.@type", value=["dfc-b:Enterprise", "dfc-b:Person"], has_value=True
+        )
+    if kinds:
+        return kinds.pop()
+    if isinstance(agent, URIRef) and _ENTERPRISE_IRI.match(str(agent)):
+        return "Enterprise"
+    return "Person"
 
 
 def _no_order_reason(document: t.Any, graph: Graph) -> str:

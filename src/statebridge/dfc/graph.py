@@ -9,23 +9,28 @@ For one order:
 - each `dfc-b:OrderLine` with `partOf`, description, quantity (the `dfc-b:quantity` literal that
   today's consumers read, and the ontology's `hasQuantity` QuantitativeValue in `dfc-m:Piece`),
   `hasPrice` a `dfc-b:Price` (unit price, currency unit when DFC has one) and `concerns` an Offer;
-- the buyer as a `dfc-b:Person` with its email;
+  the QuantitativeValue and the Price are blank nodes of their line (`blank_node`), as DFC
+  consumers read them;
+- numbers as `xsd:float` literals with exact decimal digits (`literals.py`);
+- the buyer as a `dfc-b:Person`, or a `dfc-b:Enterprise` when the order says so, with its email;
 - every inverse link the ontology declares (`partOf`, `orders`, `isPriceOf`, `concernedBy`), as the
-  DFC rules require.
+  DFC rules require: the price says `isPriceOf` its line.
 """
 
 from __future__ import annotations
 
+import hashlib
 import typing as t
 
-from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, XSD, BNode, Graph, Literal, Namespace, URIRef
 
 from ..model import Order
+from . import xsdnumbers  # noqa: F401  (its rdflib bindings keep xsd:float digits: "2", not "2.0")
 from .iris import IriMinter
-from .literals import datetime_lexical, decimal_lexical
+from .literals import datetime_lexical, number_lexical
 from .vocab import CURRENCY_UNITS, DFC_B, DFC_M, DFC_V
 
-__all__ = ["DFCB", "DFCM", "DFCV", "bind_namespaces", "orders_to_graph", "to_graph"]
+__all__ = ["DFCB", "DFCM", "DFCV", "bind_namespaces", "blank_node", "orders_to_graph", "to_graph"]
 
 DFCB = Namespace(DFC_B)
 DFCV = Namespace(DFC_V)
@@ -38,6 +43,20 @@ def bind_namespaces(graph: Graph) -> Graph:
     graph.bind("dfc-m", DFCM)
     graph.bind("xsd", XSD)
     return graph
+
+
+def blank_node(line_iri: str, part: str) -> BNode:
+    """The blank node of a line's `part` (`price`, `quantity`), labelled from the line's IRI.
+
+    Deterministic, so that Turtle and N-Triples are the same bytes in every run and in every worker
+    process of `--jobs`; distinct for distinct lines, so that two orders never share one.
+    """
+    digest = hashlib.sha256(line_iri.encode("utf-8")).hexdigest()[:32]
+    return BNode(f"{part}{digest}")
+
+
+def _number(value: t.Any) -> Literal:
+    return Literal(number_lexical(value), datatype=XSD.float)
 
 
 def to_graph(order: Order, minter: IriMinter, graph: Graph | None = None) -> Graph:
@@ -60,19 +79,19 @@ def to_graph(order: Order, minter: IriMinter, graph: Graph | None = None) -> Gra
         g.add((line_node, RDF.type, DFCB.OrderLine))
         if line.name is not None:
             g.add((line_node, DFCB.description, Literal(line.name)))
-        quantity = Literal(decimal_lexical(line.quantity), datatype=XSD.decimal)
+        quantity = _number(line.quantity)
         g.add((line_node, DFCB.quantity, quantity))
-        quantity_node = URIRef(minter.quantity(line_iri))
+        quantity_node = blank_node(line_iri, "quantity")
         g.add((line_node, DFCB.hasQuantity, quantity_node))
         g.add((quantity_node, RDF.type, DFCB.QuantitativeValue))
         g.add((quantity_node, DFCB.hasUnit, DFCM.Piece))
         g.add((quantity_node, DFCB.value, quantity))
         if line.unit_price is not None:
-            price_node = URIRef(minter.price(line_iri))
+            price_node = blank_node(line_iri, "price")
             g.add((line_node, DFCB.hasPrice, price_node))
             g.add((price_node, DFCB.isPriceOf, line_node))
             g.add((price_node, RDF.type, DFCB.Price))
-            g.add((price_node, DFCB.value, Literal(decimal_lexical(line.unit_price), datatype=XSD.decimal)))
+            g.add((price_node, DFCB.value, _number(line.unit_price)))
             if unit is not None:
                 g.add((price_node, DFCB.hasUnit, DFCM[unit]))
         if line.item is not None:
@@ -85,7 +104,7 @@ def to_graph(order: Order, minter: IriMinter, graph: Graph | None = None) -> Gra
         person = URIRef(person_iri)
         g.add((node, DFCB.orderedBy, person))
         g.add((person, DFCB.orders, node))
-        g.add((person, RDF.type, DFCB.Person))
+        g.add((person, RDF.type, DFCB[order.buyer.kind]))
         if order.buyer.email:
             g.add((person, DFCB.email, Literal(order.buyer.email)))
     return g

@@ -1,7 +1,8 @@
 """Minting IRIs for the nodes of an order.
 
 Under an http(s) base (the platform's own root, `--base-url`) the paths follow the DFC servers'
-convention: `{base}/api/dfc/Orders/{id}`, `…/Orders/{id}/OrderLines/{line}`, `{base}/api/dfc/Persons/{id}`,
+convention: `{base}/api/dfc/Orders/{id}`, `…/Orders/{id}/OrderLines/{line}`,
+`{base}/api/dfc/Persons/{id}` (`…/Enterprises/{id}` for a buyer that is an enterprise),
 `{base}/api/dfc/Offers/{item}`. Without one, IRIs are URNs, `urn:statebridge:{platform}:Orders:{id}`,
 so that every order still has a stable, globally unique name.
 
@@ -9,6 +10,8 @@ Orders read from DFC already have IRIs (their ids, lines, buyers and offers are 
 the `dfc` platform keeps every absolute IRI as it is, so DFC in gives the same IRIs out.
 
 Both writers (`graph.py`, `jsonld.py`) name every node through this class, so their outputs agree.
+A line's price and quantity have no IRI: they are blank nodes inside their line, as DFC consumers
+read them.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ _OFFER_CACHE = 4096
 
 @dataclasses.dataclass(frozen=True)
 class IriMinter:
-    """Builds the IRIs of orders, lines, buyers, offers, prices and quantities under one base."""
+    """Builds the IRIs of orders, lines, buyers and offers under one base."""
 
     base: str
     separator: str
@@ -80,6 +83,10 @@ class IriMinter:
     def person(self, person_id: str) -> str:
         return person_id if self._kept(person_id) else self._join("Persons", _segment(person_id))
 
+    def enterprise(self, enterprise_id: str) -> str:
+        kept = self._kept(enterprise_id)
+        return enterprise_id if kept else self._join("Enterprises", _segment(enterprise_id))
+
     def offer(self, item: str) -> str:
         iri = self._offers.get(item)
         if iri is None:
@@ -90,24 +97,17 @@ class IriMinter:
 
     @staticmethod
     def parts_prefix(node_iri: str) -> str:
-        """What the names of a node's satellites start with: `{node}#` (`{node}-` if it has a `#`).
-
-        The JSON-LD writer takes it once per line for both its price and its quantity.
-        """
+        """What the names of a node's satellites start with: `{node}#` (`{node}-` if it has a `#`)."""
         return f"{node_iri}-" if "#" in node_iri else f"{node_iri}#"
-
-    def price(self, line_iri: str) -> str:
-        return self.parts_prefix(line_iri) + "price"
-
-    def quantity(self, line_iri: str) -> str:
-        return self.parts_prefix(line_iri) + "quantity"
 
     def buyer(self, order: Order, order_iri: str) -> str | None:
         """The buyer's IRI, or None when the order names no buyer (no id and no email)."""
         buyer = order.buyer
         if buyer is None or not (buyer.id or buyer.email):
             return None
-        return self.person(buyer.id) if buyer.id else self.parts_prefix(order_iri) + "buyer"
+        if not buyer.id:
+            return self.parts_prefix(order_iri) + "buyer"
+        return self.enterprise(buyer.id) if buyer.kind == "Enterprise" else self.person(buyer.id)
 
     def lines(self, order: Order, order_iri: str) -> list[str]:
         """One distinct IRI per line: its id, else its position; a repeated key gets `-N` appended."""

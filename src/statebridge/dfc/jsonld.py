@@ -1,8 +1,13 @@
 """The fast DFC JSON-LD writer: plain dicts and orjson, one order at a time.
 
 Output is compact JSON-LD against the 1.16.0 context (`dfc-b:` / `dfc-v:` CURIEs), with one node
-object per subject in a flat `@graph`, the same triples as `graph.to_graph`. It never builds a graph,
-so memory stays flat however many orders stream through.
+object per named subject in a flat `@graph`, the same triples as `graph.to_graph`. A line's price
+and quantity are blank nodes embedded in the line (`"dfc-b:hasPrice": {"@type": "dfc-b:Price", …}`),
+as the DFC connectors, OFN and FDC write them and read them back: the Ruby connector builds
+`Price` and `QuantitativeValue` without an id, and the TypeScript `OrderLine.getPrice()` reads only
+a blank node. Embedding needs no blank node labels, so orders never share one. Numbers are
+`xsd:float` literals with exact decimal digits (`literals.py`). It never builds a graph, so memory
+stays flat however many orders stream through.
 """
 
 from __future__ import annotations
@@ -14,8 +19,8 @@ import orjson
 from ..model import Order
 from ..states import DFCStates
 from .iris import IriMinter, MinterSource, minter_for
-from .literals import datetime_lexical, decimal_lexical
-from .vocab import CONTEXT_URL, CURRENCY_UNITS, XSD_DATETIME, XSD_DECIMAL, state_curie
+from .literals import datetime_lexical, number_lexical
+from .vocab import CONTEXT_URL, CURRENCY_UNITS, XSD_DATETIME, XSD_FLOAT, state_curie
 
 __all__ = [
     "DOCUMENT_CLOSE",
@@ -33,6 +38,9 @@ Node = dict[str, t.Any]
 
 #: `dfc-b:hasUnit` of a price, by ISO 4217 code.
 _UNIT_CURIES = {code: f"dfc-m:{unit}" for code, unit in CURRENCY_UNITS.items()}
+
+#: `@type` of the agent an order is `dfc-b:orderedBy`, by `Buyer.kind`.
+_AGENT_TYPES = {"Person": "dfc-b:Person", "Enterprise": "dfc-b:Enterprise"}
 
 #: Status pairs by the identity of the `DFCStates` they were made from (tables hand out one
 #: instance per combination, so this hits for nearly every order without hashing a model); the
@@ -78,35 +86,26 @@ def order_nodes(order: Order, minter: IriMinter) -> list[Node]:
         parts = minter.lines(order, order_iri)
         append = nodes.append
         for line, line_iri in zip(lines, parts, strict=True):
-            lexical = decimal_lexical(line.quantity)
-            satellite = minter.parts_prefix(line_iri)  # as minter.quantity / .price, taken once
-            quantity_iri = satellite + "quantity"
+            quantity = number_lexical(line.quantity)
             line_node: Node = {"@id": line_iri, "@type": "dfc-b:OrderLine", "dfc-b:partOf": order_iri}
             if line.name is not None:
                 line_node["dfc-b:description"] = line.name
-            line_node["dfc-b:quantity"] = {"@value": lexical, "@type": XSD_DECIMAL}
-            line_node["dfc-b:hasQuantity"] = quantity_iri
+            line_node["dfc-b:quantity"] = {"@value": quantity, "@type": XSD_FLOAT}
+            line_node["dfc-b:hasQuantity"] = {
+                "@type": "dfc-b:QuantitativeValue",
+                "dfc-b:hasUnit": "dfc-m:Piece",
+                "dfc-b:value": {"@value": quantity, "@type": XSD_FLOAT},
+            }
             append(line_node)
-            append(
-                {
-                    "@id": quantity_iri,
-                    "@type": "dfc-b:QuantitativeValue",
-                    "dfc-b:hasUnit": "dfc-m:Piece",
-                    "dfc-b:value": {"@value": lexical, "@type": XSD_DECIMAL},
-                }
-            )
             if line.unit_price is not None:
-                price_iri = satellite + "price"
-                line_node["dfc-b:hasPrice"] = price_iri
                 price: Node = {
-                    "@id": price_iri,
                     "@type": "dfc-b:Price",
-                    "dfc-b:isPriceOf": line_iri,
-                    "dfc-b:value": {"@value": decimal_lexical(line.unit_price), "@type": XSD_DECIMAL},
+                    "dfc-b:value": {"@value": number_lexical(line.unit_price), "@type": XSD_FLOAT},
                 }
                 if unit is not None:
                     price["dfc-b:hasUnit"] = unit
-                append(price)
+                price["dfc-b:isPriceOf"] = line_iri
+                line_node["dfc-b:hasPrice"] = price
             if line.item is not None:
                 offer_iri = minter.offer(line.item)
                 line_node["dfc-b:concerns"] = offer_iri
@@ -117,7 +116,7 @@ def order_nodes(order: Order, minter: IriMinter) -> list[Node]:
         person_iri = minter.buyer(order, order_iri)
         if person_iri is not None:
             node["dfc-b:orderedBy"] = person_iri
-            person: Node = {"@id": person_iri, "@type": "dfc-b:Person", "dfc-b:orders": order_iri}
+            person: Node = {"@id": person_iri, "@type": _AGENT_TYPES[buyer.kind], "dfc-b:orders": order_iri}
             if buyer.email:
                 person["dfc-b:email"] = buyer.email
             nodes.append(person)

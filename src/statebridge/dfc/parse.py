@@ -1,26 +1,18 @@
 """Reading DFC JSON-LD back into rdflib, offline (context references resolve to the local copy).
 
-rdflib turns every `xsd:decimal` literal into a Decimal while parsing and, normalising it, writes
-it out again in plain notation: `"1e999999999"^^xsd:decimal` would become a billion-digit string
-inside rdflib, before statebridge reads a single field. So xsd:decimal is bound (once, on import)
-to a reader that gives no value for a number outside statebridge's bounds (`bounds.py`): rdflib
-then keeps the literal as written, and the order's reader refuses it with the usual message
-naming the order, the field and the value. Within the bounds nothing changes.
+Number literals (`xsd:decimal`, `xsd:float`) are read exactly and within bounds: `xsdnumbers.py`
+binds them in rdflib when this module is imported.
 """
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import typing as t
-from decimal import Decimal
 
 import orjson
-import rdflib.term
-from rdflib import XSD, Graph
+from rdflib import Graph
 
-from ..bounds import bounded
 from .context import inline_context, offline_document
+from .xsdnumbers import quiet_term_warnings
 
 __all__ = ["INVALID_IRI_CHARACTERS", "RELATIVE_BASE", "parse_jsonld", "parse_untrusted_jsonld"]
 
@@ -51,40 +43,6 @@ def parse_untrusted_jsonld(document: t.Any, graph: Graph | None = None) -> Graph
     """
     target = Graph() if graph is None else graph
     data = orjson.dumps(offline_document(document)).decode()
-    with _quiet_term_warnings():
+    with quiet_term_warnings():
         target.parse(data=data, format="json-ld", base=RELATIVE_BASE)
     return target
-
-
-def _drop(record: logging.LogRecord) -> bool:
-    return False
-
-
-@contextlib.contextmanager
-def _quiet_term_warnings() -> t.Iterator[None]:
-    """Silence rdflib's "does not look like a valid URI" warnings while a document is parsed.
-
-    Unconfigured, they would reach stderr beside statebridge's own one-line reports. Readers check
-    the IRIs they use themselves (`INVALID_IRI_CHARACTERS`) and report them as errors.
-    """
-    logger = logging.getLogger("rdflib.term")
-    logger.addFilter(_drop)
-    try:
-        yield
-    finally:
-        logger.removeFilter(_drop)
-
-
-def _bounded_decimal(lexical: str) -> Decimal | None:
-    """rdflib's reader for xsd:decimal: the value, or None (no value) outside the bounds."""
-    return bounded(Decimal(lexical))
-
-
-def _bind_bounded_decimal() -> None:
-    # rdflib logs "already bound. Rebinding." for a datatype it knows: expected here, kept quiet.
-    # The lexicaliser is rdflib's own for Decimal (plain notation), so writing is unchanged.
-    with _quiet_term_warnings():
-        rdflib.term.bind(XSD.decimal, Decimal, constructor=_bounded_decimal, lexicalizer=lambda d: f"{d:f}")
-
-
-_bind_bounded_decimal()

@@ -17,6 +17,7 @@ __all__ = [
     "KNOWN_CONTEXT_URLS",
     "XSD_DATETIME",
     "XSD_DECIMAL",
+    "XSD_FLOAT",
     "state_curie",
     "state_iri",
 ]
@@ -45,6 +46,9 @@ DFC_M = "https://github.com/datafoodconsortium/taxonomies/releases/latest/downlo
 XSD = "http://www.w3.org/2001/XMLSchema#"
 XSD_DATETIME = XSD + "dateTime"
 XSD_DECIMAL = XSD + "decimal"
+#: The datatype of every number statebridge writes (`dfc-b:quantity`, `dfc-b:value`): the
+#: ontology's range for both; `literals.py` says why and how the digits are kept.
+XSD_FLOAT = XSD + "float"
 
 #: ISO 4217 codes that have a currency unit in the DFC measures taxonomy (narrower of
 #: `dfc-m:CurrencyUnit`). Other currencies have none: prices then carry no unit.
