@@ -210,7 +210,7 @@ def test_nok_prices_carry_no_unit_and_eur_prices_carry_the_euro() -> None:
     has_unit = URIRef(DFC_B + "hasUnit")
     price_units = {
         str(order.currency): {
-            graph.value(URIRef(f"{line}#price"), has_unit)
+            graph.value(graph.value(line, URIRef(DFC_B + "hasPrice")), has_unit)
             for line in graph.objects(
                 URIRef(IriMinter.for_platform("relatude").order(order.id)), URIRef(DFC_B + "hasPart")
             )
@@ -219,6 +219,9 @@ def test_nok_prices_carry_no_unit_and_eur_prices_carry_the_euro() -> None:
         if order.lines
     }
     assert price_units["NOK"] == {None}
+    assert all(
+        graph.value(line, URIRef(DFC_B + "hasPrice")) for line in graph.subjects(URIRef(DFC_B + "partOf"))
+    )
     assert price_units["EUR"] == {URIRef(DFC_M + "Euro")}
 
 

@@ -733,3 +733,56 @@ def _mutated() -> st.SearchStrategy[object]:
 def test_a_real_order_with_any_field_replaced_never_crashes(document: object) -> None:
     for outcome in [*_read(document), *_outcomes_of(document)]:
         assert isinstance(outcome, Order | OrderError)
+
+
+# -- the buyer: a person, or the company of a B2B order ----------------------------------------------
+
+
+def test_a_b2b_order_is_ordered_by_its_company_as_an_enterprise() -> None:
+    """Shopify: an order for a company location (REST `company`, GraphQL `purchasingEntity` a
+    PurchasingCompany) is bought by that company; any other order by its customer, a Person."""
+    rest = _rest_document()
+    plain = rest["orders"][0]
+    b2b = {**plain, "company": {"id": 8124301, "location_id": 55501}}
+    graphql = _load("graphql_order.json")
+    company = {
+        "company": {"id": "gid://shopify/Company/8124302"},
+        "location": {"id": "gid://shopify/CompanyLocation/1"},
+    }
+    graphql_b2b = {"data": {"order": {**graphql["data"]["order"], "purchasingEntity": company}}}
+    customer_entity = {"id": graphql["data"]["order"]["customer"]["id"]}
+    graphql_person = {"data": {"order": {**graphql["data"]["order"], "purchasingEntity": customer_entity}}}
+    [person] = _orders({"order": plain})
+    [enterprise] = _orders({"order": b2b})
+    [graphql_enterprise] = _orders(graphql_b2b)
+    [graphql_customer] = _orders(graphql_person)
+    assert person.buyer is not None
+    assert person.buyer.kind == "Person"
+    assert enterprise.buyer is not None
+    assert (enterprise.buyer.id, enterprise.buyer.kind) == ("8124301", "Enterprise")
+    assert enterprise.buyer.email == person.buyer.email
+    assert graphql_enterprise.buyer is not None
+    assert (graphql_enterprise.buyer.id, graphql_enterprise.buyer.kind) == ("8124302", "Enterprise")
+    assert graphql_customer.buyer is not None
+    assert graphql_customer.buyer.kind == "Person"
+    document = json.loads(translate_to_dfc({"order": b2b}))
+    [agent] = [n for n in document["@graph"] if n["@type"] in ("dfc-b:Person", "dfc-b:Enterprise")]
+    assert (agent["@id"], agent["@type"]) == (
+        "urn:statebridge:shopify:Enterprises:8124301",
+        "dfc-b:Enterprise",
+    )
+
+
+def test_a_b2b_order_written_to_shopify_names_its_company_and_reads_back() -> None:
+    [enterprise] = _orders({"order": {**_rest_document()["orders"][0], "company": {"id": 8124301}}})
+    record = _write(enterprise)
+    assert record["company"] == {"id": 8124301}
+    assert "id" not in record["customer"]
+    back = _read_back(record)
+    assert back.buyer == enterprise.buyer
+
+
+def translate_to_dfc(document: object) -> bytes:
+    out = io.BytesIO()
+    translate(io.BytesIO(json.dumps(document).encode()), out, platform="shopify")
+    return out.getvalue()

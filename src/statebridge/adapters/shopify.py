@@ -27,6 +27,13 @@ JSON pipelines round 64-bit integers through doubles (Shopify's own webhook exam
 `"id": 820982911946154500` beside `…/Order/820982911946154508`); an `id` that is not that number
 rounded is an error, not a guess. Line, customer and fulfilment ids follow the same rule.
 
+Buyer: the customer (`Buyer.kind` Person), unless the order is a B2B order, placed for a company:
+REST `company` (`{"id", "location_id"}`: an order created with `company.location_id` and a
+`customer.id` is "a B2B order ... associated with the company location", Shopify's "Import B2B
+orders" tutorial) or GraphQL `purchasingEntity` being a `PurchasingCompany` (`{company {id}}`; the
+`PurchasingEntity` union is `Customer | PurchasingCompany`). Then the buyer is that company, an
+Enterprise in DFC, named by the company's id; email and name stay the contact's.
+
 Status fields handed to the `shopify` mapping table, values verbatim: `financial_status` (REST
 `financial_status`, or GraphQL `displayFinancialStatus`), `fulfillment_status` (REST
 `fulfillment_status`, or GraphQL `displayFulfillmentStatus`, which wins when a record has both),
@@ -67,7 +74,7 @@ _MONEY_SETS = {key: f"{key}_set" for key in ("current_total_price", "total_price
 #: The start of a REST object's `admin_graphql_api_id`, by kind (the fast path of `_rest_id`).
 _GID_PREFIXES = {
     kind: f"gid://shopify/{kind}/"
-    for kind in ("Order", "Customer", "LineItem", "OrderTransaction", "Fulfillment")
+    for kind in ("Order", "Customer", "Company", "LineItem", "OrderTransaction", "Fulfillment")
 }
 #: Key under which a Bulk line-item row keeps where it was read, for messages (no Shopify key).
 _ROW = "__statebridge_position"
@@ -543,8 +550,11 @@ class ShopifyAdapter(Adapter):
         )
         if order.buyer is not None:
             customer: dict[str, t.Any] = {"email": order.buyer.email}
-            if own and order.buyer.id and _NUMBER.fullmatch(order.buyer.id):
-                customer = {"id": int(order.buyer.id), **customer}
+            numeric = own and order.buyer.id is not None and _NUMBER.fullmatch(order.buyer.id) is not None
+            if numeric and order.buyer.kind == "Enterprise":
+                record["company"] = {"id": int(t.cast(str, order.buyer.id))}
+            elif numeric:
+                customer = {"id": int(t.cast(str, order.buyer.id)), **customer}
             record["customer"] = customer
             if order.buyer.name:
                 record["billing_address"] = {"name": order.buyer.name}
@@ -816,25 +826,36 @@ def _full_name(first: t.Any, last: t.Any) -> str | None:
 def _rest_buyer(record: t.Mapping[str, t.Any]) -> dict[str, t.Any] | None:
     customer = _mapping(record.get("customer"))
     billing = _mapping(record.get("billing_address"))
+    company = _mapping(record.get("company"))
+    company_id = _rest_id(company, "Company", "company") if company else None
     buyer = {
-        "id": _rest_id(customer, "Customer", "customer") if customer else None,
+        "id": company_id or (_rest_id(customer, "Customer", "customer") if customer else None),
         "email": record.get("email") or record.get("contact_email") or customer.get("email"),
         "name": _full_name(customer.get("first_name"), customer.get("last_name")) or billing.get("name"),
     }
-    return buyer if any(buyer.values()) else None
+    return _buyer(buyer, company_id)
 
 
 def _graphql_buyer(record: t.Mapping[str, t.Any]) -> dict[str, t.Any] | None:
     customer = _mapping(record.get("customer"))
     billing = _mapping(record.get("billingAddress"))
+    company = _mapping(_mapping(record.get("purchasingEntity")).get("company"))
+    company_id = _graphql_id(company, "Company", "purchasingEntity.company.id") if company else None
     buyer = {
-        "id": _graphql_id(customer, "Customer", "customer.id") if customer else None,
+        "id": company_id or (_graphql_id(customer, "Customer", "customer.id") if customer else None),
         "email": record.get("email") or customer.get("email"),
         "name": customer.get("displayName")
         or _full_name(customer.get("firstName"), customer.get("lastName"))
         or billing.get("name"),
     }
-    return buyer if any(buyer.values()) else None
+    return _buyer(buyer, company_id)
+
+
+def _buyer(fields: dict[str, t.Any], company_id: str | None) -> dict[str, t.Any] | None:
+    """The buyer's fields, an Enterprise when a company bought (B2B), or None when nothing is known."""
+    if company_id is not None:
+        return {**fields, "kind": "Enterprise"}
+    return fields if any(fields.values()) else None
 
 
 def _rest_line(item: t.Any, where: str) -> dict[str, t.Any]:
