@@ -35,6 +35,7 @@ from .test_cli import run
 from .test_dfc_endpoint import LD, served
 
 XSD_DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
+XSD_FLOAT = "http://www.w3.org/2001/XMLSchema#float"
 
 #: Out of bounds, as decimal text: huge, tiny, just past each bound, and negative.
 TEXT_OUT_OF_RANGE = [
@@ -127,6 +128,11 @@ def _dfc_typed_price(doc: Document, value: t.Any) -> None:
     _dfc_line(doc)["dfc-b:hasPrice"]["dfc-b:value"] = {"@value": value, "@type": XSD_DECIMAL}
 
 
+def _dfc_float_price(doc: Document, value: t.Any) -> None:
+    """As an xsd:float literal, the form statebridge writes: read exactly, within the same bounds."""
+    _dfc_line(doc)["dfc-b:hasPrice"]["dfc-b:value"] = {"@value": value, "@type": XSD_FLOAT}
+
+
 def _dfc_quantity(doc: Document, value: t.Any) -> None:
     _dfc_line(doc)["dfc-b:quantity"] = {"@value": value, "@type": XSD_DECIMAL}
 
@@ -190,6 +196,7 @@ PLATFORMS: dict[str, Platform] = {
         {
             "price": (_dfc_price, "dfc-b:hasPart[0].dfc-b:hasPrice"),
             "typed price": (_dfc_typed_price, "dfc-b:hasPart[0].dfc-b:hasPrice"),
+            "float price": (_dfc_float_price, "dfc-b:hasPart[0].dfc-b:hasPrice"),
             "quantity": (_dfc_quantity, "dfc-b:hasPart[0].dfc-b:quantity"),
         },
         TEXT_OUT_OF_RANGE,
