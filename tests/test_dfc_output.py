@@ -223,7 +223,13 @@ _orders_strategy = st.builds(
     created_at=st.none() | _dates,
     placed_at=st.none() | _dates,
     currency=st.none() | st.sampled_from(["EUR", "GBP", "USD", "NOK", "AUD", "CAD"]),
-    buyer=st.none() | st.builds(Buyer, id=st.none() | _text, email=st.none() | _text),
+    buyer=st.none()
+    | st.builds(
+        Buyer,
+        id=st.none() | _text,
+        email=st.none() | _text,
+        kind=st.sampled_from(["Person", "Enterprise"]),
+    ),
     lines=st.lists(_lines, max_size=4).map(tuple),
     states=_states,
 )

@@ -600,14 +600,14 @@ def test_ndjson_reads_line_by_line_and_a_bad_line_does_not_stop_the_others() -> 
 
 
 def _buyers_consistent(orders: list[Order]) -> bool:
-    """Orders naming the same buyer id share one Person node, so they must agree on its email."""
-    emails: dict[str, str | None] = {}
+    """Orders naming the same buyer share one agent node, so they must agree on its email."""
+    emails: dict[tuple[str, str], str | None] = {}
     for order in orders:
         buyer = order.buyer
         if (
             buyer is not None
             and buyer.id is not None
-            and emails.setdefault(buyer.id, buyer.email) != buyer.email
+            and emails.setdefault((buyer.id, buyer.kind), buyer.email) != buyer.email
         ):
             return False
     return True
@@ -634,8 +634,11 @@ def _assert_same_content(read: Order, original: Order, minter: IriMinter) -> Non
     buyer = original.buyer
     email = buyer.email if buyer else None
     assert (read.buyer.email if read.buyer else None) == email
-    person = minter.person(buyer.id) if buyer is not None and buyer.id else None
-    assert (read.buyer.id if read.buyer else None) == person
+    agent = minter.buyer(original, order_iri) if buyer is not None and buyer.id else None
+    assert (read.buyer.id if read.buyer else None) == agent
+    if read.buyer is not None:
+        assert buyer is not None
+        assert read.buyer.kind == buyer.kind
 
 
 @settings(
