@@ -26,13 +26,49 @@ __all__ = ["ImportFailed", "Subject", "ofn_import", "ofn_order", "ofn_reads"]
 
 #: The `SEMANTIC_TYPE`s of connector-ruby's classes (docs/references/ofn-order-reads.md).
 RUBY_TYPES = frozenset(
-    "Address Agent AllergenCharacteristic AsPlannedConsumptionFlow AsPlannedLocalConsumptionFlow "
-    "AsPlannedLocalProductionFlow AsPlannedLocalTransformation AsPlannedProductionFlow "
-    "AsPlannedTransformation AsRealizedConsumptionFlow AsRealizedProductionFlow AsRealizedTransformation "
-    "Catalog CatalogItem CustomerCategory DefinedProduct DeliveryOption Enterprise LocalizedProduct "
-    "NutrientCharacteristic Offer Order OrderLine PaymentMethod Person PhoneNumber PhysicalCharacteristic "
-    "PhysicalPlace PhysicalProduct PickupOption Price ProductBatch QuantitativeValue Quantity RealStock "
-    "SaleSession SocialMedia SuppliedProduct TechnicalProduct TheoreticalStock VirtualPlace".split()
+    [
+        "Address",
+        "Agent",
+        "AllergenCharacteristic",
+        "AsPlannedConsumptionFlow",
+        "AsPlannedLocalConsumptionFlow",
+        "AsPlannedLocalProductionFlow",
+        "AsPlannedLocalTransformation",
+        "AsPlannedProductionFlow",
+        "AsPlannedTransformation",
+        "AsRealizedConsumptionFlow",
+        "AsRealizedProductionFlow",
+        "AsRealizedTransformation",
+        "Catalog",
+        "CatalogItem",
+        "CustomerCategory",
+        "DefinedProduct",
+        "DeliveryOption",
+        "Enterprise",
+        "LocalizedProduct",
+        "NutrientCharacteristic",
+        "Offer",
+        "Order",
+        "OrderLine",
+        "PaymentMethod",
+        "Person",
+        "PhoneNumber",
+        "PhysicalCharacteristic",
+        "PhysicalPlace",
+        "PhysicalProduct",
+        "PickupOption",
+        "Price",
+        "ProductBatch",
+        "QuantitativeValue",
+        "Quantity",
+        "RealStock",
+        "SaleSession",
+        "SocialMedia",
+        "SuppliedProduct",
+        "TechnicalProduct",
+        "TheoreticalStock",
+        "VirtualPlace",
+    ]
 )
 _NO_ID = frozenset({"Price", "QuantitativeValue"})
 HELD = URIRef(DFC_V + "Held")
