@@ -2,8 +2,9 @@
 
 Routes (each also under `/api/dfc/Enterprises/{enterprise}/…`, scoped to that enterprise's shop):
 
-- `GET  /api/dfc/Orders`: a page of orders as an LDP basic container (`ldp:contains` the order
-  IRIs) with every order's nodes, newest page links in `Link` (`rel="next"`, `rel="first"`);
+- `GET  /api/dfc/Orders`: a page of orders, every order's nodes in one flat graph as FDC's server
+  lists them (no container node, nothing outside the DFC ontology), page links in `Link`
+  (`rel="next"`, `rel="first"`);
   `?limit=` (1 to 500, default 100) and `?after=` (the opaque cursor a `next` link carries);
 - `GET  /api/dfc/Orders/{id}`: one order;
 - `POST /api/dfc/Orders`: a new order, sent as DFC JSON-LD (Open Food Network sends a Held order);
@@ -43,7 +44,7 @@ import uuid
 from urllib.parse import urlencode
 
 import orjson
-from rdflib import RDF, Graph, URIRef
+from rdflib import Graph
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -70,11 +71,10 @@ from .faults import identified
 from .negotiation import JSON, JSONLD, OFFERED, TURTLE, choose
 from .problems import problem_response
 
-__all__ = ["LDP", "OrdersApi"]
+__all__ = ["OrdersApi"]
 
 log = logging.getLogger("statebridge.web")
 
-LDP = "http://www.w3.org/ns/ldp#"
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 100
 _ACCEPTED_BODIES = ("application/ld+json", "application/json")
@@ -596,23 +596,16 @@ def _render_order(stored: StoredOrder, scope: _Scope, media: str) -> bytes:
 
 
 def _render_collection(rows: list[StoredOrder], scope: _Scope, media: str) -> bytes:
+    """A page of orders as FDC's server lists them: every order's nodes in one flat graph, and
+    nothing else (no container node: a consumer such as the Ruby DFC connector fails on a type it
+    does not know). The page's place in the collection is in the `Link` header."""
     minter = scope.minter
     orders = [_served(stored) for stored in rows]
-    iris = [minter.order(order.id) for order in orders]
     if media in (JSONLD, JSON):
-        container = {
-            "@id": scope.collection,
-            "@type": f"{LDP}BasicContainer",
-            f"{LDP}contains": [{"@id": iri} for iri in iris],
-        }
-        nodes = [container] + [node for order in orders for node in order_nodes(order, minter)]
+        nodes = [node for order in orders for node in order_nodes(order, minter)]
         return orjson.dumps({"@context": CONTEXT_URL, "@graph": nodes})
     graph = bind_namespaces(Graph())
-    graph.bind("ldp", LDP)
-    collection = URIRef(scope.collection)
-    graph.add((collection, RDF.type, URIRef(f"{LDP}BasicContainer")))
-    for order, iri in zip(orders, iris, strict=True):
-        graph.add((collection, URIRef(f"{LDP}contains"), URIRef(iri)))
+    for order in orders:
         to_graph(order, minter, graph)
     return _rdf(graph, media)
 
