@@ -11,7 +11,8 @@ For one order:
   `hasPrice` a `dfc-b:Price` (unit price, currency unit when DFC has one) and `concerns` an Offer;
 - the buyer as a `dfc-b:Person` with its email;
 - every inverse link the ontology declares (`partOf`, `orders`, `isPriceOf`, `concernedBy`), as the
-  DFC rules require.
+  DFC rules require;
+- for an order read from DFC, the statements it kept (`Order.kept`, written by `kept.py`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 
 from ..model import Order
 from .iris import IriMinter
+from .kept import add_kept_triples
 from .literals import datetime_lexical, decimal_lexical
 from .vocab import CURRENCY_UNITS, DFC_B, DFC_M, DFC_V
 
@@ -88,6 +90,8 @@ def to_graph(order: Order, minter: IriMinter, graph: Graph | None = None) -> Gra
         g.add((person, RDF.type, DFCB.Person))
         if order.buyer.email:
             g.add((person, DFCB.email, Literal(order.buyer.email)))
+    if order.kept:
+        add_kept_triples(order, minter, g, node)
     return g
 
 

@@ -14,6 +14,7 @@ import orjson
 from ..model import Order
 from ..states import DFCStates
 from .iris import IriMinter, MinterSource, minter_for
+from .kept import add_kept_nodes
 from .literals import datetime_lexical, decimal_lexical
 from .vocab import CONTEXT_URL, CURRENCY_UNITS, XSD_DATETIME, XSD_DECIMAL, state_curie
 
@@ -121,6 +122,8 @@ def order_nodes(order: Order, minter: IriMinter) -> list[Node]:
             if buyer.email:
                 person["dfc-b:email"] = buyer.email
             nodes.append(person)
+    if order.kept:
+        add_kept_nodes(order, minter, nodes)
     return nodes
 
 

@@ -19,6 +19,7 @@ import orjson
 
 __all__ = [
     "CONNECTOR_OBJECT_PROPERTIES",
+    "CONTEXT_ID_PROPERTIES",
     "DFC_CLASSES",
     "DFC_PROPERTIES",
     "TERMS_FILE",
@@ -47,3 +48,6 @@ DFC_PROPERTIES: frozenset[str] = frozenset(
     + _CONNECTOR["datatype_properties"]
 )
 CONNECTOR_OBJECT_PROPERTIES: frozenset[str] = frozenset(_CONNECTOR["object_properties"])
+#: The ontology's object properties: the 1.16.0 context declares each of them `@type: @id`, so a
+#: plain string value of one of them is an IRI, and a literal must be written as a value object.
+CONTEXT_ID_PROPERTIES: frozenset[str] = frozenset(_ONTOLOGY["object_properties"])
