@@ -108,13 +108,19 @@ def test_the_ofn_round_trip(store: Store) -> None:
 
 
 def test_a_state_the_platform_cannot_hold_is_named(store: Store) -> None:
+    """Spree has no held order state: the write says so, and the order is kept as Spree would hold
+    it (`platform_status`), while the client reads back the Held it wrote (issue 12, item 4)."""
     with served(store) as http:
         created = http.post(
             f"/api/dfc/Enterprises/{SPREE.slug}/Orders", content=POST_HELD.read_bytes(), headers=LD
         )
+        read = http.get(created.headers["Location"], headers={"Authorization": f"Bearer {TOKEN}"})
     assert created.status_code == 201
     assert "order Held reads back as Complete" in created.headers["Statebridge-Lossy"]
-    assert _order_node(created.json())["dfc-b:hasOrderStatus"] == "dfc-v:Complete"
+    assert _order_node(created.json())["dfc-b:hasOrderStatus"] == "dfc-v:Held"
+    assert _order_node(read.json())["dfc-b:hasOrderStatus"] == "dfc-v:Held"
+    [stored] = list(store.orders())
+    assert stored.order.platform_status["state"] == "complete"
 
 
 def test_pulled_orders_are_listed_in_pages_with_links(store: Store) -> None:
