@@ -14,7 +14,15 @@ Routes (each also under `/api/dfc/Enterprises/{enterprise}/…`, scoped to that 
 - `PUT  /api/dfc/Orders/{id}`: a new version of an order (OFN then sends it Complete); with
   `If-Match`, only while the order is still at that ETag (else 412 Precondition Failed);
 - `DELETE /api/dfc/Orders/{id}`: cancels the order (its order state becomes Cancelled), answered
-  with the cancelled order; `If-Match` as for PUT.
+  with the cancelled order; `If-Match` as for PUT (OFN's open pull request #14423 cancels the same
+  way; FDC's server has no DELETE);
+- `GET  /api/dfc/Orders/{id}/OrderLines` and `…/OrderLines/{key}` (`orderLines` too, as FDC's
+  routes match either case): the order's lines, or one, with the nodes they point at (`lines.py`).
+
+What a client sends is what it reads back: every statement of the order's graph that the DFC
+defines (offers and their offered items and prices, products, the sale session; see
+`adapters/dfc_kept.py`), and its lines under IRIs that do not change from one PUT to the next
+(`lines.py`).
 
 Who sees what is decided in `access.py`: an operator every order, a client only the orders it
 created or that are ordered by its buyer, at the enterprises it may order from; any other order is
@@ -26,8 +34,11 @@ its stored version (bumped by every write, whoever makes it), the IRI base and t
 every write answer carries the new ETag and `If-Match` can be checked without rendering.
 
 An order sent to an enterprise whose shop runs on another platform is stored with its DFC states
-translated to that platform's status fields, and the states it reads back as; what the platform
-cannot hold is named in the `Statebridge-Lossy` header. Errors are `application/problem+json`.
+translated to that platform's status fields (`platform_status`) beside the DFC states it was sent
+with, which are what it is served with until the platform itself changes the order (a pull or a
+webhook storing a newer version of it): a Held order sent to a Spree shop reads back Held. What the
+platform cannot hold is named in the `Statebridge-Lossy` header of the write. Errors are
+`application/problem+json`.
 """
 
 from __future__ import annotations
