@@ -414,3 +414,20 @@ def test_the_import_fails_on_a_node_of_an_unknown_type() -> None:
     named_price["@graph"].append({"@id": "https://x.example/price", "@type": "dfc-b:Price"})
     with pytest.raises(ImportFailed, match="takes no id"):
         ofn_import(named_price, blank_values=True)
+
+
+def test_a_pulled_orders_lines_are_served_under_their_platform_ids(store: Store) -> None:
+    with (FIXTURES / "spree/chord_single_order.json").open("rb") as stream:
+        [order] = list(read_orders(stream, "spree"))
+    store.save_page(SPREE.platform, SPREE.base_url, [(order, {})])
+    with served(store) as http:
+        listed = http.get(f"/api/dfc/Enterprises/{SPREE.slug}/Orders", headers=AUTH)
+        [node] = [n for n in listed.json()["@graph"] if n.get("@type") == "dfc-b:Order"]
+        lines = http.get(f"{node['@id']}/OrderLines", headers=AUTH)
+        assert lines.status_code == 200
+        served_lines = {n["@id"] for n in lines.json()["@graph"] if n.get("@type") == "dfc-b:OrderLine"}
+        assert served_lines == set(node["dfc-b:hasPart"])
+        assert {iri.rsplit("/", 1)[1] for iri in served_lines} == {line.id for line in order.lines}
+        first = sorted(served_lines)[0]
+        one = http.get(first, headers=AUTH)
+        assert [n["@id"] for n in one.json()["@graph"] if n.get("@type") == "dfc-b:OrderLine"] == [first]

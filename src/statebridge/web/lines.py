@@ -8,7 +8,7 @@ own small numbers on purpose: Open Food Network names a new line `{order}/OrderL
 (`app/services/fdc_backorderer.rb:63-66`) after dropping the lines it no longer needs
 (`app/services/backorder_updater.rb:52`), so a kept `…/OrderLines/2` would, sooner or later, be
 the name it gives to a new line for another product (docs/references/ofn-order-reads.md). A line
-without an IRI (a blank node) is keyed by its position.
+without an IRI (a blank node) is keyed by a digest of its position.
 
 **Resources.** As FDC's server does (`web/fdc-modules/orders/index.js:17-20`), an order's lines are
 served at `…/Orders/{id}/OrderLines` (every line with the nodes it points at: offer, offered item,
