@@ -18,7 +18,7 @@ import json
 import pathlib
 import typing as t
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.term import Node
 
@@ -103,11 +103,28 @@ def _diff(expected: Graph, actual: Graph) -> list[str]:
 def reference_document(orders: list[Order], minter: IriMinter) -> dict[str, t.Any]:
     """The expected output for `orders`, built by the rdflib reference path, nodes sorted by @id."""
     graph = orders_to_graph(orders, minter)
+    nodes = _compact_nodes(graph)
+    written = {node["@id"] for node in nodes}
+    for blank in sorted({s for s in graph.subjects() if isinstance(s, BNode)}):
+        if blank.n3() not in written:  # see _compact_nodes
+            part = Graph()
+            for triple in graph.triples((blank, None, None)):
+                part.add(triple)
+            added = [node for node in _compact_nodes(part) if node["@id"] not in written]
+            written.update(node["@id"] for node in added)
+            nodes.extend(added)
+    return {"@context": CONTEXT_URL, "@graph": sorted(nodes, key=lambda n: str(n["@id"]))}
+
+
+def _compact_nodes(graph: Graph) -> list[dict[str, t.Any]]:
+    """rdflib's compact JSON-LD of `graph` as a list of node objects. rdflib leaves out a blank node
+    that is the value of a property the context declares `@id` (it writes the reference only):
+    `reference_document` serialises those nodes on their own."""
     document = json.loads(graph.serialize(format="json-ld", context=term_definitions(), auto_compact=True))
-    nodes = document.get("@graph", [document] if "@id" in document else [])
+    nodes: list[dict[str, t.Any]] = document.get("@graph", [document] if "@id" in document else [])
     for node in nodes:
         node.pop("@context", None)
-    return {"@context": CONTEXT_URL, "@graph": sorted(nodes, key=lambda n: str(n["@id"]))}
+    return nodes
 
 
 def validate_fixture(path: pathlib.Path, platform: str, *, update: bool = False) -> FixtureResult:
