@@ -102,10 +102,13 @@ def kept_statements(graph: Graph, roles: Roles) -> list[dict[str, str | None]]:
             if isinstance(value, URIRef | BNode) and value not in seen and _enters(graph, value, anchors):
                 seen.add(value)
                 queue.append(value)
+    prices = {price for price in roles.prices if price is not None}  # may be written as blank nodes
     kept = [
         (s, p, o)
         for s, p, o in found
-        if _usable(s, anchors, typed, subject=True) and _usable(o, anchors, typed, subject=False)
+        if _usable(s, anchors, typed, subject=True)
+        and _usable(o, anchors, typed, subject=False)
+        and o not in prices
     ]
     return _encode(kept, anchors)
 
