@@ -198,8 +198,9 @@ def test_a_blank_node_pointed_at_twice_is_labelled_per_order() -> None:
         if node.get("@type") == "dfc-b:Offer":
             node["dfc-b:hasPrice"] = "_:shared"
     document["@graph"].append(price)
-    [order] = _read(json.dumps(document).encode())
-    second = order.model_copy(update={"id": order.id + "/2"})
+    text = json.dumps(document)
+    [order] = _read(text.encode())
+    [second] = _read(text.replace(f"{HOD}Orders", f"{HOD}Orders/2").encode())  # another order, its own lines
     output = _fast([order, second])
     graph = parse_jsonld(output)
     _assert_same(orders_to_graph([order, second], DFC), graph)
