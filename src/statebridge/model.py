@@ -3,7 +3,9 @@
 Money is `Decimal` (platforms send decimal strings, never trust floats with money), bounded as
 `bounds.py` says (|x| < 10^15, at most 28 significant digits and places), timestamps must carry
 an offset, and the platform's own status fields are kept verbatim in
-`platform_status` next to the translated DFC `states`.
+`platform_status` next to the translated DFC `states`. An order read from DFC also keeps, in
+`kept`, the statements of its graph that the fields do not hold (its offers' offered items and
+prices, its sale session, …), so that writing it out again loses nothing the DFC defines.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -26,7 +29,16 @@ from .bounds import OUT_OF_RANGE, bounded
 from .errors import InvalidOrderError
 from .states import DFCStates
 
-__all__ = ["Buyer", "BuyerKind", "Order", "OrderLine", "Payment", "Shipment", "order_from_fields"]
+__all__ = [
+    "Buyer",
+    "BuyerKind",
+    "KeptStatement",
+    "Order",
+    "OrderLine",
+    "Payment",
+    "Shipment",
+    "order_from_fields",
+]
 
 
 _OUT_OF_RANGE_ERROR = "number_out_of_range"
@@ -93,6 +105,30 @@ class Shipment(_Model):
     shipped_at: AwareDatetime | None = None
 
 
+class KeptStatement(_Model):
+    """One statement of a DFC order's graph that the writers do not make from the order's fields.
+
+    Nodes are named by IRI, by `_:label` for a blank node of this order, or by an anchor for a
+    node the writers name themselves (their IRIs change when an order is stored or written under
+    another base): `@order`, `@buyer`, `@line:N` (the N-th line, from 0), `@line:N:offer` and
+    `@line:N:price`. `adapters/dfc_kept.py` reads them, `dfc/kept.py` writes them.
+    """
+
+    subject: str = Field(min_length=1)
+    predicate: str = Field(min_length=1, description="the property's full IRI")
+    node: str | None = Field(default=None, description="the object, when it is a node")
+    value: str | None = Field(default=None, description="the object, when it is a literal")
+    datatype: str | None = None
+    language: str | None = None
+
+    @model_validator(mode="after")
+    def _one_object(self) -> KeptStatement:
+        if (self.node is None) == (self.value is None):
+            msg = "a kept statement has either a node or a literal value as its object"
+            raise ValueError(msg)
+        return self
+
+
 class Order(_Model):
     """One order, whatever platform it came from."""
 
@@ -115,6 +151,9 @@ class Order(_Model):
         description="the platform's status fields, values verbatim, keyed by mapping-table field",
     )
     states: DFCStates = DFCStates()
+    kept: tuple[KeptStatement, ...] = Field(
+        default=(), description="statements of a DFC order's graph beyond these fields, to write again"
+    )
 
     @property
     def label(self) -> str:

@@ -128,18 +128,24 @@ def reference_document(orders: list[Order], minter: IriMinter) -> dict[str, t.An
     """The expected output for `orders`, built by the rdflib reference path, nodes sorted by @id.
 
     rdflib's serializer leaves out a blank node that a term typed `@id` (`dfc-b:hasPrice`) refers
-    to, so each blank node is compacted on its own and embedded where it is referred to.
+    to, so each blank node is compacted on its own: one referred to exactly once is embedded where
+    it is referred to (as the fast writer embeds prices and quantities); any other stays a node of
+    its own, named by its label.
     """
     graph = orders_to_graph(orders, minter)
-    blanks: dict[str, dict[str, t.Any]] = {}
+    own: dict[str, dict[str, t.Any]] = {}
     for subject in {s for s in graph.subjects() if isinstance(s, BNode)}:
-        own = Graph()
+        part = Graph()
         for triple in graph.triples((subject, None, None)):
-            own.add(triple)
-        [node] = _compact_nodes(own)
-        del node["@id"]
-        blanks[subject.n3()] = node
-    nodes = [_embedded(node, blanks) for node in _compact_nodes(graph) if node["@id"] not in blanks]
+            part.add(triple)
+        [node] = _compact_nodes(part)
+        own[subject.n3()] = node
+    once = {
+        label for label in own if len(set(graph.subject_predicates(BNode(label.removeprefix("_:"))))) == 1
+    }
+    blanks = {label: {k: v for k, v in own[label].items() if k != "@id"} for label in once}
+    nodes = [_embedded(node, blanks) for node in _compact_nodes(graph) if node["@id"] not in own]
+    nodes.extend(_embedded(node, blanks) for label, node in own.items() if label not in once)
     nodes.extend({"@id": label, **node} for label, node in blanks.items())  # referred to by none
     return {"@context": CONTEXT_URL, "@graph": sorted(nodes, key=lambda n: str(n["@id"]))}
 

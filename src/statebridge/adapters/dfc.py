@@ -43,12 +43,15 @@ What is read, per order (`graph.to_graph` writes the same triples):
 
 The IRIs kept (order, lines, offers, buyer) must be valid: JSON-LD turns an IRI with a space into
 nothing, and rdflib keeps one with `<>"{}|\\^`` only with a warning, so both are errors naming the
-field (rdflib's warnings are kept off stderr while parsing). Anything else in the document (sale
-sessions, products, VAT rates) is not part of the canonical order and is left alone.
+field (rdflib's warnings are kept off stderr while parsing).
 
-Writing these orders to DFC again mints IRIs from their ids (`urn:statebridge:dfc:Orders:<the
-quoted order IRI>`, or under `--base-url`): nothing is lost, but the order's own IRIs are not kept
-until the writers learn to reuse an id that already is an IRI.
+- `kept`: everything else the DFC defines in the order's graph (the offers' `dfc-b:offeredItem`
+  and prices, the SuppliedProducts, the SaleSession the order `dfc-b:belongsTo`, a line price's VAT
+  rate, …), as statements the writers give back (`dfc_kept.py` says exactly what is kept). Terms
+  outside the DFC (OFN's `ofn:image`) are left out.
+
+A minter for the `dfc` platform keeps absolute IRIs, so writing these orders to DFC again gives
+the order, its lines, offers and buyer the IRIs they were read with.
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ from ..dfc.vocab import CONTEXT_URL, CURRENCY_UNITS, DFC_B, DFC_M, DFC_V
 from ..errors import InvalidOrderError, OrderError, UnknownStatusError, UnrecognisedShapeError
 from ..states import DIMENSION_STATES, DFCStates, Dimension
 from .base import Adapter, RawOrder
+from .dfc_kept import Roles, kept_statements
 
 __all__ = ["DfcAdapter"]
 
@@ -162,6 +166,8 @@ class DfcAdapter(Adapter):
         date = _date(graph, node)
         draft = status[Dimension.ORDER.property_curie] in (None, "dfc-v:Draft")
         lines, currency = _lines(graph, node)
+        agent = _agent(graph, node)
+        buyer = _buyer(graph, node, agent)
         return {
             "platform": self.name,
             "shape": raw.shape,
@@ -170,9 +176,10 @@ class DfcAdapter(Adapter):
             "created_at": date if draft else None,
             "placed_at": None if draft else date,
             "currency": currency,
-            "buyer": _buyer(graph, node),
+            "buyer": buyer,
             "lines": lines,
             "platform_status": status,
+            "kept": kept_statements(graph, _roles(graph, node, lines, agent if buyer else None)),
         }
 
     def states(self, status: t.Mapping[str, str | None], shape: str) -> DFCStates:
@@ -411,7 +418,8 @@ def _price(graph: Graph, line: Node, where: str) -> tuple[str | None, str | None
     return _number(graph, price, f"{where}.dfc-b:value"), currency
 
 
-def _buyer(graph: Graph, order: Node) -> dict[str, t.Any] | None:
+def _agent(graph: Graph, order: Node) -> Node | None:
+    """The agent the order is `dfc-b:orderedBy` (or that says it `dfc-b:orders` it)."""
     agent: Node | None = _reference(graph, order, DFCB.orderedBy, "dfc-b:orderedBy")
     if agent is None:
         agents = list(graph.subjects(DFCB.orders, order, unique=True))
@@ -421,6 +429,10 @@ def _buyer(graph: Graph, order: Node) -> dict[str, t.Any] | None:
                 msg, field="dfc-b:orderedBy", value=sorted(map(_shown, agents)), has_value=True
             )
         agent = agents[0] if agents else None
+    return agent
+
+
+def _buyer(graph: Graph, order: Node, agent: Node | None) -> dict[str, t.Any] | None:
     if agent is None:
         return None
     made_up = isinstance(order, URIRef) and agent == URIRef(f"{order}#buyer")  # the writers' stand-in
@@ -446,6 +458,30 @@ def _agent_kind(graph: Graph, agent: Node) -> str:
     if isinstance(agent, URIRef) and _ENTERPRISE_IRI.match(str(agent)):
         return "Enterprise"
     return "Person"
+
+
+def _roles(graph: Graph, order: Node, lines: list[dict[str, t.Any]], buyer: Node | None) -> Roles:
+    """Which nodes of the order the writers write from the fields read (the rest is kept)."""
+    nodes = _line_nodes(graph, order)
+    offers: list[Node | None] = []
+    prices: list[Node | None] = []
+    values: set[Node] = set()
+    for line, fields in zip(nodes, lines, strict=True):
+        offers.append(next(graph.objects(line, DFCB.concerns), None) if fields["item"] is not None else None)
+        price = next(graph.objects(line, DFCB.hasPrice), None)
+        priced = fields["unit_price"] is not None
+        prices.append(price if priced and not isinstance(price, Literal) else None)
+        for prop in (DFCB.quantity, DFCB.hasQuantity):
+            values.update(v for v in graph.objects(line, prop) if not isinstance(v, Literal))
+    return Roles(
+        order=order,
+        lines=nodes,
+        offers=offers,
+        prices=prices,
+        priced=[fields["unit_price"] is not None for fields in lines],
+        values=frozenset(values),
+        buyer=buyer,
+    )
 
 
 def _no_order_reason(document: t.Any, graph: Graph) -> str:

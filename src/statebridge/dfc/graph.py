@@ -14,7 +14,8 @@ For one order:
 - numbers as `xsd:float` literals with exact decimal digits (`literals.py`);
 - the buyer as a `dfc-b:Person`, or a `dfc-b:Enterprise` when the order says so, with its email;
 - every inverse link the ontology declares (`partOf`, `orders`, `isPriceOf`, `concernedBy`), as the
-  DFC rules require: the price says `isPriceOf` its line.
+  DFC rules require: the price says `isPriceOf` its line;
+- for an order read from DFC, the statements it kept (`Order.kept`, written by `kept.py`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from rdflib import RDF, XSD, BNode, Graph, Literal, Namespace, URIRef
 from ..model import Order
 from . import xsdnumbers  # noqa: F401  (its rdflib bindings keep xsd:float digits: "2", not "2.0")
 from .iris import IriMinter
+from .kept import add_kept_triples
 from .literals import datetime_lexical, number_lexical
 from .vocab import CURRENCY_UNITS, DFC_B, DFC_M, DFC_V
 
@@ -107,6 +109,8 @@ def to_graph(order: Order, minter: IriMinter, graph: Graph | None = None) -> Gra
         g.add((person, RDF.type, DFCB[order.buyer.kind]))
         if order.buyer.email:
             g.add((person, DFCB.email, Literal(order.buyer.email)))
+    if order.kept:
+        add_kept_triples(order, minter, g, node)
     return g
 
 

@@ -19,6 +19,7 @@ import orjson
 from ..model import Order
 from ..states import DFCStates
 from .iris import IriMinter, MinterSource, minter_for
+from .kept import add_kept_nodes
 from .literals import datetime_lexical, number_lexical
 from .vocab import CONTEXT_URL, CURRENCY_UNITS, XSD_DATETIME, XSD_FLOAT, state_curie
 
@@ -120,6 +121,8 @@ def order_nodes(order: Order, minter: IriMinter) -> list[Node]:
             if buyer.email:
                 person["dfc-b:email"] = buyer.email
             nodes.append(person)
+    if order.kept:
+        add_kept_nodes(order, minter, nodes)
     return nodes
 
 

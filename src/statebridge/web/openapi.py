@@ -66,6 +66,13 @@ _ORDER_ID = {
     "schema": {"type": "string", "minLength": 1, "maxLength": 64},
     "description": "The id statebridge serves the order under.",
 }
+_LINE_ID = {
+    "name": "line_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 64},
+    "description": "The key a line's IRI ends in; it does not change while the line exists.",
+}
 _ENTERPRISE = {
     "name": "enterprise",
     "in": "path",
@@ -116,12 +123,13 @@ def _operations(scoped: bool) -> dict[str, dict[str, t.Any]]:
     unknown = {"404": _problem("No such enterprise.")} if scoped else {}
     collection = {
         "get": {
-            "summary": f"A page of orders{where}, as an LDP container of DFC orders",
+            "summary": f"A page of orders{where}: every order's DFC nodes in one flat graph, no container",
             "operationId": "listEnterpriseOrders" if scoped else "listOrders",
             "parameters": [*scope_parameters, *_PAGING],
             "responses": {
                 "200": {
-                    "description": "The orders; Link: rel=next names the next page.",
+                    "description": "The orders and their nodes, nothing outside the DFC ontology; "
+                    "Link: rel=next names the next page.",
                     "headers": {**_ETAG, "Link": {"schema": {"type": "string"}}},
                     "content": _dfc_content(),
                 },
@@ -203,7 +211,37 @@ def _operations(scoped: bool) -> dict[str, dict[str, t.Any]]:
             },
         },
     }
-    return {"collection": collection, "item": item}
+    lines_item = {
+        "get": {
+            "summary": f"One line of an order{where}, with its offer, offered item and price",
+            "operationId": "getEnterpriseOrderLine" if scoped else "getOrderLine",
+            "parameters": [*scope_parameters, _ORDER_ID, _LINE_ID],
+            "responses": {
+                "200": {"description": "The line as DFC.", "headers": _ETAG, "content": _dfc_content()},
+                **_READ,
+                "404": _problem("No such order (or enterprise), or the order has no such line."),
+                **_AUTH,
+            },
+        }
+    }
+    lines = {
+        "get": {
+            "summary": f"The lines of an order{where}, with their offers, offered items and prices",
+            "operationId": "listEnterpriseOrderLines" if scoped else "listOrderLines",
+            "parameters": [*scope_parameters, _ORDER_ID],
+            "responses": {
+                "200": {
+                    "description": "The lines as DFC (not the order's own node).",
+                    "headers": _ETAG,
+                    "content": _dfc_content(),
+                },
+                **_READ,
+                "404": _problem("No such order (or enterprise)."),
+                **_AUTH,
+            },
+        }
+    }
+    return {"collection": collection, "item": item, "lines": lines, "line": lines_item}
 
 
 def document() -> dict[str, t.Any]:
@@ -237,6 +275,10 @@ def document() -> dict[str, t.Any]:
             "/api/dfc/Orders/{order_id}": plain["item"],
             "/api/dfc/Enterprises/{enterprise}/Orders": scoped["collection"],
             "/api/dfc/Enterprises/{enterprise}/Orders/{order_id}": scoped["item"],
+            "/api/dfc/Orders/{order_id}/OrderLines": plain["lines"],
+            "/api/dfc/Orders/{order_id}/OrderLines/{line_id}": plain["line"],
+            "/api/dfc/Enterprises/{enterprise}/Orders/{order_id}/OrderLines": scoped["lines"],
+            "/api/dfc/Enterprises/{enterprise}/Orders/{order_id}/OrderLines/{line_id}": scoped["line"],
             "/health": {
                 "get": {
                     "summary": "Liveness, and whether the store answers",

@@ -2,8 +2,9 @@
 
 Routes (each also under `/api/dfc/Enterprises/{enterprise}/…`, scoped to that enterprise's shop):
 
-- `GET  /api/dfc/Orders`: a page of orders as an LDP basic container (`ldp:contains` the order
-  IRIs) with every order's nodes, newest page links in `Link` (`rel="next"`, `rel="first"`);
+- `GET  /api/dfc/Orders`: a page of orders, every order's nodes in one flat graph as FDC's server
+  lists them (no container node, nothing outside the DFC ontology), page links in `Link`
+  (`rel="next"`, `rel="first"`);
   `?limit=` (1 to 500, default 100) and `?after=` (the opaque cursor a `next` link carries);
 - `GET  /api/dfc/Orders/{id}`: one order;
 - `POST /api/dfc/Orders`: a new order, sent as DFC JSON-LD (Open Food Network sends a Held order);
@@ -13,7 +14,15 @@ Routes (each also under `/api/dfc/Enterprises/{enterprise}/…`, scoped to that 
 - `PUT  /api/dfc/Orders/{id}`: a new version of an order (OFN then sends it Complete); with
   `If-Match`, only while the order is still at that ETag (else 412 Precondition Failed);
 - `DELETE /api/dfc/Orders/{id}`: cancels the order (its order state becomes Cancelled), answered
-  with the cancelled order; `If-Match` as for PUT.
+  with the cancelled order; `If-Match` as for PUT (OFN's open pull request #14423 cancels the same
+  way; FDC's server has no DELETE);
+- `GET  /api/dfc/Orders/{id}/OrderLines` and `…/OrderLines/{key}` (`orderLines` too, as FDC's
+  routes match either case): the order's lines, or one, with the nodes they point at (`lines.py`).
+
+What a client sends is what it reads back: every statement of the order's graph that the DFC
+defines (offers and their offered items and prices, products, the sale session; see
+`adapters/dfc_kept.py`), and its lines under IRIs that do not change from one PUT to the next
+(`lines.py`).
 
 Who sees what is decided in `access.py`: an operator every order, a client only the orders it
 created or that are ordered by its buyer, at the enterprises it may order from; any other order is
@@ -25,8 +34,11 @@ its stored version (bumped by every write, whoever makes it), the IRI base and t
 every write answer carries the new ETag and `If-Match` can be checked without rendering.
 
 An order sent to an enterprise whose shop runs on another platform is stored with its DFC states
-translated to that platform's status fields, and the states it reads back as; what the platform
-cannot hold is named in the `Statebridge-Lossy` header. Errors are `application/problem+json`.
+translated to that platform's status fields (`platform_status`) beside the DFC states it was sent
+with, which are what it is served with until the platform itself changes the order (a pull or a
+webhook storing a newer version of it): a Held order sent to a Spree shop reads back Held. What the
+platform cannot hold is named in the `Statebridge-Lossy` header of the write. Errors are
+`application/problem+json`.
 """
 
 from __future__ import annotations
@@ -40,10 +52,10 @@ import re
 import time
 import typing as t
 import uuid
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 import orjson
-from rdflib import RDF, Graph, URIRef
+from rdflib import Graph, URIRef
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -67,14 +79,14 @@ from .access_log import request_id
 from .auth import Authenticator, AuthUnavailable, Unauthorized
 from .enterprises import Enterprise
 from .faults import identified
+from .lines import line_keys, line_nodes, line_triples
 from .negotiation import JSON, JSONLD, OFFERED, TURTLE, choose
 from .problems import problem_response
 
-__all__ = ["LDP", "OrdersApi"]
+__all__ = ["OrdersApi"]
 
 log = logging.getLogger("statebridge.web")
 
-LDP = "http://www.w3.org/ns/ldp#"
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 100
 _ACCEPTED_BODIES = ("application/ld+json", "application/json")
@@ -120,6 +132,18 @@ class _Scope:
             return False
         sources = self.sources
         return sources is None or (stored.platform, stored.base_url) in sources
+
+
+@dataclasses.dataclass(frozen=True)
+class _LineKeys:
+    """What a write needs to key an order's lines: the id it is served under (None for a new order)
+    and the keys of the lines it was served with."""
+
+    order_id: str | None
+    served: frozenset[str]
+
+
+_NEW_LINES = _LineKeys(None, frozenset())
 
 
 class OrdersApi:
@@ -195,6 +219,14 @@ class OrdersApi:
             (
                 "/Orders/{order_id}",
                 {"GET": self.get_order, "PUT": self.update_order, "DELETE": self.delete_order},
+            ),
+            *(
+                (f"/Orders/{{order_id}}/{lines}", {"GET": self.get_lines})
+                for lines in ("OrderLines", "orderLines")  # FDC's routes match either case
+            ),
+            *(
+                (f"/Orders/{{order_id}}/{lines}/{{line_id}}", {"GET": self.get_line})
+                for lines in ("OrderLines", "orderLines")
             ),
         ]
         return [
@@ -297,6 +329,36 @@ class OrdersApi:
 
         return _representation(request, await self._render(request, scope, media, produce), media)
 
+    async def get_lines(self, request: Request) -> Response:
+        """The order's lines, as FDC serves them: every line with the nodes it points at."""
+        return await self._get_lines(request, None)
+
+    async def get_line(self, request: Request) -> Response:
+        """One line of the order, with the nodes it points at; 404 for a line the order lacks."""
+        return await self._get_lines(request, request.path_params["line_id"])
+
+    async def _get_lines(self, request: Request, line_id: str | None) -> Response:
+        scope = await self._scope(request)
+        media = self._media(request)
+        order_id = request.path_params["order_id"]
+
+        async def produce() -> _Rendered:
+            stored = await self._stored(scope, order_id)  # the order's access rules, and its 404
+            order = _served(stored)
+            iris = scope.minter.lines(order, scope.minter.order(order.id))
+            wanted = iris if line_id is None else [i for i in iris if unquote(i.rsplit("/", 1)[1]) == line_id]
+            if not wanted:
+                raise _Problem(
+                    problem_response(
+                        404, "Order line not found", f"order {order_id!r} has no line {line_id!r}"
+                    )
+                )
+            body = await run_in_threadpool(_render_lines, order, wanted, scope, media)
+            part = "OrderLines" if line_id is None else f"OrderLines/{line_id}"
+            return _Rendered(body, _order_etag(stored, scope, media, part), {})
+
+        return _representation(request, await self._render(request, scope, media, produce), media)
+
     # -- writing -----------------------------------------------------------------------------------
 
     async def create_order(self, request: Request) -> Response:
@@ -369,9 +431,10 @@ class OrdersApi:
         document, order = await self._read_body(request)
         _check_buyer(scope.access, order)
         order = order.model_copy(update={"id": existing.order.id})
+        served = _LineKeys(existing.public_id, frozenset(line.id for line in existing.order.lines if line.id))
         stored, losses = await run_in_threadpool(
             lambda: self._save(
-                existing.platform, existing.base_url, order, document, expected_version=expected
+                existing.platform, existing.base_url, order, document, expected_version=expected, lines=served
             )
         )
         body = await run_in_threadpool(_render_order, stored, scope, media)
@@ -393,7 +456,7 @@ class OrdersApi:
                 order,
                 existing.raw,
                 expected_version=expected,
-                renumber=False,
+                lines=None,
             )
         )
         body = await run_in_threadpool(_render_order, stored, scope, media)
@@ -445,10 +508,10 @@ class OrdersApi:
         *,
         owner: str | None = None,
         expected_version: int | None = None,
-        renumber: bool = True,
+        lines: _LineKeys | None = _NEW_LINES,
     ) -> tuple[StoredOrder, list[str]]:
-        """Store a DFC order for `platform`: its states as that platform holds them, and what it cannot."""
-        prepared, losses = self._prepare(platform, order, renumber=renumber)
+        """Store a DFC order for `platform`, and say what the platform cannot hold of its states."""
+        prepared, losses = self._prepare(platform, order, lines=lines)
         stored = self.store.replace(
             platform, base_url, prepared, document, owner=owner, expected_version=expected_version
         )
@@ -456,24 +519,34 @@ class OrdersApi:
         return stored, losses
 
     @staticmethod
-    def _prepare(platform: str, order: Order, *, renumber: bool = True) -> tuple[Order, list[str]]:
-        """A DFC order as `platform` holds it (its states through the platform's status fields), and
-        what the platform cannot hold; its lines numbered 1, 2, … unless `renumber` is False."""
+    def _prepare(
+        platform: str, order: Order, *, lines: _LineKeys | None = _NEW_LINES
+    ) -> tuple[Order, list[str]]:
+        """A DFC order as the endpoint stores it for `platform`, and what the platform cannot hold.
+
+        Its lines get their keys (`lines.py`): those of the lines it was served with (`lines`),
+        new ones for the rest; with `lines` None they are kept as they are. For a shop's platform,
+        `platform_status` is what the platform would hold (the table's reverse rules), while the
+        states stay the DFC states the client wrote: a client reads back what it wrote (OFN finds
+        its open backorder only while it reads Held) until the platform itself changes the order,
+        by a pull or a webhook that stores a newer version of it. What the platform cannot hold is
+        reported, as the `Statebridge-Lossy` header of the write.
+        """
         losses: list[str] = []
         update: dict[str, t.Any] = {
             "platform": platform,
             "shape": "dfc-jsonld",
             "updated_at": dt.datetime.now(dt.UTC),
         }
-        if renumber:
+        if lines is not None:
+            keys = line_keys(order.lines, lines.order_id, lines.served)
             update["lines"] = tuple(
-                line.model_copy(update={"id": str(i)}) for i, line in enumerate(order.lines, start=1)
+                line.model_copy(update={"id": key}) for line, key in zip(order.lines, keys, strict=True)
             )
         if platform != "dfc":
             table = load_table(get_adapter(platform).table)
             result = table.reverse(order.states)
             update["platform_status"] = result.fields
-            update["states"] = table.translate(result.fields)
             losses = [str(loss) for loss in result.losses]
         return order.model_copy(update=update), losses
 
@@ -542,10 +615,11 @@ def _precondition(request: Request, existing: StoredOrder, scope: _Scope) -> int
     return existing.version
 
 
-def _order_etag(stored: StoredOrder, scope: _Scope, media: str) -> str:
-    """A strong validator for one order's representation: the same whenever the same bytes are
-    served (stored version, IRI base, media type, statebridge's version, which fixes the writer)."""
-    key = f"{__version__}\n{stored.public_id}\n{stored.version}\n{scope.base}\n{media}"
+def _order_etag(stored: StoredOrder, scope: _Scope, media: str, part: str = "") -> str:
+    """A strong validator for one order's representation (or `part` of it, its `OrderLines`): the
+    same whenever the same bytes are served (stored version, IRI base, media type, statebridge's
+    version, which fixes the writer)."""
+    key = f"{__version__}\n{stored.public_id}\n{stored.version}\n{scope.base}\n{media}\n{part}"
     return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
 
 
@@ -596,25 +670,28 @@ def _render_order(stored: StoredOrder, scope: _Scope, media: str) -> bytes:
 
 
 def _render_collection(rows: list[StoredOrder], scope: _Scope, media: str) -> bytes:
+    """A page of orders as FDC's server lists them: every order's nodes in one flat graph, and
+    nothing else (no container node: a consumer such as the Ruby DFC connector fails on a type it
+    does not know). The page's place in the collection is in the `Link` header."""
     minter = scope.minter
     orders = [_served(stored) for stored in rows]
-    iris = [minter.order(order.id) for order in orders]
     if media in (JSONLD, JSON):
-        container = {
-            "@id": scope.collection,
-            "@type": f"{LDP}BasicContainer",
-            f"{LDP}contains": [{"@id": iri} for iri in iris],
-        }
-        nodes = [container] + [node for order in orders for node in order_nodes(order, minter)]
+        nodes = [node for order in orders for node in order_nodes(order, minter)]
         return orjson.dumps({"@context": CONTEXT_URL, "@graph": nodes})
     graph = bind_namespaces(Graph())
-    graph.bind("ldp", LDP)
-    collection = URIRef(scope.collection)
-    graph.add((collection, RDF.type, URIRef(f"{LDP}BasicContainer")))
-    for order, iri in zip(orders, iris, strict=True):
-        graph.add((collection, URIRef(f"{LDP}contains"), URIRef(iri)))
+    for order in orders:
         to_graph(order, minter, graph)
     return _rdf(graph, media)
+
+
+def _render_lines(order: Order, lines: list[str], scope: _Scope, media: str) -> bytes:
+    """`lines` (IRIs of lines of `order`) and the nodes they point at, not the order itself."""
+    minter = scope.minter
+    if media in (JSONLD, JSON):
+        nodes = line_nodes(order_nodes(order, minter), lines)
+        return orjson.dumps({"@context": CONTEXT_URL, "@graph": nodes})
+    graph = to_graph(order, minter, bind_namespaces(Graph()))
+    return _rdf(line_triples(graph, URIRef(minter.order(order.id)), lines), media)
 
 
 def _rdf(graph: Graph, media: str) -> bytes:
