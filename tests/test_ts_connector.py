@@ -104,7 +104,11 @@ def _canonical_line(order: Order, index: int) -> Line:
 
 def _sort_key(line: Line) -> tuple[Decimal, Decimal, str]:
     quantity, value, unit = line
-    return (quantity if quantity is not None else Decimal(-1), value if value is not None else Decimal(-1), unit or "")
+    return (
+        quantity if quantity is not None else Decimal(-1),
+        value if value is not None else Decimal(-1),
+        unit or "",
+    )
 
 
 def _state(state: t.Any, where: str, problems: list[str]) -> str | None:
@@ -205,7 +209,10 @@ def _compare_built(built: dict[str, t.Any], read: dict[str, t.Any]) -> list[str]
         price = have["price"]
         if price is None or "error" in price:
             problems.append(f"{at}: getPrice() gave {price} (issue 12, item 1)")
-        elif (_decimal(price["value"]), price["unit"]) != (_decimal(want["price"]["value"]), want["price"]["unit"]):
+        elif (_decimal(price["value"]), price["unit"]) != (
+            _decimal(want["price"]["value"]),
+            want["price"]["unit"],
+        ):
             problems.append(f"{at}: price {price} != {want['price']}")
         if have["offer"] != want["offer"]:
             problems.append(f"{at}: offer {have['offer']} != {want['offer']} (issue 12, item 3)")
