@@ -9,8 +9,8 @@ saying why, where Node.js, npm or the installed package is missing.
   its own getters and without workarounds, each order's number, its order, payment and fulfilment
   states (fetched by IRI from the taxonomies 1.3.0 vocabulary), and each line's quantity and
   `getPrice()` value and unit (the unit concept fetched by IRI from the measures taxonomy). That is
-  compared with statebridge's canonical orders: numbers compared exactly as decimals, the
-  connector's JavaScript number being the nearest double to the decimal statebridge holds. The
+  compared with statebridge's canonical orders, numbers as decimals: the shortest decimal that
+  prints the connector's JavaScript number must equal the decimal statebridge holds. The
   connector reads JSON-LD only (its importer is a JSON-LD stream parser), so Turtle and
   N-Triples are not offered to it.
 - Orders the connector builds with its own factory and exports (every DFC state, an Enterprise or

@@ -18,7 +18,8 @@
 // taxonomies 1.3.0), and fetch() is replaced by one that throws: any other IRI the connector
 // tries to dereference is an error in the output, never a network request.
 //
-// Facts this relies on, read in the connector's source (node_modules/@datafoodconsortium/connector/src):
+// Facts this relies on, read in the connector's source (node_modules/@datafoodconsortium/connector/src;
+// summarised in docs/references/dfc-typescript-connector.md):
 // - Connector.ts: the default document loader preloads only the wordpress context URL and
 //   fetch()es any other; the importer and store can be replaced (setDefaultImporter,
 //   setDefaultStore); getters of referenced objects go through Connector.fetch, which answers
