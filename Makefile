@@ -10,6 +10,9 @@ STAMP  := $(VENV)/.installed
 # sssom-py (for validating `statebridge mappings export`) lives in its own venv: it pulls in
 # linkml, pandas and rdflib-jsonld, which must not share a venv with statebridge's rdflib.
 SSSOM_VENV := .venv-sssom
+# The real DFC TypeScript connector (npm), which tests/test_ts_connector.py runs in Node.js.
+NODE_DIR   := tests/interop/ts
+NODE_STAMP := $(NODE_DIR)/node_modules/.installed
 
 .PHONY: run test lint typecheck pytest docs bench bench-quick clean
 
@@ -23,6 +26,11 @@ $(STAMP): pyproject.toml
 	-command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && (apt-get install -y chromium || (apt-get update && apt-get install -y chromium)) ; } || true
 	-[ -x $(SSSOM_VENV)/bin/sssom ] || { $(PYTHON) -m venv $(SSSOM_VENV) && $(SSSOM_VENV)/bin/python -m pip install --quiet sssom ; } || true
 	@touch $(STAMP)
+
+# Best effort, only for the tests: without Node.js and npm (or without the npm registry) the
+# connector's tests skip, saying how to install it; the next `make test` tries again.
+$(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	-command -v npm >/dev/null && cd $(NODE_DIR) && npm ci --no-audit --no-fund --prefer-offline && touch node_modules/.installed || true
 
 run: $(STAMP)
 	@mkdir -p build/dfc
@@ -40,7 +48,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(NODE_STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck pytest
@@ -61,4 +69,4 @@ bench-quick: $(STAMP)
 	$(BIN)/python -m bench --quick
 
 clean:
-	rm -rf $(VENV) $(SSSOM_VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(SSSOM_VENV) $(NODE_DIR)/node_modules build .pytest_cache .mypy_cache .ruff_cache .hypothesis
