@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from statebridge.adapters import adapter_names
 from statebridge.model import Order
 from statebridge.translate import OnUnknown, read_orders, translate
 
@@ -18,10 +19,16 @@ SOURCES = {
     "shopify": FIXTURES / "shopify/rest_orders.json",
     "commercelayer": FIXTURES / "commercelayer/orders_list.json",
     "relatude": FIXTURES / "relatude/export.json",
+    "socleo": FIXTURES / "socleo/export.json",
     "dfc": FIXTURES / "dfc/compact_graph_orders.json",
 }
-TARGETS = ["spree", "shopify", "commercelayer", "relatude"]
+TARGETS = [name for name in adapter_names(aliases=False) if name != "dfc"]
 _LOSS = re.compile(r"^order (?P<order>.+?): (?P<target>\w+) (?P<dimension>order|payment|fulfilment) ")
+
+
+def test_every_registered_platform_is_a_source_and_every_writer_a_target() -> None:
+    assert sorted(SOURCES) == adapter_names(aliases=False)
+    assert "socleo" in TARGETS
 
 
 def _orders(data: bytes, platform: str) -> list[Order]:

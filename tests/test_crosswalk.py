@@ -31,7 +31,7 @@ from statebridge.states import DIMENSION_STATES, DFCStates, Dimension
 
 from .conftest import ROOT
 
-TABLES = ["spree", "shopify", "commercelayer", "relatude"]
+TABLES = available_tables()
 DOCS = ROOT / "docs"
 REGENERATE = "run `make docs` (or `statebridge mappings show --format markdown > docs/crosswalk.md`)"
 

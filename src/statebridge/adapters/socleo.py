@@ -260,7 +260,7 @@ def _timestamp(value: t.Any, field: str) -> dt.datetime | None:
         msg = f"not an ISO 8601 date-time ({example})"
         raise InvalidOrderError(msg, field=field, value=value, has_value=True) from None
     if parsed.utcoffset() is None:
-        msg = f"has no UTC offset: the export must write one ({example}); statebridge does not guess the time zone"
+        msg = f"has no UTC offset: the export must write one ({example}); the time zone is not guessed"
         raise InvalidOrderError(msg, field=field, value=value, has_value=True)
     return parsed
 
@@ -295,7 +295,7 @@ def _lines(items: t.Any) -> tuple[list[dict[str, t.Any]], str | None]:
                 msg = "expected an ISO 4217 currency code such as EUR"
                 raise InvalidOrderError(msg, field=f"{where}.currency", value=line_currency, has_value=True)
             if currency is not None and line_currency != currency:
-                msg = f"differs from the currency of the lines before it ({currency}): an order has one currency"
+                msg = f"differs from the currency of the lines before it ({currency}): one currency per order"
                 raise InvalidOrderError(msg, field=f"{where}.currency", value=line_currency, has_value=True)
             currency = line_currency
         lines.append(

@@ -611,8 +611,8 @@ def source_name(table: MappingTable) -> str:
 
 
 #: The order platforms are shown in: the Spree family first (the DFC table's OFN column), then
-#: Shopify (its Shopify column), then the platforms the DFC table has no column for.
-PLATFORM_ORDER = ("spree", "shopify", "commercelayer", "relatude")
+#: Shopify and Socleo (its Shopify and Socleo columns), then the platforms it has no column for.
+PLATFORM_ORDER = ("spree", "shopify", "socleo", "commercelayer", "relatude")
 
 
 def load_crosswalks(platform: str | None = None) -> list[Crosswalk]:
