@@ -70,7 +70,7 @@ def test_the_cassettes_and_platforms_are_there() -> None:
         "complete_backorder_job_removes_line_items",
         "fdc_backorderer_creates_finds_and_updates_orders",
     ]
-    assert sorted(PLATFORMS) == ["commercelayer", "relatude", "shopify", "spree"]
+    assert sorted(PLATFORMS) == ["commercelayer", "relatude", "shopify", "socleo", "spree"]
 
 
 # -- what OFN reads ----------------------------------------------------------------------------
