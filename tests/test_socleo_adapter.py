@@ -292,9 +292,9 @@ def test_pull_and_sync_say_socleo_cannot_be_pulled(command: str, tmp_path: pathl
     result = run(command, "socleo", "--base-url", "http://127.0.0.1:9", "--store", store, *extra)
     stderr = result.stderr.decode()
     assert result.returncode == 2, stderr
-    assert stderr.count("\n") == 1
-    assert "cannot pull from 'socleo'" in stderr
     assert "Traceback" not in stderr
+    [line] = [line for line in stderr.splitlines() if "socleo" in line]  # one line says why
+    assert "pull" in line
 
 
 # -- writing (--to socleo) ------------------------------------------------------------------------
