@@ -786,3 +786,45 @@ def translate_to_dfc(document: object) -> bytes:
     out = io.BytesIO()
     translate(io.BytesIO(json.dumps(document).encode()), out, platform="shopify")
     return out.getvalue()
+
+
+def test_moneybags_with_only_presentment_money_are_read_not_refused() -> None:
+    """A query that selected only `presentmentMoney` still yields the orders, with their states."""
+    outcomes = _read((FIXTURES / "shopify" / "graphql_presentment_money_only.json").read_bytes())
+    assert [str(o) for o in outcomes if isinstance(o, OrderError)] == []
+    same, other = t.cast(list[Order], outcomes)
+    assert (same.number, other.number) == ("#2101", "#2102")
+    assert (
+        same.states
+        == other.states
+        == DFCStates(
+            order=OrderStatus.COMPLETE, payment=PaymentStatus.PAID, fulfilment=FulfilmentStatus.FULFILLED
+        )
+    )
+    # presentment money in the shop's own currency is the shop's money
+    assert (same.currency, same.total) == ("EUR", Decimal("24.60"))
+    assert [line.unit_price for line in same.lines] == [Decimal("3.20"), Decimal("7.90"), Decimal("5.40")]
+    assert [p.amount for p in same.payments] == [Decimal("24.60")]
+    # in another currency it says nothing about the shop currency: absent, not guessed
+    assert (other.currency, other.total) == ("EUR", None)
+    assert [line.unit_price for line in other.lines] == [None, None, None]
+    assert [(p.state, p.amount) for p in other.payments] == [("SUCCESS", None)]
+
+
+def test_a_transaction_with_an_empty_moneybag_is_read() -> None:
+    """Bulk rows may carry `amountSet: {}` when the query selected neither money field."""
+    order = {
+        "id": "gid://shopify/Order/1",
+        "name": "#1",
+        "currencyCode": "EUR",
+        "displayFinancialStatus": "PENDING",
+        "displayFulfillmentStatus": "UNFULFILLED",
+        "transactions": [{"status": "PENDING", "amountSet": {}}],
+    }
+    (read,) = _orders({"data": {"order": order}})
+    assert read.states.payment is PaymentStatus.UNPAID
+    assert [p.amount for p in read.payments] == [None]
+    order["transactions"] = [{"status": "PENDING", "amountSet": {"shopMoney": "24.60"}}]
+    (bad,) = _read({"data": {"order": order}})
+    assert isinstance(bad, InvalidOrderError)
+    assert "amountSet.shopMoney" in str(bad)
