@@ -8,6 +8,7 @@ and `finish()` after the last document.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import pathlib
 import typing as t
@@ -828,3 +829,39 @@ def test_a_transaction_with_an_empty_moneybag_is_read() -> None:
     (bad,) = _read({"data": {"order": order}})
     assert isinstance(bad, InvalidOrderError)
     assert "amountSet.shopMoney" in str(bad)
+
+
+def test_test_notification_pending_fulfillment_status_reads_as_nothing_fulfilled() -> None:
+    """Shopify's sample bodies (2023-07..2024-01) send order-level fulfillment_status "pending"."""
+    outcomes = _read((SHOPIFY / "test_notification_pending_fulfillment.ndjson").read_bytes())
+    assert [str(o) for o in outcomes if isinstance(o, OrderError)] == []
+    assert [
+        (o.number, o.platform_status["fulfillment_status"], o.states) for o in t.cast(list[Order], outcomes)
+    ] == [
+        (
+            "#9901",
+            "pending",
+            DFCStates(
+                order=OrderStatus.CANCELLED,
+                payment=PaymentStatus.CANCELLED,
+                fulfilment=FulfilmentStatus.CANCELLED,
+            ),
+        ),
+        (
+            "#9902",
+            "pending",
+            DFCStates(
+                order=OrderStatus.HELD,
+                payment=PaymentStatus.PAID,
+                fulfilment=FulfilmentStatus.UNFULFILLED,
+            ),
+        ),
+    ]
+    # exactly as null, whatever the other status fields say
+    table = load_table("shopify")
+    others = [f for f in table.fields if f != "fulfillment_status"]
+    for combo in itertools.product(*(table.fields[f].domain for f in others)):
+        status = dict(zip(others, combo, strict=True))
+        assert table.translate({**status, "fulfillment_status": "pending"}) == table.translate(
+            {**status, "fulfillment_status": None}
+        )
