@@ -22,6 +22,7 @@ SOURCES = {
 }
 TARGETS = ["spree", "shopify", "commercelayer", "relatude"]
 _LOSS = re.compile(r"^order (?P<order>.+?): (?P<target>\w+) (?P<dimension>order|payment|fulfilment) ")
+_CHANGE = re.compile(r"^order .+?: \w+ \w+ \S+ is written as \S+ \(through DFC ")
 
 
 def _orders(data: bytes, platform: str) -> list[Order]:
@@ -46,6 +47,8 @@ def test_translation_keeps_numbers_and_every_state_it_does_not_report_lost(sourc
     assert [o.label for o in written] == [o.label for o in originals]
     lost = set()
     for line in report.losses:
+        if source == target and _CHANGE.match(line):
+            continue  # a platform value the round trip changes (tests/test_value_changes.py)
         match = _LOSS.match(line)
         assert match, line
         assert match["target"] == target
