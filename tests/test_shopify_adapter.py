@@ -641,7 +641,13 @@ def test_translate_to_shopify_writes_the_orders_envelope() -> None:
     out = io.BytesIO()
     data = (SHOPIFY / "graphql_orders_edges.json").read_bytes()
     report = translate(io.BytesIO(data), out, platform="shopify", to="shopify")
-    assert (report.problems, report.losses) == ([], [])
+    assert report.problems == []
+    # no DFC state is lost; the Shopify values a round trip changes are named (test_value_changes.py)
+    assert all(" is written as " in loss for loss in report.losses), report.losses
+    assert any(
+        loss.startswith("order #2016: shopify financial_status refunded is written as voided")
+        for loss in report.losses
+    )
     document = json.loads(out.getvalue())
     assert list(document) == ["orders"]
     assert [o["name"] for o in document["orders"]] == ["#2014", "#2015", "#2016", "#2017", "#2018"]
