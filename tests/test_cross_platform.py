@@ -24,6 +24,7 @@ SOURCES = {
 }
 TARGETS = [name for name in adapter_names(aliases=False) if name != "dfc"]
 _LOSS = re.compile(r"^order (?P<order>.+?): (?P<target>\w+) (?P<dimension>order|payment|fulfilment) ")
+_CHANGE = re.compile(r"^order .+?: \w+ \w+ \S+ is written as \S+ \(through DFC ")
 
 
 def test_every_registered_platform_is_a_source_and_every_writer_a_target() -> None:
@@ -53,6 +54,8 @@ def test_translation_keeps_numbers_and_every_state_it_does_not_report_lost(sourc
     assert [o.label for o in written] == [o.label for o in originals]
     lost = set()
     for line in report.losses:
+        if source == target and _CHANGE.match(line):
+            continue  # a platform value the round trip changes (tests/test_value_changes.py)
         match = _LOSS.match(line)
         assert match, line
         assert match["target"] == target

@@ -31,6 +31,7 @@ TOKEN = "openapi-test-token"
 def app_url(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> t.Iterator[str]:
     monkeypatch.setenv("STATEBRIDGE_SHOPIFY_WEBHOOK_SECRET", "shopify-test-secret")
     monkeypatch.setenv("STATEBRIDGE_COMMERCELAYER_WEBHOOK_SECRET", "cl-test-secret")
+    monkeypatch.setenv("STATEBRIDGE_SPREE_WEBHOOK_SECRET", "spree-test-secret")
     with Store(f"sqlite:///{tmp_path / 's.db'}") as store:
         app = create_app(
             store,
@@ -56,6 +57,7 @@ def test_the_document_is_served_and_lists_every_route(app_url: str) -> None:
         "/health",
         "/webhooks/shopify",
         "/webhooks/commercelayer",
+        "/webhooks/spree",
     }
 
 
@@ -86,4 +88,4 @@ def test_schemathesis_finds_no_failure(app_url: str, tmp_path: pathlib.Path) -> 
         check=False,
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert "Tested: 17" in result.stdout
+    assert "Tested: 18" in result.stdout

@@ -309,3 +309,20 @@ def _mutated() -> st.SearchStrategy[object]:
 def test_a_real_order_with_any_field_replaced_never_crashes(document: object) -> None:
     for outcome in _read(document):
         assert isinstance(outcome, Order | OrderError)
+
+
+def test_cancelled_order_with_nothing_paid_is_payment_cancelled() -> None:
+    """Spree 6 `status: canceled` + `payment_status: none` is payment Cancelled, not Unpaid."""
+    orders = _read((FIXTURES / "spree" / "spree_v6_canceled_unpaid_orders.json").read_bytes())
+    assert [
+        (o.number, o.states.order, o.states.payment, o.states.fulfilment)
+        for o in orders
+        if isinstance(o, Order)
+    ] == [
+        ("R520417739", OrderStatus.CANCELLED, PaymentStatus.CANCELLED, FulfilmentStatus.CANCELLED),
+        ("R520417740", OrderStatus.CANCELLED, PaymentStatus.CANCELLED, FulfilmentStatus.CANCELLED),
+    ]
+    # a placed order with nothing paid still needs its payment
+    placed = _read({"data": [{"id": "or_1", "number": "R1", "status": "placed", "payment_status": "none"}]})
+    assert isinstance(placed[0], Order)
+    assert placed[0].states.payment is PaymentStatus.UNPAID

@@ -3,7 +3,9 @@
 `read_orders` never raises for bad input: it yields each order, or the `OrderError` that stopped it,
 in input order, so that callers choose to stop, skip or collect. `translate` drives a whole run for
 the command line: it writes DFC in the chosen format, or another platform's shape through the DFC
-states (`to=PLATFORM`), and reports what was translated, what was not, and what was lost.
+states (`to=PLATFORM`), and reports what was translated, what was not, and what was lost: DFC
+states the target cannot hold and, when the target is the platform the order came from, each of
+the platform's own status values that comes back different (Shopify `refunded` as `voided`).
 """
 
 from __future__ import annotations
@@ -172,6 +174,7 @@ def _platform_records(
 ) -> t.Iterator[dict[str, t.Any]]:
     """Each order in the target's shape; an order the target cannot hold is a problem, not a guess."""
     table = load_table(target.table)
+    reader = get_adapter(target.name)
     for order in orders:
         result = table.reverse(order.states)
         try:
@@ -181,5 +184,42 @@ def _platform_records(
             continue
         for loss in result.losses:
             report.losses.append(f"order {order.label}: {target.name} {loss}")
+        for change in _changed_values(order, target, reader, record):
+            report.losses.append(f"order {order.label}: {target.name} {change} (through DFC {order.states})")
         report.written += 1
         yield record
+
+
+def _changed_values(
+    order: Order, target: Adapter, reader: Adapter, record: dict[str, t.Any]
+) -> t.Iterator[str]:
+    """The target platform's own status values that a round trip through DFC changes.
+
+    Only for an order read from the target platform itself. The order is written once with its
+    status fields as read, and both that record and the one written from the DFC states are read
+    back by `reader` (a fresh adapter of the target platform), so that both are spelt alike
+    (Shopify GraphQL `PAID` is written and read back as REST `paid`); each status field whose
+    value then differs is a change of meaning. A field read as null (Spree 6 sends no `state`) is
+    filled in, not changed, and is not reported.
+    """
+    if order.platform != target.name or not order.platform_status:
+        return
+    try:
+        before = _read_back(reader, target.to_record(order, order.platform_status))
+        after = _read_back(reader, record)
+    except OrderError:
+        return  # a record statebridge cannot read back: nothing to compare
+    for field, value in before.items():
+        if value is not None and after.get(field) != value:
+            new = after.get(field)
+            yield f"{field} {value} is written as {'null' if new is None else new}"
+
+
+def _read_back(reader: Adapter, record: dict[str, t.Any]) -> dict[str, str | None]:
+    """The status fields `reader` reads from one record it wrote."""
+    for raw in reader.split(reader.to_document([record])):
+        if isinstance(raw, OrderError):
+            raise raw
+        return reader.read(raw).platform_status
+    msg = "no order read back"
+    raise OrderError(msg)

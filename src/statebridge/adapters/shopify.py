@@ -46,6 +46,11 @@ the current total after refunds (`current_total_price_set`, `currentTotalPriceSe
 without it (older API versions) falls back to the original `total_price` only when the order has no
 refund, since that total would overstate a refunded order. Timestamps keep their offsets (REST sends
 the shop's offset, GraphQL UTC).
+
+GraphQL and Bulk rows carry only the fields the query selected, so an order is refused only for
+what its DFC output needs: a MoneyBag without `shopMoney` is read from `presentmentMoney` when that
+is in the shop currency (`currencyCode`), else its amount is absent (a payment amount, a total and a
+line price are all optional in DFC output). A MoneyBag of the wrong type is still an error.
 """
 
 from __future__ import annotations
@@ -466,7 +471,8 @@ class ShopifyAdapter(Adapter):
             "cancelled": _yes(_timestamp(r, "cancelledAt")),
             "closed": _yes(closed if closed is not None else closed_at),
         }
-        total, total_currency = _graphql_total(r, status["financial_status"])
+        shop_currency = _currency(r.get("currencyCode"))
+        total, total_currency = _graphql_total(r, status["financial_status"], shop_currency)
         lines = _connection(r.get("lineItems"), "lineItems")
         return {
             "platform": self.name,
@@ -479,9 +485,9 @@ class ShopifyAdapter(Adapter):
             "currency": total_currency or r.get("currencyCode"),
             "total": total,
             "buyer": _graphql_buyer(r),
-            "lines": [_graphql_line(item, f"lineItems[{i}]") for i, item in enumerate(lines)],
+            "lines": [_graphql_line(item, f"lineItems[{i}]", shop_currency) for i, item in enumerate(lines)],
             "payments": [
-                _payment(p, f"transactions[{i}]", rest=False)
+                _payment(p, f"transactions[{i}]", rest=False, shop_currency=shop_currency)
                 for i, p in enumerate(_connection(r.get("transactions"), "transactions"))
             ],
             "shipments": [
@@ -777,13 +783,17 @@ def _graphql_id(record: t.Mapping[str, t.Any], kind: str, where: str) -> str | N
 
 
 def _rest_money(record: t.Mapping[str, t.Any], key: str) -> tuple[t.Any, str | None] | None:
-    """`key_set.shop_money` (amount, currency) when given, else the plain `key`; None if neither."""
+    """`key_set.shop_money` (amount, currency) when given, else the plain `key`; None if neither.
+
+    A set without `shop_money` (a payload trimmed to what its sender needed) falls back to `key`,
+    which REST gives in the shop currency; it is not refused.
+    """
     set_key = _MONEY_SETS[key]
     money_set = record.get(set_key)
-    if money_set is not None:
-        shop = money_set.get("shop_money") if type(money_set) is dict else None
+    shop = _object(money_set, set_key).get("shop_money") if money_set is not None else None
+    if shop is not None:
         if type(shop) is not dict:  # not an object: the message names which one
-            shop = _object(_object(money_set, set_key).get("shop_money"), f"{set_key}.shop_money")
+            shop = _object(shop, f"{set_key}.shop_money")
         return shop.get("amount"), _currency(shop.get("currency_code"))
     value = record.get(key)
     if value is not None:
@@ -791,12 +801,32 @@ def _rest_money(record: t.Mapping[str, t.Any], key: str) -> tuple[t.Any, str | N
     return None
 
 
-def _graphql_money(record: t.Mapping[str, t.Any], key: str) -> tuple[t.Any, str | None] | None:
+def _graphql_money(
+    record: t.Mapping[str, t.Any], key: str, shop_currency: str | None
+) -> tuple[t.Any, str | None] | None:
+    """A MoneyBag's shop money (amount, currency); None when the query did not ask for it.
+
+    GraphQL and Bulk rows carry only the fields the query selected: a MoneyBag may hold
+    `presentmentMoney` (the customer's currency) without `shopMoney`. That amount is the shop's
+    own only when its currency is the order's `currencyCode` (the shop currency); otherwise
+    the amount is not known in the shop currency and is read as absent, not refused.
+    """
     money_set = record.get(key)
     if money_set is None:
         return None
-    shop = _object(_object(money_set, key).get("shopMoney"), f"{key}.shopMoney")
-    return shop.get("amount"), _currency(shop.get("currencyCode"))
+    bag = _object(money_set, key)
+    shop = bag.get("shopMoney")
+    if shop is not None:
+        shop = _object(shop, f"{key}.shopMoney")
+        return shop.get("amount"), _currency(shop.get("currencyCode"))
+    presentment = bag.get("presentmentMoney")
+    if presentment is None:
+        return None
+    presentment = _object(presentment, f"{key}.presentmentMoney")
+    currency = _currency(presentment.get("currencyCode"))
+    if shop_currency is None or currency != shop_currency:
+        return None
+    return presentment.get("amount"), currency
 
 
 def _currency(value: t.Any) -> str | None:
@@ -811,10 +841,12 @@ def _rest_total(record: t.Mapping[str, t.Any], financial: str | None) -> tuple[t
     return found or (None, None)
 
 
-def _graphql_total(record: t.Mapping[str, t.Any], financial: str | None) -> tuple[t.Any, str | None]:
-    found = _graphql_money(record, "currentTotalPriceSet")
+def _graphql_total(
+    record: t.Mapping[str, t.Any], financial: str | None, shop_currency: str | None
+) -> tuple[t.Any, str | None]:
+    found = _graphql_money(record, "currentTotalPriceSet", shop_currency)
     if found is None and not record.get("refunds") and financial not in _REFUNDED:
-        found = _graphql_money(record, "totalPriceSet")
+        found = _graphql_money(record, "totalPriceSet", shop_currency)
     return found or (None, None)
 
 
@@ -872,11 +904,11 @@ def _rest_line(item: t.Any, where: str) -> dict[str, t.Any]:
     }
 
 
-def _graphql_line(item: t.Any, where: str) -> dict[str, t.Any]:
+def _graphql_line(item: t.Any, where: str, shop_currency: str | None) -> dict[str, t.Any]:
     line = _object(item, where)
     variant = _mapping(line.get("variant"))
     product = _mapping(line.get("product"))
-    price = _graphql_money(line, "originalUnitPriceSet")
+    price = _graphql_money(line, "originalUnitPriceSet", shop_currency)
     return {
         "id": _graphql_id(line, "LineItem", f"{where}.id"),
         "item": line.get("sku")
@@ -889,13 +921,13 @@ def _graphql_line(item: t.Any, where: str) -> dict[str, t.Any]:
     }
 
 
-def _payment(item: t.Any, where: str, *, rest: bool) -> dict[str, t.Any]:
+def _payment(item: t.Any, where: str, *, rest: bool, shop_currency: str | None = None) -> dict[str, t.Any]:
     transaction = _object(item, where)
     if rest:
         amount = _rest_money(transaction, "amount")
         own = _rest_id(transaction, "OrderTransaction", where)
     else:
-        amount = _graphql_money(transaction, "amountSet")
+        amount = _graphql_money(transaction, "amountSet", shop_currency)
         own = _graphql_id(transaction, "OrderTransaction", f"{where}.id")
     return {
         "id": own,

@@ -334,6 +334,15 @@ def document() -> dict[str, t.Any]:
                     "responses": signed,
                 }
             },
+            "/webhooks/spree": {
+                "post": {
+                    "summary": "Spree 5.3+ webhook (X-Spree-Webhook-Signature, X-Spree-Webhook-Timestamp)",
+                    "operationId": "spreeWebhook",
+                    "security": [{}],
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": {}}}},
+                    "responses": signed,
+                }
+            },
         },
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},

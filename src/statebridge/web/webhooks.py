@@ -1,4 +1,4 @@
-"""Webhooks in: Shopify and Commerce Layer push orders, statebridge verifies, dedupes and stores them.
+"""Webhooks in: Shopify, Commerce Layer and Spree push orders, statebridge verifies, dedupes and stores them.
 
 Each delivery goes through the same steps, in this order, so that nothing unauthenticated ever
 reaches the store:
@@ -53,6 +53,17 @@ https://ORG.commercelayer.io`); when `links.self` is relative (`/api/orders/…`
 can be) the origin comes from `STATEBRIDGE_COMMERCELAYER_BASE_URL`, and without it the delivery is
 answered 503 naming that variable.
 
+**Spree 5.3+** (`POST /webhooks/spree`, docs/references/spree-webhooks.md): secret
+`STATEBRIDGE_SPREE_WEBHOOK_SECRET`; `X-Spree-Webhook-Signature` is hex HMAC-SHA256 of
+`"{X-Spree-Webhook-Timestamp}.{raw body}"`, and a timestamp more than 300 s from now is refused
+like a bad signature (401), as Spree's own verifier does. The event is `X-Spree-Webhook-Event`
+(else the body's `name`); the event id is the body's `id`. Only `order.*` events are read, and
+`order.deleted` is not applied. The body's `data` is the Store API v3 order, which has no status:
+it is taken from the event name (`SPREE_EVENT_STATUS`), and an event that does not say it
+(`order.updated`) is answered 200 ignored unless the body carries `status` or `state`. A delivery
+does not name its store, so the base URL is `STATEBRIDGE_SPREE_BASE_URL` (as given to `pull spree
+--base-url`); without it the delivery is answered 503 naming that variable.
+
 Logs and answers name the platform, topic, event and shop, never a secret or a signature.
 """
 
@@ -66,6 +77,7 @@ import hmac
 import logging
 import os
 import re
+import time
 import typing as t
 from urllib.parse import urlsplit
 
@@ -89,6 +101,8 @@ __all__ = [
     "COMMERCELAYER_BASE_URL_ENV",
     "COMMERCELAYER_SECRET_ENV",
     "SHOPIFY_SECRET_ENV",
+    "SPREE_BASE_URL_ENV",
+    "SPREE_SECRET_ENV",
     "Answer",
     "WebhookReceiver",
     "WebhookSecrets",
@@ -100,6 +114,30 @@ log = logging.getLogger("statebridge.web.webhooks")
 SHOPIFY_SECRET_ENV = "STATEBRIDGE_SHOPIFY_WEBHOOK_SECRET"
 COMMERCELAYER_SECRET_ENV = "STATEBRIDGE_COMMERCELAYER_WEBHOOK_SECRET"
 COMMERCELAYER_BASE_URL_ENV = "STATEBRIDGE_COMMERCELAYER_BASE_URL"
+SPREE_SECRET_ENV = "STATEBRIDGE_SPREE_WEBHOOK_SECRET"
+SPREE_BASE_URL_ENV = "STATEBRIDGE_SPREE_BASE_URL"
+
+#: How far X-Spree-Webhook-Timestamp may be from now, in seconds: the default tolerance of
+#: Spree's own verifier (packages/sdk/src/webhooks.ts, docs/references/spree-webhooks.md).
+SPREE_TIMESTAMP_TOLERANCE = 300
+
+#: The Spree 5.5+ `status` an `order.*` event implies, for a body (the Store API v3 order) that
+#: has none. Names from spree/spree (docs/references/spree-webhooks.md): `order.placed` (and its
+#: deprecated alias `order.completed`) is checkout completing, `order.canceled` the cancel
+#: workflow, `order.resumed` a cancelled order resumed; approval, payment in full and
+#: shipping/fulfilment/delivery happen only to a placed order. `order.created`, `order.updated`
+#: say nothing of the status and are ignored when the body has none; `order.deleted` is not applied.
+SPREE_EVENT_STATUS = {
+    "order.placed": "placed",
+    "order.completed": "placed",
+    "order.resumed": "placed",
+    "order.approved": "placed",
+    "order.paid": "placed",
+    "order.shipped": "placed",
+    "order.fulfilled": "placed",
+    "order.delivered": "placed",
+    "order.canceled": "canceled",
+}
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -136,12 +174,14 @@ class WebhookSecrets:
 
     shopify: str | None = dataclasses.field(default=None, repr=False)
     commercelayer: str | None = dataclasses.field(default=None, repr=False)
+    spree: str | None = dataclasses.field(default=None, repr=False)
 
     @classmethod
     def from_env(cls) -> WebhookSecrets:
         return cls(
             shopify=os.environ.get(SHOPIFY_SECRET_ENV, "").strip() or None,
             commercelayer=os.environ.get(COMMERCELAYER_SECRET_ENV, "").strip() or None,
+            spree=os.environ.get(SPREE_SECRET_ENV, "").strip() or None,
         )
 
 
@@ -195,6 +235,21 @@ def _signed(secret: str, body: bytes, given: str) -> bool:
     return hmac.compare_digest(expected, digest)
 
 
+def _signed_hex(secret: str, timestamp: str, body: bytes, given: str) -> bool:
+    """Whether `given` is hex(HMAC-SHA256(secret, "{timestamp}.{body}")); constant time."""
+    try:
+        digest = bytes.fromhex(given)
+    except ValueError:
+        return False
+    expected = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).digest()
+    return hmac.compare_digest(expected, digest)
+
+
+def _fresh(timestamp: str, now: float) -> bool:
+    """Whether a Unix-seconds `timestamp` is within the tolerance of `now`."""
+    return timestamp.isdigit() and abs(now - int(timestamp)) <= SPREE_TIMESTAMP_TOLERANCE
+
+
 def _body_key(body: bytes) -> str:
     return "sha256:" + hashlib.sha256(body).hexdigest()
 
@@ -244,6 +299,7 @@ class WebhookReceiver:
         return [
             Route("/webhooks/shopify", self._shopify_endpoint, methods=["POST"]),
             Route("/webhooks/commercelayer", self._commercelayer_endpoint, methods=["POST"]),
+            Route("/webhooks/spree", self._spree_endpoint, methods=["POST"]),
         ]
 
     def secrets(self) -> WebhookSecrets:
@@ -258,6 +314,11 @@ class WebhookReceiver:
     async def _commercelayer_endpoint(self, request: Request) -> JSONResponse:
         body = await request.body()
         answer = await run_in_threadpool(self.commercelayer, request.headers.items(), body)
+        return answer.response(request_id(request.scope))
+
+    async def _spree_endpoint(self, request: Request) -> JSONResponse:
+        body = await request.body()
+        answer = await run_in_threadpool(self.spree, request.headers.items(), body)
         return answer.response(request_id(request.scope))
 
     # -- Shopify -----------------------------------------------------------------------------------
@@ -324,6 +385,67 @@ class WebhookReceiver:
             log.error("Commerce Layer webhook %s not stored: %s", topic, message)
             return problem(503, "Commerce Layer base URL not configured", message)
         return self._ingest("commercelayer", base_url, topic, _body_key(body), body, document)
+
+    # -- Spree -------------------------------------------------------------------------------------
+
+    def spree(
+        self, header_items: t.Iterable[tuple[str, str]], body: bytes, *, now: float | None = None
+    ) -> Answer:
+        """One Spree 5.3+ delivery (headers, raw body) to its answer."""
+        headers = _Headers(header_items)
+        secret = self.secrets().spree
+        if secret is None:
+            return _missing_secret(SPREE_SECRET_ENV, "Spree")
+        signature = headers.first("X-Spree-Webhook-Signature")
+        stamp = headers.first("X-Spree-Webhook-Timestamp")
+        if signature is None or stamp is None or not _signed_hex(secret, stamp[1], body, signature[1]):
+            header = (
+                "X-Spree-Webhook-Timestamp"
+                if signature is not None and stamp is None
+                else "X-Spree-Webhook-Signature"
+            )
+            return _bad_signature(
+                "Spree", header, SPREE_SECRET_ENV, signature is not None and stamp is not None
+            )
+        if not _fresh(stamp[1], time.time() if now is None else now):
+            detail = (
+                f"the X-Spree-Webhook-Timestamp header is not within {SPREE_TIMESTAMP_TOLERANCE} s of "
+                "now: a replayed or delayed delivery is not accepted"
+            )
+            log.warning("Spree webhook refused (401): %s", detail)
+            return problem(401, "Invalid webhook signature", detail)
+        document = _parse(body)
+        envelope = document if isinstance(document, dict) else {}
+        event_header = headers.first("X-Spree-Webhook-Event")
+        name = envelope.get("name")
+        event = event_header[1] if event_header else name if isinstance(name, str) else None
+        if event is None:
+            return problem(400, "Missing webhook event", "the X-Spree-Webhook-Event header is missing")
+        if not event.startswith("order.") or event == "order.deleted":
+            reason = (
+                "a deleted order is not applied to the store; a pull reconciles it"
+                if event == "order.deleted"
+                else f"{event.split('.', 1)[0]} events are not orders; statebridge reads order.* events"
+            )
+            return _ignored("Spree", event, reason)
+        base_url = os.environ.get(SPREE_BASE_URL_ENV, "").strip().rstrip("/")
+        if not base_url:
+            message = (
+                f"set {SPREE_BASE_URL_ENV} in the environment (the store's root, as given to pull "
+                "spree --base-url): a Spree delivery does not say which store it comes from"
+            )
+            log.error("Spree webhook %s not stored: %s", event, message)
+            return problem(503, "Spree base URL not configured", message)
+        event_id = envelope.get("id")
+        key = _event_key(event_id) if isinstance(event_id, str) and event_id else _body_key(body)
+        order = _spree_order(document, event)
+        if order is None:
+            reason = (
+                f"the order in an {event} delivery has no status and the event does not say it; "
+                "order.placed and order.canceled deliveries, or a pull, carry it"
+            )
+            return _ignored("Spree", event, reason)
+        return self._ingest("spree", base_url, event, key, body, order)
 
     # -- shared ------------------------------------------------------------------------------------
 
@@ -408,6 +530,22 @@ def _translate(
         else:
             items.append((outcome, raw.record if raw is not None else document))
     return items, rejects
+
+
+def _spree_order(document: t.Any | MalformedInputError, event: str) -> t.Any | MalformedInputError | None:
+    """The order to read from a Spree delivery: `data`, with the status its event implies when
+    the Store API v3 body has none (`status`, or the older `state`); None when neither says it.
+
+    A body that is not `{…, "data": {…}}` is handed on as it is, to end up in the rejects."""
+    if isinstance(document, MalformedInputError) or not isinstance(document, dict):
+        return document
+    data = document.get("data")
+    if not isinstance(data, dict):
+        return document
+    if data.get("status") is not None or data.get("state") is not None:
+        return data
+    status = SPREE_EVENT_STATUS.get(event)
+    return None if status is None else {**data, "status": status}
 
 
 def _commercelayer_base_url(document: t.Any) -> str | None:
