@@ -24,7 +24,7 @@ SOURCES = {
 }
 TARGETS = [name for name in adapter_names(aliases=False) if name != "dfc"]
 _LOSS = re.compile(r"^order (?P<order>.+?): (?P<target>\w+) (?P<dimension>order|payment|fulfilment) ")
-_CHANGE = re.compile(r"^order .+?: \w+ \w+ \S+ is written as \S+ \(through DFC ")
+_CHANGE = re.compile(r"^order .+?: \w+ \w+ '[^']*' is written as (?:'[^']*'|null) \(through DFC ")
 
 
 def test_every_registered_platform_is_a_source_and_every_writer_a_target() -> None:

@@ -645,7 +645,7 @@ def test_translate_to_shopify_writes_the_orders_envelope() -> None:
     # no DFC state is lost; the Shopify values a round trip changes are named (test_value_changes.py)
     assert all(" is written as " in loss for loss in report.losses), report.losses
     assert any(
-        loss.startswith("order #2016: shopify financial_status refunded is written as voided")
+        loss.startswith("order #2016: shopify financial_status 'refunded' is written as 'voided'")
         for loss in report.losses
     )
     document = json.loads(out.getvalue())

@@ -28,8 +28,8 @@ from statebridge.model import Buyer, Order, OrderLine
 from statebridge.translate import read_orders
 
 _CHANGE = re.compile(
-    r"^lossy: .+?: order (?P<order>.+?): (?P<platform>\w+) (?P<key>\w+) (?P<old>\S+) "
-    r"is written as (?P<new>\S+) \(through DFC "
+    r"^lossy: .+?: order (?P<order>.+?): (?P<platform>\w+) (?P<key>\w+) '(?P<old>[^']*)' "
+    r"is written as (?:'(?P<new>[^']*)'|(?P<null>null)) \(through DFC "
 )
 _TRANSLATE = (sys.executable, "-m", "statebridge", "translate")
 
@@ -116,7 +116,7 @@ def test_every_changed_platform_value_is_reported_and_no_other(platform: str, tm
         match = _CHANGE.match(line)
         if match:
             assert match["platform"] == adapter.name, line
-            reported.add((match["order"], match["old"], match["new"]))
+            reported.add((match["order"], match["old"], match["new"] if match["null"] is None else "null"))
     expected = {
         (order.label, str(old), "null" if new is None else str(new))
         for order, was, now in zip(orders, before, after, strict=True)
@@ -170,8 +170,8 @@ def test_the_changes_the_issue_names_are_reported(tmp_path: pathlib.Path) -> Non
     }
     lines = _translate_same("shopify", shopify, tmp_path)
     assert [line.split(": ", 2)[2].split(" (")[0] for line in lines] == [
-        "order #1: shopify financial_status refunded is written as voided",
-        "order #2: shopify financial_status partially_refunded is written as paid",
+        "order #1: shopify financial_status 'refunded' is written as 'voided'",
+        "order #2: shopify financial_status 'partially_refunded' is written as 'paid'",
     ]
     commercelayer = {
         "data": [
@@ -188,4 +188,4 @@ def test_the_changes_the_issue_names_are_reported(tmp_path: pathlib.Path) -> Non
         ]
     }
     (line,) = _translate_same("commercelayer", commercelayer, tmp_path)
-    assert "order 42: commercelayer payment_status unpaid is written as authorized" in line
+    assert "order 42: commercelayer payment_status 'unpaid' is written as 'authorized'" in line

@@ -212,7 +212,8 @@ def _changed_values(
     for field, value in before.items():
         if value is not None and after.get(field) != value:
             new = after.get(field)
-            yield f"{field} {value} is written as {'null' if new is None else new}"
+            # Values are quoted: some hold spaces (Socleo's `In preparation`).
+            yield f"{field} {value!r} is written as {'null' if new is None else repr(new)}"
 
 
 def _read_back(reader: Adapter, record: dict[str, t.Any]) -> dict[str, str | None]:
