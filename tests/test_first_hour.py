@@ -7,9 +7,14 @@ codes, never a traceback.
 
 from __future__ import annotations
 
+import os
 import pathlib
 import shutil
+import signal
 import subprocess
+import sys
+import time
+import typing as t
 
 import pytest
 
@@ -30,3 +35,100 @@ def test_make_run_installs_the_package_only() -> None:
     ).stdout
     for command in ("apt-get install -y chromium", "pip install --quiet sssom", "npm ci", "[dev]"):
         assert command in tests_plan, f"the test set-up no longer tries {command}"
+
+
+STATEBRIDGE = [sys.executable, "-m", "statebridge"]
+FIXTURE = str(ROOT / "fixtures" / "spree" / "solidus_flat_orders.json")
+
+
+def _one_line_failure(result: subprocess.CompletedProcess[str], code: int, *phrases: str) -> None:
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode == code, (result.returncode, result.stderr)
+    first = result.stderr.strip().splitlines()[0] if result.stderr.strip() else ""
+    assert first.startswith("statebridge: "), result.stderr
+    for phrase in phrases:
+        assert phrase in result.stderr, result.stderr
+
+
+def _run(args: list[str], **options: t.Any) -> subprocess.CompletedProcess[str]:
+    options.setdefault("stdout", subprocess.PIPE)
+    return subprocess.run(
+        [*STATEBRIDGE, *args], stderr=subprocess.PIPE, text=True, timeout=60, check=False, **options
+    )
+
+
+@pytest.mark.skipif(not pathlib.Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize(
+    "args", [["translate", "--from", "spree", FIXTURE], ["mappings", "show", "--platform", "spree"]]
+)
+def test_a_full_stdout_is_one_line_and_exit_1(args: list[str]) -> None:
+    with open("/dev/full", "w") as full:
+        result = _run(args, stdout=full)
+    _one_line_failure(result, 1, "cannot write the output: No space left on device")
+
+
+def test_a_closed_stdout_is_one_line_and_exit_1() -> None:
+    result = _run(["translate", "--from", "spree", FIXTURE], stdout=None, preexec_fn=lambda: os.close(1))
+    _one_line_failure(result, 1, "stdout is closed")
+
+
+def test_a_closed_stdin_is_one_line_and_exit_1() -> None:
+    result = _run(["translate", "--from", "spree"], preexec_fn=lambda: os.close(0))
+    _one_line_failure(result, 1, "stdin is closed")
+
+
+def test_a_yaml_syntax_error_names_the_file_and_line(tmp_path: pathlib.Path) -> None:
+    for table in (ROOT / "mappings").glob("*.yaml"):
+        shutil.copy(table, tmp_path)
+    (tmp_path / "spree.yaml").write_text("fields:\n  status: [open\n  payment: paid\n")
+    for args in (["mappings", "check"], ["mappings", "show"], ["validate", str(ROOT / "fixtures" / "spree")]):
+        result = _run([*args, "--mappings", str(tmp_path)])
+        _one_line_failure(result, 1, f"{tmp_path / 'spree.yaml'}", "not valid YAML at line 3, column 10")
+    result = _run(
+        ["translate", "--from", "spree", FIXTURE], env={**os.environ, "STATEBRIDGE_MAPPINGS": str(tmp_path)}
+    )
+    _one_line_failure(result, 1, "spree.yaml", "line 3")
+
+
+@pytest.mark.parametrize(
+    ("setting", "phrase"),
+    [
+        ({"STATEBRIDGE_ENTERPRISES": "{not json"}, "STATEBRIDGE_ENTERPRISES is not valid JSON"),
+        ({"STATEBRIDGE_OIDC_ISSUER": "issuer.example"}, "STATEBRIDGE_OIDC_AUDIENCE"),
+        (
+            {"STATEBRIDGE_OIDC_ISSUER": "not-a-url", "STATEBRIDGE_OIDC_AUDIENCE": "statebridge"},
+            "STATEBRIDGE_OIDC_ISSUER must be an absolute https:// URL",
+        ),
+    ],
+)
+def test_a_bad_serve_setting_is_one_line_and_exit_2(
+    setting: dict[str, str], phrase: str, tmp_path: pathlib.Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STATEBRIDGE_")} | setting
+    result = _run(["serve", "--port", "0", "--store", f"sqlite:///{tmp_path / 'store.db'}"], env=env)
+    _one_line_failure(result, 2, phrase)
+
+
+def _interrupt(args: list[str], delay: float, timeout: float = 20) -> subprocess.CompletedProcess[str]:
+    process = subprocess.Popen(
+        [*STATEBRIDGE, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    time.sleep(delay)  # when to press Ctrl-C, not a timing assertion
+    process.send_signal(signal.SIGINT)
+    try:
+        _, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        _, err = process.communicate()
+        pytest.fail(f"still running {timeout}s after Ctrl-C at {delay:.2f}s: {err}")
+    return subprocess.CompletedProcess(process.args, process.returncode, "", err)
+
+
+def test_ctrl_c_during_serve_start_up_exits_130(tmp_path: pathlib.Path) -> None:
+    """Ctrl-C while the command imports, opens the store, builds the app and once it listens."""
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    for delay in (0.15, 0.4, 1.5):
+        result = _interrupt(["serve", "--port", "0", "--store", store], delay)
+        assert "Traceback" not in result.stderr, (delay, result.stderr)
+        assert result.returncode == 130, (delay, result.returncode, result.stderr)
+        assert result.stderr.strip().splitlines()[-1] == "statebridge: interrupted", result.stderr

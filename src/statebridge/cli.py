@@ -6,7 +6,10 @@ Exit status: 0 success; 1 bad input or an unknown status (nothing is written); 2
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
+import io
 import logging
 import os
 import pathlib
@@ -196,11 +199,14 @@ def mappings_check(platform: str | None, mappings_dir: pathlib.Path | None) -> N
     if platform is not None and platform not in available_tables():
         _fail(f"no mapping table {platform!r} (known: {', '.join(available_tables())})", EXIT_USAGE)
     failed = False
+    shown: set[str] = set()  # one broken file can fail every table (aliases are read from all)
     for name in [platform] if platform else available_tables():
         try:
             report = analyse(load_table(name))
         except StatebridgeError as exc:
-            click.echo(str(exc), err=True)
+            if str(exc) not in shown:
+                shown.add(str(exc))
+                click.echo(f"statebridge: {exc}", err=True)
             failed = True
             continue
         click.echo(
@@ -712,8 +718,16 @@ def serve_command(
     server_logging.configure()
     with _open_store(store_url) as store:
         limits: dict[str, t.Any] = {"max_body_bytes": max_body_bytes, "body_timeout": body_timeout}
-        app = create_app(store, **{name: value for name, value in limits.items() if value is not None})
-        uvicorn.run(app, host=host, port=port, server_header=False, **server_logging.UVICORN_OPTIONS)
+        try:
+            app = create_app(store, **{name: value for name, value in limits.items() if value is not None})
+        except StatebridgeError as exc:  # a bad STATEBRIDGE_ENTERPRISES, OIDC or token setting
+            _fail(str(exc), EXIT_USAGE)
+        config = uvicorn.Config(
+            app, host=host, port=port, server_header=False, **server_logging.UVICORN_OPTIONS
+        )
+        # Server.run, not uvicorn.run: after its graceful shutdown it raises the Ctrl-C it caught
+        # (uvicorn.run swallows it), so that `serve` stopped by Ctrl-C exits 130 like every command.
+        uvicorn.Server(config).run()
 
 
 @cli.group("clients")
@@ -823,9 +837,84 @@ def _configure_logging() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
+
+
+class _ClosedStreamError(OSError):
+    """Reading or writing a standard stream the caller closed (`<&-`, `>&-`)."""
+
+
+class _ClosedStream(io.RawIOBase):
+    """Stands for a standard stream that was closed when statebridge started: using it fails."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+    def readable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: t.Any) -> int:
+        raise _ClosedStreamError(errno.EBADF, f"{self.name} is closed: give an input file, or redirect it")
+
+    def write(self, data: t.Any) -> int:
+        raise _ClosedStreamError(errno.EBADF, f"{self.name} is closed: redirect it to a file or /dev/null")
+
+
+def _stand_in_for_closed_streams() -> None:
+    if sys.stdin is None:
+        sys.stdin = io.TextIOWrapper(io.BufferedReader(_ClosedStream("stdin")))
+    if sys.stdout is None:
+        sys.stdout = io.TextIOWrapper(io.BufferedWriter(_ClosedStream("stdout")))
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush has nowhere to fail."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - open until the process ends
+
+
+def _os_error_message(exc: OSError) -> str:
+    if isinstance(exc, _ClosedStreamError) or exc.strerror is None:
+        return str(exc.strerror or exc)
+    if exc.filename is not None:
+        return f"{exc.filename}: {exc.strerror}"
+    return f"cannot write the output: {exc.strerror}"
+
+
 def main() -> None:
-    """Entry point of the `statebridge` script."""
-    cli(prog_name="statebridge")
+    """Entry point of the `statebridge` script.
+
+    No traceback reaches the user: Ctrl-C exits 130 with one line, a closed or full stdout (or a
+    closed stdin) is one line and exit 1, a reader that went away (`| head`) ends quietly.
+    """
+    _stand_in_for_closed_streams()
+    try:
+        status = cli.main(prog_name="statebridge", standalone_mode=False)
+    except (KeyboardInterrupt, click.Abort):
+        with contextlib.suppress(OSError, ValueError):
+            click.echo("statebridge: interrupted", err=True)
+        _silence_stdout()
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except StatebridgeError as exc:  # a command that let one through: still one line, no traceback
+        _end_progress_line()
+        _fail(str(exc), EXIT_USAGE if isinstance(exc, UsageError) else EXIT_BAD_INPUT)
+    except OSError as exc:
+        _silence_stdout()
+        if exc.errno != errno.EPIPE:
+            with contextlib.suppress(OSError, ValueError):
+                click.echo(f"statebridge: {_os_error_message(exc)}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    sys.exit(status if isinstance(status, int) else 0)
 
 
 cli.add_command(translate_command, name="translate")
