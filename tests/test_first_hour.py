@@ -11,6 +11,7 @@ import os
 import pathlib
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -52,9 +53,8 @@ def _one_line_failure(result: subprocess.CompletedProcess[str], code: int, *phra
 
 def _run(args: list[str], **options: t.Any) -> subprocess.CompletedProcess[str]:
     options.setdefault("stdout", subprocess.PIPE)
-    return subprocess.run(
-        [*STATEBRIDGE, *args], stderr=subprocess.PIPE, text=True, timeout=60, check=False, **options
-    )
+    options.setdefault("timeout", 60)
+    return subprocess.run([*STATEBRIDGE, *args], stderr=subprocess.PIPE, text=True, check=False, **options)
 
 
 @pytest.mark.skipif(not pathlib.Path("/dev/full").exists(), reason="needs /dev/full")
@@ -132,3 +132,47 @@ def test_ctrl_c_during_serve_start_up_exits_130(tmp_path: pathlib.Path) -> None:
         assert "Traceback" not in result.stderr, (delay, result.stderr)
         assert result.returncode == 130, (delay, result.returncode, result.stderr)
         assert result.stderr.strip().splitlines()[-1] == "statebridge: interrupted", result.stderr
+
+
+def _pull(base_url: str, tmp_path: pathlib.Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STATEBRIDGE_")}
+    env["STATEBRIDGE_SHOPIFY_TOKEN"] = "shpat_test"
+    return _run(
+        ["pull", "shopify", "--base-url", base_url, "--store", f"sqlite:///{tmp_path / 'store.db'}"],
+        env=env,
+        timeout=120,  # the old eight retries took 41-50 s: the assertions below fail, not the clock
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_pull_without_a_scheme_fails_before_any_request(tmp_path: pathlib.Path) -> None:
+    result = _pull("shop.example.org", tmp_path)
+    _one_line_failure(
+        result, 2, "'shop.example.org' needs http:// or https://", "e.g. https://shop.example.org"
+    )
+    assert "attempt" not in result.stderr
+
+
+def test_pull_from_a_host_that_does_not_exist_fails_at_once(tmp_path: pathlib.Path) -> None:
+    result = _pull("https://shop.invalid", tmp_path)  # .invalid never resolves (RFC 2606)
+    _one_line_failure(result, 1, "host 'shop.invalid' not found", "check the base URL https://shop.invalid")
+    assert "attempt" not in result.stderr, result.stderr
+
+
+def test_pull_from_a_refused_port_retries_briefly(tmp_path: pathlib.Path) -> None:
+    base_url = f"http://127.0.0.1:{_free_port()}"
+    result = _pull(base_url, tmp_path)
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 1
+    retries = [line for line in result.stderr.splitlines() if "Connection refused; attempt" in line]
+    assert [line.rsplit("; attempt ", 1)[1].split(" in ")[0] for line in retries] == [
+        "2 of 4",
+        "3 of 4",
+        "4 of 4",
+    ]
+    assert f"cannot connect to {base_url} after 4 attempts" in result.stderr.splitlines()[-1]
