@@ -176,3 +176,41 @@ def test_pull_from_a_refused_port_retries_briefly(tmp_path: pathlib.Path) -> Non
         "4 of 4",
     ]
     assert f"cannot connect to {base_url} after 4 attempts" in result.stderr.splitlines()[-1]
+
+
+def test_mappings_commands_refuse_a_folder_without_tables(tmp_path: pathlib.Path) -> None:
+    for args in (
+        ["mappings", "check"],
+        ["mappings", "show"],
+        ["mappings", "export", "--output", str(tmp_path)],
+    ):
+        result = _run([*args, "--mappings", str(tmp_path)])
+        _one_line_failure(result, 2, f"no mapping tables (PLATFORM.yaml) in {tmp_path}")
+
+
+def test_mappings_check_accepts_the_aliases_show_accepts() -> None:
+    check = _run(["mappings", "check", "--platform", "chord"])
+    assert check.returncode == 0, check.stderr
+    assert check.stdout.startswith("spree: ")
+    assert _run(["mappings", "show", "--platform", "chord"]).returncode == 0
+    unknown = _run(["mappings", "check", "--platform", "nope"])
+    _one_line_failure(unknown, 2, "no mapping table for platform 'nope'", "chord", "shopify")
+
+
+@pytest.mark.parametrize("command", ["pull", "sync"])
+def test_pull_and_sync_offer_only_platforms_they_can_pull(command: str) -> None:
+    help_text = _run([command, "--help"]).stdout
+    assert "dfc" not in help_text.split("\n", 2)[0] + help_text.split("\n", 2)[1]
+    assert "shopify" in help_text
+    result = _run([command, "dfc", "--base-url", "https://shop.example.org"])
+    assert result.returncode == 2
+    assert "Invalid value for 'PLATFORM': 'dfc' is not one of" in result.stderr
+    assert "'shopify'" in result.stderr
+
+
+@pytest.mark.parametrize("args", [["export"], ["clients", "list"], ["clients", "revoke", "hub"]])
+def test_reading_a_store_that_is_not_there_says_so(args: list[str], tmp_path: pathlib.Path) -> None:
+    missing = tmp_path / "missing.db"
+    result = _run([*args, "--store", f"sqlite:///{missing}"])
+    _one_line_failure(result, 2, f"no store at {missing}")
+    assert not missing.exists()

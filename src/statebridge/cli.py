@@ -25,7 +25,7 @@ from .adapters import adapter_names, get_adapter
 from .crosswalk import Crosswalk, load_crosswalks, render_html, render_markdown, render_svg
 from .crosswalk.sssom import mapping_sets, write_mapping_sets
 from .errors import StatebridgeError, UsageError
-from .mapping import available_tables, load_table
+from .mapping import available_tables, load_table, resolve_platform
 from .mapping.coverage import analyse
 from .mapping.loader import MAPPINGS_ENV
 from .translate import FORMATS, OnUnknown, translate
@@ -194,13 +194,18 @@ def mappings_check(platform: str | None, mappings_dir: pathlib.Path | None) -> N
 
     Prints a coverage table per platform and exits 1 when anything needs fixing.
     """
-    if mappings_dir is not None:
-        os.environ[MAPPINGS_ENV] = str(mappings_dir)
-    if platform is not None and platform not in available_tables():
-        _fail(f"no mapping table {platform!r} (known: {', '.join(available_tables())})", EXIT_USAGE)
+    _use_mappings(mappings_dir)
+    tables = _tables_or_fail(mappings_dir)
+    if platform is not None:
+        try:  # an alias (chord, solidus, ofn) checks its table, as `mappings show` shows it
+            platform = resolve_platform(platform)
+        except UsageError as exc:
+            _fail(str(exc), EXIT_USAGE)
+        except StatebridgeError as exc:
+            _fail(str(exc), EXIT_BAD_INPUT)
     failed = False
     shown: set[str] = set()  # one broken file can fail every table (aliases are read from all)
-    for name in [platform] if platform else available_tables():
+    for name in [platform] if platform else tables:
         try:
             report = analyse(load_table(name))
         except StatebridgeError as exc:
@@ -229,6 +234,23 @@ def mappings_check(platform: str | None, mappings_dir: pathlib.Path | None) -> N
 def _use_mappings(mappings_dir: pathlib.Path | None) -> None:
     if mappings_dir is not None:
         os.environ[MAPPINGS_ENV] = str(mappings_dir)
+        _tables_or_fail(mappings_dir)
+
+
+def _tables_or_fail(mappings_dir: pathlib.Path | None) -> list[str]:
+    """The tables in use; exit 2 when the folder given holds none (a wrong folder, not a pass)."""
+    try:
+        tables = available_tables()
+    except StatebridgeError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    if not tables:
+        folder = mappings_dir or os.environ.get(MAPPINGS_ENV)
+        _fail(
+            f"no mapping tables (PLATFORM.yaml) in {folder}: give the folder holding the tables, "
+            "e.g. a copy of the repository's mappings/",
+            EXIT_USAGE,
+        )
+    return tables
 
 
 _MAPPINGS_OPTION = click.option(
@@ -362,8 +384,7 @@ def validate_command(
     Example, after editing mappings/spree.yaml:
       statebridge validate fixtures/spree --mappings mappings
     """
-    if mappings_dir is not None:
-        os.environ[MAPPINGS_ENV] = str(mappings_dir)
+    _use_mappings(mappings_dir)
     try:
         results = validate_fixtures(fixtures_dir, platform=platform, update=update)
     except UsageError as exc:
@@ -389,11 +410,11 @@ def _store_option(function: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
     )(function)
 
 
-def _open_store(url: str | None) -> Store:
+def _open_store(url: str | None, *, must_exist: bool = False) -> Store:
     from .store import Store
 
     try:
-        return Store(url)
+        return Store(url, must_exist=must_exist)
     except UsageError as exc:
         _fail(str(exc), EXIT_USAGE)
     except StatebridgeError as exc:
@@ -403,9 +424,12 @@ def _open_store(url: str | None) -> Store:
 _T = t.TypeVar("_T")
 
 
-def _in_store(store_url: str | None, action: t.Callable[[Store], _T]) -> _T:
-    """Run `action` on the opened store; library errors become one line on stderr and an exit."""
-    with _open_store(store_url) as store:
+def _in_store(store_url: str | None, action: t.Callable[[Store], _T], *, must_exist: bool = False) -> _T:
+    """Run `action` on the opened store; library errors become one line on stderr and an exit.
+
+    `must_exist` for commands that only read: a missing SQLite file is an error, not a new store.
+    """
+    with _open_store(store_url, must_exist=must_exist) as store:
         try:
             return action(store)
         except UsageError as exc:
@@ -466,6 +490,24 @@ def _client_kwargs(
     return chosen
 
 
+class _PullableChoice(click.Choice):  # type: ignore[type-arg]
+    """The platforms `pull` and `sync` can pull from (those with an API client), aliases included;
+    worked out on first use, so that other commands do not import httpx."""
+
+    def __init__(self) -> None:
+        super().__init__([])
+
+    @property  # type: ignore[override]
+    def choices(self) -> t.Sequence[str]:
+        from .clients import CLIENTS
+
+        return [name for name in adapter_names() if get_adapter(name).name in CLIENTS]
+
+    @choices.setter
+    def choices(self, value: t.Sequence[str]) -> None:
+        pass
+
+
 def _progress_printer() -> t.Callable[[PageReport], None]:
     interactive = sys.stderr.isatty()
     total = 0
@@ -485,7 +527,7 @@ def _progress_printer() -> t.Callable[[PageReport], None]:
 
 
 @cli.command("pull")
-@click.argument("platform", type=click.Choice(adapter_names()))
+@click.argument("platform", metavar="PLATFORM", type=_PullableChoice())
 @click.option(
     "--base-url", required=True, metavar="URL", help="The platform's root, e.g. https://SHOP.myshopify.com."
 )
@@ -576,12 +618,14 @@ def export_command(fmt: str, platform: str | None, store_url: str | None) -> Non
     """Write every stored order as DFC on stdout, named under the base URL it was pulled from."""
     from .export import export
 
-    count = _in_store(store_url, lambda store: export(store, sys.stdout.buffer, fmt=fmt, platform=platform))
+    count = _in_store(
+        store_url, lambda store: export(store, sys.stdout.buffer, fmt=fmt, platform=platform), must_exist=True
+    )
     click.echo(f"exported {count} orders", err=True)
 
 
 @cli.command("sync")
-@click.argument("platform", type=click.Choice(adapter_names()))
+@click.argument("platform", metavar="PLATFORM", type=_PullableChoice())
 @click.option("--base-url", required=True, metavar="URL", help="The platform's root, as for pull.")
 @click.option(
     "--output",
@@ -804,7 +848,7 @@ def clients_list(store_url: str | None) -> None:
     """One line per client: name, state, buyer, enterprises, OIDC subject (never a token)."""
     from .store import ClientRegistry
 
-    clients = _in_store(store_url, lambda store: ClientRegistry(store).list())
+    clients = _in_store(store_url, lambda store: ClientRegistry(store).list(), must_exist=True)
     for client in clients:
         state = f"revoked {client.revoked_at}" if client.revoked_at else "active"
         click.echo(
@@ -828,7 +872,7 @@ def clients_revoke(name: str, store_url: str | None) -> None:
     """Revoke client NAME at once: its token and OIDC mapping stop working; its orders stay."""
     from .store import ClientRegistry
 
-    client = _in_store(store_url, lambda store: ClientRegistry(store).revoke(name))
+    client = _in_store(store_url, lambda store: ClientRegistry(store).revoke(name), must_exist=True)
     click.echo(f"client {client.name} revoked", err=True)
 
 
