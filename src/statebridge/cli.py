@@ -1,7 +1,8 @@
 """The `statebridge` command line: a thin layer over the library.
 
 Exit status: 0 success; 1 bad input or an unknown status (nothing is written); 2 a usage error;
-3 some orders were skipped with `--on-unknown skip` (the rest were written).
+3 some orders were skipped with `--on-unknown skip` (the rest were written); 130 interrupted by
+Ctrl-C. Every failure is one line on stderr (`statebridge: ...`), never a traceback.
 """
 
 from __future__ import annotations
