@@ -1,12 +1,19 @@
 # Two commands do all the set-up on a fresh machine with python3 (3.11+) and make:
-#   make run    translate the bundled Spree-family fixtures to DFC JSON-LD (into build/dfc/)
-#   make test   lint (ruff), type-check (mypy) and run the whole test suite
+#   make run    translate the bundled Spree-family fixtures to DFC JSON-LD (into build/dfc/);
+#               installs statebridge (no dev tools) into .venv and nothing else: it never changes the system
+#   make test   lint (ruff), type-check (mypy) and run the whole test suite; its set-up also
+#               tries (best effort) the test tools: Chromium (apt-get, as root only), sssom-py in
+#               .venv-sssom and the DFC TypeScript connector (npm) in tests/interop/ts
 #   make docs   regenerate docs/crosswalk.md, docs/crosswalk.html and docs/crosswalk-*.svg
 #   make bench  the benchmarks of docs/benchmarks.md (about 10 minutes; bench-quick: about 2)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The development tools (ruff, mypy, pytest, ...): for lint, typecheck, test and bench only.
+DEV_STAMP := $(VENV)/.installed-dev
+# The test tools, tried once by the test set-up only (never by `make run`).
+TEST_TOOLS_STAMP := $(VENV)/.test-tools
 # sssom-py (for validating `statebridge mappings export`) lives in its own venv: it pulls in
 # linkml, pandas and rdflib-jsonld, which must not share a venv with statebridge's rdflib.
 SSSOM_VENV := .venv-sssom
@@ -20,12 +27,20 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "statebridge needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $(STAMP)
+
+$(DEV_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	@# Best effort, for the tests that need them (they skip, saying how to install, without):
-	@# Chromium renders the crosswalk page at phone width; sssom-py validates the SSSOM export.
+	@touch $(DEV_STAMP)
+
+# Best effort, for the tests that need them (they skip, saying how to install, without):
+# Chromium renders the crosswalk page at phone width; sssom-py validates the SSSOM export.
+# Only `make test` (and `make pytest`) come here: `make run` changes nothing outside the repository.
+$(TEST_TOOLS_STAMP): $(DEV_STAMP)
 	-command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && (apt-get install -y chromium || (apt-get update && apt-get install -y chromium)) ; } || true
 	-[ -x $(SSSOM_VENV)/bin/sssom ] || { $(PYTHON) -m venv $(SSSOM_VENV) && $(SSSOM_VENV)/bin/python -m pip install --quiet sssom ; } || true
-	@touch $(STAMP)
+	@touch $(TEST_TOOLS_STAMP)
 
 # Best effort, only for the tests: without Node.js and npm (or without the npm registry) the
 # connector's tests skip, saying how to install it; the next `make test` tries again.
@@ -41,14 +56,14 @@ run: $(STAMP)
 	  echo "$$f -> $$out"; \
 	done
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 
-typecheck: $(STAMP)
+typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) $(NODE_STAMP)
+pytest: $(DEV_STAMP) $(TEST_TOOLS_STAMP) $(NODE_STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck pytest
@@ -61,11 +76,11 @@ docs: $(STAMP)
 	  echo "docs/crosswalk-$$p.svg"; \
 	done
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(BIN)/python -m bench.morph --setup || true
 	$(BIN)/python -m bench
 
-bench-quick: $(STAMP)
+bench-quick: $(DEV_STAMP)
 	$(BIN)/python -m bench --quick
 
 clean:

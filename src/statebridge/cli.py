@@ -1,12 +1,16 @@
 """The `statebridge` command line: a thin layer over the library.
 
 Exit status: 0 success; 1 bad input or an unknown status (nothing is written); 2 a usage error;
-3 some orders were skipped with `--on-unknown skip` (the rest were written).
+3 some orders were skipped with `--on-unknown skip` (the rest were written); 130 interrupted by
+Ctrl-C. Every failure is one line on stderr (`statebridge: ...`), never a traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
+import io
 import logging
 import os
 import pathlib
@@ -22,7 +26,7 @@ from .adapters import adapter_names, get_adapter
 from .crosswalk import Crosswalk, load_crosswalks, render_html, render_markdown, render_svg
 from .crosswalk.sssom import mapping_sets, write_mapping_sets
 from .errors import StatebridgeError, UsageError
-from .mapping import available_tables, load_table
+from .mapping import available_tables, load_table, resolve_platform
 from .mapping.coverage import analyse
 from .mapping.loader import MAPPINGS_ENV
 from .translate import FORMATS, OnUnknown, translate
@@ -191,16 +195,24 @@ def mappings_check(platform: str | None, mappings_dir: pathlib.Path | None) -> N
 
     Prints a coverage table per platform and exits 1 when anything needs fixing.
     """
-    if mappings_dir is not None:
-        os.environ[MAPPINGS_ENV] = str(mappings_dir)
-    if platform is not None and platform not in available_tables():
-        _fail(f"no mapping table {platform!r} (known: {', '.join(available_tables())})", EXIT_USAGE)
+    _use_mappings(mappings_dir)
+    tables = _tables_or_fail(mappings_dir)
+    if platform is not None:
+        try:  # an alias (chord, solidus, ofn) checks its table, as `mappings show` shows it
+            platform = resolve_platform(platform)
+        except UsageError as exc:
+            _fail(str(exc), EXIT_USAGE)
+        except StatebridgeError as exc:
+            _fail(str(exc), EXIT_BAD_INPUT)
     failed = False
-    for name in [platform] if platform else available_tables():
+    shown: set[str] = set()  # one broken file can fail every table (aliases are read from all)
+    for name in [platform] if platform else tables:
         try:
             report = analyse(load_table(name))
         except StatebridgeError as exc:
-            click.echo(str(exc), err=True)
+            if str(exc) not in shown:
+                shown.add(str(exc))
+                click.echo(f"statebridge: {exc}", err=True)
             failed = True
             continue
         click.echo(
@@ -223,6 +235,23 @@ def mappings_check(platform: str | None, mappings_dir: pathlib.Path | None) -> N
 def _use_mappings(mappings_dir: pathlib.Path | None) -> None:
     if mappings_dir is not None:
         os.environ[MAPPINGS_ENV] = str(mappings_dir)
+        _tables_or_fail(mappings_dir)
+
+
+def _tables_or_fail(mappings_dir: pathlib.Path | None) -> list[str]:
+    """The tables in use; exit 2 when the folder given holds none (a wrong folder, not a pass)."""
+    try:
+        tables = available_tables()
+    except StatebridgeError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    if not tables:
+        folder = mappings_dir or os.environ.get(MAPPINGS_ENV)
+        _fail(
+            f"no mapping tables (PLATFORM.yaml) in {folder}: give the folder holding the tables, "
+            "e.g. a copy of the repository's mappings/",
+            EXIT_USAGE,
+        )
+    return tables
 
 
 _MAPPINGS_OPTION = click.option(
@@ -356,8 +385,7 @@ def validate_command(
     Example, after editing mappings/spree.yaml:
       statebridge validate fixtures/spree --mappings mappings
     """
-    if mappings_dir is not None:
-        os.environ[MAPPINGS_ENV] = str(mappings_dir)
+    _use_mappings(mappings_dir)
     try:
         results = validate_fixtures(fixtures_dir, platform=platform, update=update)
     except UsageError as exc:
@@ -383,11 +411,11 @@ def _store_option(function: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
     )(function)
 
 
-def _open_store(url: str | None) -> Store:
+def _open_store(url: str | None, *, must_exist: bool = False) -> Store:
     from .store import Store
 
     try:
-        return Store(url)
+        return Store(url, must_exist=must_exist)
     except UsageError as exc:
         _fail(str(exc), EXIT_USAGE)
     except StatebridgeError as exc:
@@ -397,9 +425,12 @@ def _open_store(url: str | None) -> Store:
 _T = t.TypeVar("_T")
 
 
-def _in_store(store_url: str | None, action: t.Callable[[Store], _T]) -> _T:
-    """Run `action` on the opened store; library errors become one line on stderr and an exit."""
-    with _open_store(store_url) as store:
+def _in_store(store_url: str | None, action: t.Callable[[Store], _T], *, must_exist: bool = False) -> _T:
+    """Run `action` on the opened store; library errors become one line on stderr and an exit.
+
+    `must_exist` for commands that only read: a missing SQLite file is an error, not a new store.
+    """
+    with _open_store(store_url, must_exist=must_exist) as store:
         try:
             return action(store)
         except UsageError as exc:
@@ -460,6 +491,24 @@ def _client_kwargs(
     return chosen
 
 
+class _PullableChoice(click.Choice):  # type: ignore[type-arg]
+    """The platforms `pull` and `sync` can pull from (those with an API client), aliases included;
+    worked out on first use, so that other commands do not import httpx."""
+
+    def __init__(self) -> None:
+        super().__init__([])
+
+    @property  # type: ignore[override]
+    def choices(self) -> t.Sequence[str]:
+        from .clients import CLIENTS
+
+        return [name for name in adapter_names() if get_adapter(name).name in CLIENTS]
+
+    @choices.setter
+    def choices(self, value: t.Sequence[str]) -> None:
+        pass
+
+
 def _progress_printer() -> t.Callable[[PageReport], None]:
     interactive = sys.stderr.isatty()
     total = 0
@@ -479,7 +528,7 @@ def _progress_printer() -> t.Callable[[PageReport], None]:
 
 
 @cli.command("pull")
-@click.argument("platform", type=click.Choice(adapter_names()))
+@click.argument("platform", metavar="PLATFORM", type=_PullableChoice())
 @click.option(
     "--base-url", required=True, metavar="URL", help="The platform's root, e.g. https://SHOP.myshopify.com."
 )
@@ -570,12 +619,14 @@ def export_command(fmt: str, platform: str | None, store_url: str | None) -> Non
     """Write every stored order as DFC on stdout, named under the base URL it was pulled from."""
     from .export import export
 
-    count = _in_store(store_url, lambda store: export(store, sys.stdout.buffer, fmt=fmt, platform=platform))
+    count = _in_store(
+        store_url, lambda store: export(store, sys.stdout.buffer, fmt=fmt, platform=platform), must_exist=True
+    )
     click.echo(f"exported {count} orders", err=True)
 
 
 @cli.command("sync")
-@click.argument("platform", type=click.Choice(adapter_names()))
+@click.argument("platform", metavar="PLATFORM", type=_PullableChoice())
 @click.option("--base-url", required=True, metavar="URL", help="The platform's root, as for pull.")
 @click.option(
     "--output",
@@ -712,8 +763,16 @@ def serve_command(
     server_logging.configure()
     with _open_store(store_url) as store:
         limits: dict[str, t.Any] = {"max_body_bytes": max_body_bytes, "body_timeout": body_timeout}
-        app = create_app(store, **{name: value for name, value in limits.items() if value is not None})
-        uvicorn.run(app, host=host, port=port, server_header=False, **server_logging.UVICORN_OPTIONS)
+        try:
+            app = create_app(store, **{name: value for name, value in limits.items() if value is not None})
+        except StatebridgeError as exc:  # a bad STATEBRIDGE_ENTERPRISES, OIDC or token setting
+            _fail(str(exc), EXIT_USAGE)
+        config = uvicorn.Config(
+            app, host=host, port=port, server_header=False, **server_logging.UVICORN_OPTIONS
+        )
+        # Server.run, not uvicorn.run: after its graceful shutdown it raises the Ctrl-C it caught
+        # (uvicorn.run swallows it), so that `serve` stopped by Ctrl-C exits 130 like every command.
+        uvicorn.Server(config).run()
 
 
 @cli.group("clients")
@@ -790,7 +849,7 @@ def clients_list(store_url: str | None) -> None:
     """One line per client: name, state, buyer, enterprises, OIDC subject (never a token)."""
     from .store import ClientRegistry
 
-    clients = _in_store(store_url, lambda store: ClientRegistry(store).list())
+    clients = _in_store(store_url, lambda store: ClientRegistry(store).list(), must_exist=True)
     for client in clients:
         state = f"revoked {client.revoked_at}" if client.revoked_at else "active"
         click.echo(
@@ -814,7 +873,7 @@ def clients_revoke(name: str, store_url: str | None) -> None:
     """Revoke client NAME at once: its token and OIDC mapping stop working; its orders stay."""
     from .store import ClientRegistry
 
-    client = _in_store(store_url, lambda store: ClientRegistry(store).revoke(name))
+    client = _in_store(store_url, lambda store: ClientRegistry(store).revoke(name), must_exist=True)
     click.echo(f"client {client.name} revoked", err=True)
 
 
@@ -823,9 +882,84 @@ def _configure_logging() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
+
+
+class _ClosedStreamError(OSError):
+    """Reading or writing a standard stream the caller closed (`<&-`, `>&-`)."""
+
+
+class _ClosedStream(io.RawIOBase):
+    """Stands for a standard stream that was closed when statebridge started: using it fails."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+    def readable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: t.Any) -> int:
+        raise _ClosedStreamError(errno.EBADF, f"{self.name} is closed: give an input file, or redirect it")
+
+    def write(self, data: t.Any) -> int:
+        raise _ClosedStreamError(errno.EBADF, f"{self.name} is closed: redirect it to a file or /dev/null")
+
+
+def _stand_in_for_closed_streams() -> None:
+    if sys.stdin is None:
+        sys.stdin = io.TextIOWrapper(io.BufferedReader(_ClosedStream("stdin")))
+    if sys.stdout is None:
+        sys.stdout = io.TextIOWrapper(io.BufferedWriter(_ClosedStream("stdout")))
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush has nowhere to fail."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - open until the process ends
+
+
+def _os_error_message(exc: OSError) -> str:
+    if isinstance(exc, _ClosedStreamError) or exc.strerror is None:
+        return str(exc.strerror or exc)
+    if exc.filename is not None:
+        return f"{exc.filename}: {exc.strerror}"
+    return f"cannot write the output: {exc.strerror}"
+
+
 def main() -> None:
-    """Entry point of the `statebridge` script."""
-    cli(prog_name="statebridge")
+    """Entry point of the `statebridge` script.
+
+    No traceback reaches the user: Ctrl-C exits 130 with one line, a closed or full stdout (or a
+    closed stdin) is one line and exit 1, a reader that went away (`| head`) ends quietly.
+    """
+    _stand_in_for_closed_streams()
+    try:
+        status = cli.main(prog_name="statebridge", standalone_mode=False)
+    except (KeyboardInterrupt, click.Abort):
+        with contextlib.suppress(OSError, ValueError):
+            click.echo("statebridge: interrupted", err=True)
+        _silence_stdout()
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except StatebridgeError as exc:  # a command that let one through: still one line, no traceback
+        _end_progress_line()
+        _fail(str(exc), EXIT_USAGE if isinstance(exc, UsageError) else EXIT_BAD_INPUT)
+    except OSError as exc:
+        _silence_stdout()
+        if exc.errno != errno.EPIPE:
+            with contextlib.suppress(OSError, ValueError):
+                click.echo(f"statebridge: {_os_error_message(exc)}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    sys.exit(status if isinstance(status, int) else 0)
 
 
 cli.add_command(translate_command, name="translate")

@@ -13,6 +13,9 @@ what `translate(..., jobs=1)` writes:
   its bytes) and each chunk travels as two offsets, which the worker reads with `pread`. Input
   from a pipe is sent chunk by chunk.
 
+Ctrl-C is the parent's alone: workers start with SIGINT held back and then ignore it, and the
+parent, interrupted (or failing to write), terminates them at once rather than waiting for them.
+
 Input that is not NDJSON (one JSON document, XML), or whose lines depend on each other (Shopify
 Bulk Operation JSONL, `Adapter.independent_lines`), is translated in this process instead: the
 result is the same, only not faster.
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import contextlib
 import dataclasses
 import functools
 import gc
@@ -29,6 +33,7 @@ import io
 import itertools
 import multiprocessing
 import os
+import signal
 import stat
 import threading
 import typing as t
@@ -245,6 +250,49 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+def _worker_ignores_ctrl_c() -> None:
+    """In a worker, first thing: Ctrl-C is the parent's to handle; it stops the workers itself.
+
+    A worker that took the terminal's SIGINT itself could die holding the pool's call queue, and
+    leave the parent waiting for it for good.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+@contextlib.contextmanager
+def _ctrl_c_held() -> t.Iterator[None]:
+    """Hold SIGINT back while workers may be started (they inherit the mask, so none can take it
+    before `_worker_ignores_ctrl_c`); a Ctrl-C meanwhile reaches this process right after."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _shut_down(pool: concurrent.futures.ProcessPoolExecutor) -> None:
+    """Cancel the chunks not started, let the workers finish the one in hand (a fraction of a
+    second: they ignore Ctrl-C, so none dies holding the call queue), and wait for them to exit.
+
+    Workers are not killed: one killed while sending its result would leave the pool's manager
+    reading half a message for good. A Ctrl-C meanwhile still waits, then is raised.
+    """
+    interrupted = False
+    while True:
+        try:
+            pool.shutdown(wait=True, cancel_futures=True)
+            break
+        except KeyboardInterrupt:
+            interrupted = True
+    if interrupted:
+        raise KeyboardInterrupt
+
+
 def translate_in_processes(
     stream: t.BinaryIO,
     out: t.BinaryIO,
@@ -300,20 +348,23 @@ def translate_in_processes(
     # touching (and so copying) every inherited page. That took 2 workers from 1.3x to 1.8x one.
     frozen_before = gc.get_freeze_count() > 0  # the caller froze its own heap: leave it frozen
     gc.freeze()
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+    pool = concurrent.futures.ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_worker_ignores_ctrl_c
+    )
+    try:
         try:
             for chunk in chunks:
-                pending.append(pool.submit(_translate_chunk, chunk))
+                with _ctrl_c_held():  # a submit may start workers
+                    pending.append(pool.submit(_translate_chunk, chunk))
                 if len(pending) >= 2 * workers:
                     collect(pending.popleft().result())
             while pending:
                 collect(pending.popleft().result())
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
-        finally:
-            if not frozen_before:
-                gc.unfreeze()
-            _INPUT = None
+        finally:  # done, interrupted or failed: no worker outlives the call
+            _shut_down(pool)
+    finally:
+        if not frozen_before:
+            gc.unfreeze()
+        _INPUT = None
     out.write(framing.close)
     return report

@@ -7,7 +7,10 @@ and transport faults, within the `RetryPolicy`:
   leaves the client before that time is up;
 - rate-limit signals on successful answers (`observe`, per platform) push the next request back
   *before* the platform has to refuse one;
-- any other 4xx is a `FatalAPIError` at once; a budget spent is a `RequestFailedError`.
+- any other 4xx is a `FatalAPIError` at once; a budget spent is a `RequestFailedError`;
+- what cannot heal fails at once: a base URL without http(s):// or a host (`UsageError`, before
+  any request), a host name that does not resolve (`RequestFailedError` naming the host); a refused
+  connection is tried `RetryPolicy.connect_attempts` times, within about two seconds.
 
 **Retries are method-aware.** After a 5xx or a fault once the request may have reached the server
 (a dropped connection, a read time-out), the server may have acted on it, so the request is sent
@@ -30,6 +33,7 @@ import abc
 import dataclasses
 import logging
 import random
+import socket
 import time
 import typing as t
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -37,7 +41,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 import orjson
 
-from ..errors import APIError, FatalAPIError, RequestFailedError
+from ..errors import APIError, FatalAPIError, RequestFailedError, UsageError
 from .policy import RetryPolicy, retry_after_seconds
 
 __all__ = [
@@ -45,6 +49,7 @@ __all__ = [
     "IDEMPOTENT_METHODS",
     "ApiClient",
     "Page",
+    "check_base_url",
     "describe_request",
     "is_repeatable",
     "json_document",
@@ -85,6 +90,34 @@ def describe_request(method: str, url: httpx.URL | str) -> str:
     return f"{method} {urlunsplit((parts.scheme, parts.netloc, parts.path, query, ''))}"
 
 
+def check_base_url(base_url: str) -> str:
+    """`base_url` if it is an http(s) URL with a host; a `UsageError` saying what to give otherwise."""
+    parts = urlsplit(base_url.strip())
+    if parts.scheme in ("http", "https") and parts.hostname:
+        return base_url
+    example = f"https://{base_url.split('://')[-1].strip('/') or 'shop.example.org'}"
+    msg = f"base URL {base_url!r} needs http:// or https:// and a host name, e.g. {example}"
+    raise UsageError(msg)
+
+
+#: Name-resolution answers that retrying does not change: the name does not exist (a typo).
+_UNKNOWN_HOST = frozenset(
+    code for code in (getattr(socket, "EAI_NONAME", None), getattr(socket, "EAI_NODATA", None)) if code
+)
+
+
+def _unknown_host(exc: BaseException) -> bool:
+    """Whether `exc` comes from a host name that does not exist (as opposed to a DNS hiccup)."""
+    cause: BaseException | None = exc
+    for _ in range(5):
+        if cause is None:
+            return False
+        if isinstance(cause, socket.gaierror):
+            return cause.errno in _UNKNOWN_HOST
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
 @dataclasses.dataclass(frozen=True)
 class Page:
     """One page of orders as the platform sent it: a document its adapter reads."""
@@ -109,7 +142,7 @@ class ApiClient(abc.ABC):
         clock: t.Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.base_url = check_base_url(base_url).rstrip("/")
         self.policy = policy or RetryPolicy()
         self.http = http or httpx.Client(timeout=self.policy.timeout, follow_redirects=False)
         self._sleep = sleep
@@ -191,6 +224,7 @@ class ApiClient(abc.ABC):
         name = describe_request(method, request.url)
         may_repeat = is_repeatable(request, repeatable)
         last = "no attempt made"
+        refused = 0
         for attempt in range(1, self.policy.max_attempts + 1):
             self._wait_turn()
             self.requests_sent += 1
@@ -198,6 +232,17 @@ class ApiClient(abc.ABC):
                 response = self.http.send(request)
             except _RETRIABLE_ERRORS as exc:
                 last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                if _unknown_host(exc):
+                    msg = f"host {request.url.host!r} not found ({exc}): check the base URL {self.base_url}"
+                    raise RequestFailedError(msg, request=name) from None
+                if isinstance(exc, httpx.ConnectError):
+                    refused += 1
+                    if refused >= self.policy.connect_attempts:
+                        msg = f"cannot connect to {self.base_url} after {refused} attempts; last: {last}"
+                        raise RequestFailedError(msg, request=name) from None
+                    pause = self.policy.connect_backoff(refused, self._rng)
+                    self._retry_later(name, refused, last, pause, self.policy.connect_attempts)
+                    continue
                 if not may_repeat and not isinstance(exc, _NOT_SENT_ERRORS):
                     raise RequestFailedError(_not_retried(method, last), request=name) from None
                 self._retry_later(name, attempt, last, self.policy.backoff(attempt, self._rng))
@@ -232,12 +277,11 @@ class ApiClient(abc.ABC):
         msg = f"gave up after {self.policy.max_attempts} attempts; last: {last}"
         raise RequestFailedError(msg, request=name)
 
-    def _retry_later(self, name: str, attempt: int, what: str, wait: float) -> None:
+    def _retry_later(self, name: str, attempt: int, what: str, wait: float, of: int | None = None) -> None:
         self.hold_off(wait)
-        if attempt < self.policy.max_attempts:
-            log.info(
-                "%s: %s; attempt %d of %d in %.2fs", name, what, attempt + 1, self.policy.max_attempts, wait
-            )
+        attempts = of or self.policy.max_attempts
+        if attempt < attempts:
+            log.info("%s: %s; attempt %d of %d in %.2fs", name, what, attempt + 1, attempts, wait)
 
 
 def _not_retried(method: str, what: str) -> str:

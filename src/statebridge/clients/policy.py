@@ -1,6 +1,7 @@
 """How hard a client tries: attempts, backoff with jitter, and reading `Retry-After`.
 
-Retries cover 429, 5xx and transport faults (connection refused or dropped, time-outs); after a 5xx
+Retries cover 429, 5xx and transport faults (connection refused or dropped, time-outs); a host
+that does not resolve is not retried, a refused connection only briefly (`connect_attempts`); after a 5xx
 or a fault once the request was sent, only requests that may be repeated are retried (idempotent
 methods, or an `Idempotency-Key`: see `base.py`). The wait before attempt n is a random time in
 [0, min(max_delay, base_delay * 2**n)] ("full jitter"), unless the platform said how long to wait
@@ -27,6 +28,14 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 30.0
     timeout: float = 30.0
+    #: A refused connection (nothing listens there, or not yet) is tried this many times in all,
+    #: a couple of seconds at most: a wrong port or a server that is down does not heal in a minute.
+    connect_attempts: int = 4
+    connect_delay: float = 0.25
+
+    def connect_backoff(self, attempt: int, rng: random.Random | None = None) -> float:
+        """The wait after refused connection number `attempt` (1-based): 0.25, 0.5, 1 s at most."""
+        return (rng or random).uniform(0, min(self.max_delay, self.connect_delay * 2 ** (attempt - 1)))
 
     def backoff(self, attempt: int, rng: random.Random | None = None) -> float:
         """The wait after failed attempt number `attempt` (1-based), with full jitter."""

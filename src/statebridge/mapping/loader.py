@@ -93,7 +93,8 @@ def _aliases_in(key: str) -> dict[str, str]:
     names: dict[str, str] = {}
     for stem, resource in _table_files(root).items():
         names[stem] = stem
-        document = yaml.safe_load(resource.read_text("utf-8")) or {}
+        source = f"{_PACKAGE}/{resource.name}" if key == _PACKAGE else str(resource)
+        document = _parse_yaml(resource.read_text("utf-8"), source) or {}
         for alias in document.get("aliases", []) if isinstance(document, dict) else []:
             names[str(alias)] = stem
     return names
@@ -110,10 +111,7 @@ def resolve_platform(name: str) -> str:
 
 def load_table_text(text: str, *, source: str) -> MappingTable:
     """Parse, validate and build a table from YAML text; `source` names it in errors."""
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise MappingTableError(source, [f"not valid YAML: {exc}"]) from None
+    document = _parse_yaml(text, source)
     problems = list(_non_string_keys(document, "$"))
     if not problems:
         problems = [
@@ -127,6 +125,17 @@ def load_table_text(text: str, *, source: str) -> MappingTable:
     if problems:
         raise MappingTableError(source, problems)
     return table
+
+
+def _parse_yaml(text: str, source: str) -> t.Any:
+    """The YAML document; a `MappingTableError` naming the file, line and column of a syntax error."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise MappingTableError(source, [f"not valid YAML{where}: {problem}"]) from None
 
 
 def _path(parts: t.Iterable[object]) -> str:

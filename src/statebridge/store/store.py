@@ -24,6 +24,7 @@ import dataclasses
 import datetime as dt
 import logging
 import os
+import pathlib
 import sqlite3
 import time
 import typing as t
@@ -145,11 +146,29 @@ def _engine_url(url: str) -> str:
     raise UsageError(msg)
 
 
+def _refuse_missing_sqlite(url: str) -> None:
+    location = sa.engine.make_url(_engine_url(url))
+    database = location.database
+    if location.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return
+    if database.startswith("file:") or pathlib.Path(database).exists():
+        return
+    msg = (
+        f"no store at {database} ({_redact(url)}): give the --store (or ${STORE_ENV}) that `pull`, "
+        "`sync` or `serve` filled, e.g. sqlite:///statebridge.db"
+    )
+    raise UsageError(msg)
+
+
 class Store:
     """Orders, cursors, rejected payloads and webhook event ids, in one database."""
 
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(self, url: str | None = None, *, must_exist: bool = False) -> None:
+        """Open (and migrate) the store at `url`; with `must_exist`, a SQLite file that is not
+        there is a `UsageError` ("no store at PATH") instead of a new, empty store."""
         self.url = url or os.environ.get(STORE_ENV) or DEFAULT_STORE
+        if must_exist:
+            _refuse_missing_sqlite(self.url)
         try:
             # pool_pre_ping: a pooled connection the server dropped (a restart) is replaced, unseen.
             self.engine = sa.create_engine(_engine_url(self.url), pool_pre_ping=True)
