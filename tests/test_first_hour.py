@@ -204,8 +204,11 @@ def test_pull_and_sync_offer_only_platforms_they_can_pull(command: str) -> None:
     assert "shopify" in help_text
     result = _run([command, "dfc", "--base-url", "https://shop.example.org"])
     assert result.returncode == 2
-    assert "Invalid value for 'PLATFORM': 'dfc' is not one of" in result.stderr
-    assert "'shopify'" in result.stderr
+    assert "Invalid value for 'PLATFORM': statebridge cannot pull from 'dfc'" in result.stderr
+    assert "can pull: chord, commercelayer, ofn, relatude, shopify, solidus, spree" in result.stderr
+    made_up = _run([command, "nope", "--base-url", "https://shop.example.org"])
+    assert made_up.returncode == 2
+    assert "Invalid value for 'PLATFORM': 'nope' is not one of" in made_up.stderr
 
 
 @pytest.mark.parametrize("args", [["export"], ["clients", "list"], ["clients", "revoke", "hub"]])

@@ -508,6 +508,17 @@ class _PullableChoice(click.Choice):  # type: ignore[type-arg]
     def choices(self, value: t.Sequence[str]) -> None:
         pass
 
+    def convert(self, value: t.Any, param: click.Parameter | None, ctx: click.Context | None) -> t.Any:
+        if isinstance(value, str) and value not in self.choices and value in adapter_names():
+            pullable = ", ".join(self.choices)
+            self.fail(
+                f"statebridge cannot pull from {value!r}: it has no API client "
+                f"(translate reads its files); can pull: {pullable}",
+                param,
+                ctx,
+            )
+        return super().convert(value, param, ctx)
+
 
 def _progress_printer() -> t.Callable[[PageReport], None]:
     interactive = sys.stderr.isatty()
