@@ -130,7 +130,9 @@ def test_ctrl_c_during_serve_start_up_exits_130(tmp_path: pathlib.Path) -> None:
     for delay in (0.15, 0.4, 1.5):
         result = _interrupt(["serve", "--port", "0", "--store", store], delay)
         assert "Traceback" not in result.stderr, (delay, result.stderr)
-        assert result.returncode == 130, (delay, result.returncode, result.stderr)
+        # 130, or death by SIGINT when the signal lands while the interpreter exits: a shell
+        # reports both as 130 (128 + SIGINT), as test_parallel's Ctrl-C test accepts too.
+        assert result.returncode in (130, -signal.SIGINT), (delay, result.returncode, result.stderr)
         assert result.stderr.strip().splitlines()[-1] == "statebridge: interrupted", result.stderr
 
 
