@@ -757,11 +757,14 @@ def serve_command(
     GET|PUT|DELETE      /api/dfc/[Enterprises/SLUG/]Orders/{id}  PUT/DELETE honour If-Match
     POST /webhooks/shopify        X-Shopify-Hmac-Sha256, secret STATEBRIDGE_SHOPIFY_WEBHOOK_SECRET
     POST /webhooks/commercelayer  X-CommerceLayer-Signature, secret STATEBRIDGE_COMMERCELAYER_WEBHOOK_SECRET
+    POST /webhooks/spree          X-Spree-Webhook-Signature, secret STATEBRIDGE_SPREE_WEBHOOK_SECRET
     GET  /health
 
     Operators: STATEBRIDGE_API_TOKENS; clients: `statebridge clients add` (each sees only its own
     orders) or OIDC (STATEBRIDGE_OIDC_ISSUER, _AUDIENCE, _JWKS_URL, _CLIENT_CLAIM). Enterprises:
     STATEBRIDGE_ENTERPRISES. With no token, issuer or client configured the endpoint is open.
+    STATEBRIDGE_PUBLIC_URL: the root order IRIs are minted under. STATEBRIDGE_COMMERCELAYER_BASE_URL,
+    STATEBRIDGE_SPREE_BASE_URL: the shop a webhook belongs to when the delivery does not say.
 
     Each request is logged on stderr as one JSON line, its query string redacted; a request with a
     token in its query string (?access_token=…) is refused with 400: send it as a bearer token.
