@@ -3,15 +3,34 @@
 Optional sub-objects may be null or missing (`mapping_or_empty`); required ones and lists must have
 their type, or the error names the field and the value (`required_object`, `list_field`). JSON:API
 documents carry related resources in `included`, indexed by (type, id) (`included_index`).
+Export shapes that statebridge documents itself (Relatude, Socleo) share the scalar readers
+`optional_id`, `optional_text`, `optional_decimal` and `optional_timestamp`: null is None, anything
+of the wrong kind is an `InvalidOrderError` naming the field and the value.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import re
 import typing as t
+from decimal import Decimal
 
 from ..errors import InvalidOrderError
 
-__all__ = ["each", "included_index", "list_field", "mapping_or_empty", "required_object"]
+__all__ = [
+    "each",
+    "included_index",
+    "list_field",
+    "mapping_or_empty",
+    "optional_decimal",
+    "optional_id",
+    "optional_text",
+    "optional_timestamp",
+    "required_object",
+]
+
+_DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 T = t.TypeVar("T")
 
@@ -61,3 +80,60 @@ def each(items: t.Iterable[t.Any], where: str, read: t.Callable[[t.Any], T]) -> 
             exc.field = f"{where}[{i}].{exc.field}" if exc.field else f"{where}[{i}]"
             raise exc.locate() from None
     return read_items
+
+
+def optional_id(value: t.Any, field: str) -> str | None:
+    """An identifier: text, or a JSON integer (an order number written as a number)."""
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str):
+        return value if value.strip() else None
+    msg = "expected text or an integer"
+    raise InvalidOrderError(msg, field=field, value=value, has_value=True)
+
+
+def optional_text(value: t.Any, field: str) -> str | None:
+    """Text; blank text is None."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if value.strip() else None
+    msg = "expected text"
+    raise InvalidOrderError(msg, field=field, value=value, has_value=True)
+
+
+def optional_decimal(value: t.Any, field: str, *, expected: str, comma_hint: str) -> Decimal | None:
+    """A number as an exact Decimal: JSON integers and floats (via their shortest text) or decimal
+    text. Refused with `expected`, plus `comma_hint` when the text has a decimal comma."""
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return Decimal(repr(value))  # repr is the shortest text that reads back: 0.1 -> "0.1"
+    if isinstance(value, str) and _DECIMAL_TEXT.fullmatch(value.strip()):
+        return Decimal(value.strip())
+    hint = comma_hint if isinstance(value, str) and "," in value else ""
+    msg = f"{expected}{hint}"
+    raise InvalidOrderError(msg, field=field, value=value, has_value=True)
+
+
+def optional_timestamp(value: t.Any, field: str, *, example: str, no_offset: str) -> dt.datetime | None:
+    """An ISO 8601 date-time with its UTC offset (`example` shows one); one without an offset is
+    refused, `no_offset` saying why, since the time zone is never guessed."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        msg = f"expected an ISO 8601 date-time with its UTC offset ({example})"
+        raise InvalidOrderError(msg, field=field, value=value, has_value=True)
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        msg = f"not an ISO 8601 date-time ({example})"
+        raise InvalidOrderError(msg, field=field, value=value, has_value=True) from None
+    if parsed.utcoffset() is None:
+        msg = f"has no UTC offset: the export must write one ({example}); {no_offset}"
+        raise InvalidOrderError(msg, field=field, value=value, has_value=True)
+    return parsed

@@ -43,6 +43,7 @@ from ..errors import InvalidOrderError, OrderError, UnrecognisedShapeError
 from ..mapping import load_table
 from ..model import Order
 from .base import Adapter, RawOrder, decimal_text, iso_or_none
+from .json_fields import optional_decimal, optional_id, optional_text, optional_timestamp
 
 __all__ = ["RelatudeAdapter"]
 
@@ -71,7 +72,6 @@ _ITEM_FIELDS = frozenset({"ProductId", "ProductName", "Quantity", "UnitPrice"})
 #: Any of these makes an object a Relatude order (it is then read, and what is missing reported).
 _ORDER_KEYS = ("OrderStatus", "OrderGuid", "OrderNumber")
 _XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
-_DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _GUID = re.compile(r"\{?[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}\}?")
 _FOREIGN_KEYS = {
     "financial_status": "shopify",
@@ -183,24 +183,24 @@ class RelatudeAdapter(Adapter):
 
     def fields(self, raw: RawOrder) -> dict[str, t.Any]:
         r = raw.record
-        guid = _id(r.get("OrderGuid"), "OrderGuid")
-        number = _id(r.get("OrderNumber"), "OrderNumber")
+        guid = optional_id(r.get("OrderGuid"), "OrderGuid")
+        number = optional_id(r.get("OrderNumber"), "OrderNumber")
         if guid is None and number is None:
             msg = "missing: an order needs an OrderGuid or an OrderNumber"
             raise InvalidOrderError(msg, field="OrderGuid")
         _decimal(r.get("ShippingAmount"), "ShippingAmount")  # checked, not carried (see module doc)
-        _string(r.get("BillingCity"), "BillingCity")
-        _string(r.get("ShippingMethod"), "ShippingMethod")
-        email = _string(r.get("Email"), "Email")
-        billing_name = _string(r.get("BillingName"), "BillingName")
-        method = _string(r.get("PaymentMethod"), "PaymentMethod")
+        optional_text(r.get("BillingCity"), "BillingCity")
+        optional_text(r.get("ShippingMethod"), "ShippingMethod")
+        email = optional_text(r.get("Email"), "Email")
+        billing_name = optional_text(r.get("BillingName"), "BillingName")
+        method = optional_text(r.get("PaymentMethod"), "PaymentMethod")
         return {
             "platform": self.name,
             "shape": raw.shape,
             "id": guid or number,
             "number": number or guid,
             "placed_at": _timestamp(r.get("DateOrdered"), "DateOrdered"),
-            "currency": _string(r.get("Currency"), "Currency"),
+            "currency": optional_text(r.get("Currency"), "Currency"),
             "total": _decimal(r.get("OrderTotal"), "OrderTotal"),
             "buyer": {"email": email, "name": billing_name} if email or billing_name else None,
             "lines": _lines(r.get("OrderItems"), xml=raw.shape == XML_SHAPE),
@@ -353,27 +353,6 @@ def _label(record: t.Mapping[str, t.Any]) -> str | None:
     return None
 
 
-def _id(value: t.Any, field: str) -> str | None:
-    """An identifier: text, or a JSON integer (an order number written as a number)."""
-    if value is None:
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, str):
-        return value if value.strip() else None
-    msg = "expected text or an integer"
-    raise InvalidOrderError(msg, field=field, value=value, has_value=True)
-
-
-def _string(value: t.Any, field: str) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value if value.strip() else None
-    msg = "expected text"
-    raise InvalidOrderError(msg, field=field, value=value, has_value=True)
-
-
 def _status(value: t.Any) -> str:
     """The OrderStatus name, verbatim: the mapping table, not this reader, decides if it is known."""
     if isinstance(value, str):
@@ -393,41 +372,23 @@ def _status(value: t.Any) -> str:
 
 
 def _decimal(value: t.Any, field: str) -> Decimal | None:
-    """A number as an exact Decimal: JSON integers and floats (via their shortest text) or text."""
-    if value is None:
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(value)
-    if isinstance(value, float) and math.isfinite(value):
-        return Decimal(repr(value))  # repr is the shortest text that reads back: 0.1 -> "0.1"
-    if isinstance(value, str) and _DECIMAL_TEXT.fullmatch(value.strip()):
-        return Decimal(value.strip())
-    hint = ""
-    if isinstance(value, str) and "," in value:
-        hint = " with a decimal point, not a comma (format with CultureInfo.InvariantCulture)"
-    msg = f"expected a decimal number such as 224.50{hint}"
-    raise InvalidOrderError(msg, field=field, value=value, has_value=True)
+    return optional_decimal(
+        value,
+        field,
+        expected="expected a decimal number such as 224.50",
+        comma_hint=" with a decimal point, not a comma (format with CultureInfo.InvariantCulture)",
+    )
 
 
 def _timestamp(value: t.Any, field: str) -> dt.datetime | None:
-    if value is None:
-        return None
-    example = "e.g. 2026-02-14T13:45:00+01:00"
-    if not isinstance(value, str):
-        msg = f"expected an ISO 8601 date-time with its UTC offset ({example})"
-        raise InvalidOrderError(msg, field=field, value=value, has_value=True)
-    try:
-        parsed = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        msg = f"not an ISO 8601 date-time ({example})"
-        raise InvalidOrderError(msg, field=field, value=value, has_value=True) from None
-    if parsed.utcoffset() is None:
-        msg = (
-            f"has no UTC offset: the export must write one ({example}); .NET's DateTime.Now carries "
-            "none, and statebridge does not guess the site's time zone (see docs/relatude-export.md)"
-        )
-        raise InvalidOrderError(msg, field=field, value=value, has_value=True)
-    if (parsed.year, parsed.month, parsed.day) == (1, 1, 1):
+    parsed = optional_timestamp(
+        value,
+        field,
+        example="e.g. 2026-02-14T13:45:00+01:00",
+        no_offset=".NET's DateTime.Now carries none, and statebridge does not guess the site's time "
+        "zone (see docs/relatude-export.md)",
+    )
+    if parsed is not None and (parsed.year, parsed.month, parsed.day) == (1, 1, 1):
         msg = "is DateTime.MinValue, i.e. the date was never set: leave the field out instead"
         raise InvalidOrderError(msg, field=field, value=value, has_value=True)
     return parsed
@@ -457,8 +418,8 @@ def _lines(items: t.Any, *, xml: bool) -> list[dict[str, t.Any]]:
             )
         lines.append(
             {
-                "item": _id(item.get("ProductId"), f"{where}{sep}ProductId"),
-                "name": _string(item.get("ProductName"), f"{where}{sep}ProductName"),
+                "item": optional_id(item.get("ProductId"), f"{where}{sep}ProductId"),
+                "name": optional_text(item.get("ProductName"), f"{where}{sep}ProductName"),
                 "quantity": quantity,
                 "unit_price": _decimal(item.get("UnitPrice"), f"{where}{sep}UnitPrice"),
             }

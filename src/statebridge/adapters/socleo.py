@@ -24,7 +24,6 @@ canonical order counts quantities without a unit (see docs/socleo-export.md).
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 import typing as t
 from decimal import Decimal
@@ -33,6 +32,7 @@ from ..errors import InvalidOrderError, OrderError, UnrecognisedShapeError
 from ..mapping import load_table
 from ..model import Order
 from .base import Adapter, RawOrder, decimal_text, iso_or_none
+from .json_fields import optional_decimal, optional_id, optional_text, optional_timestamp
 
 __all__ = ["SocleoAdapter"]
 
@@ -40,7 +40,6 @@ SHAPE = "socleo-json"
 
 #: Any of these makes an object a Socleo order (it is then read, and what is missing reported).
 _ORDER_KEYS = ("reference", "preparation_status")
-_DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 #: Keys that say which other platform an object comes from, for the hint in a refusal.
 _FOREIGN_KEYS = {
@@ -114,8 +113,8 @@ class SocleoAdapter(Adapter):
 
     def fields(self, raw: RawOrder) -> dict[str, t.Any]:
         r = raw.record
-        order_id = _id(r.get("id"), "id")
-        reference = _id(r.get("reference"), "reference")
+        order_id = optional_id(r.get("id"), "id")
+        reference = optional_id(r.get("reference"), "reference")
         if order_id is None and reference is None:
             msg = "missing: an order needs an id or a reference"
             raise InvalidOrderError(msg, field="id")
@@ -188,27 +187,6 @@ def _foreign(record: t.Any) -> str:
     return ""
 
 
-def _id(value: t.Any, field: str) -> str | None:
-    """An identifier: text, or a JSON integer."""
-    if value is None:
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, str):
-        return value if value.strip() else None
-    msg = "expected text or an integer"
-    raise InvalidOrderError(msg, field=field, value=value, has_value=True)
-
-
-def _string(value: t.Any, field: str) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value if value.strip() else None
-    msg = "expected text"
-    raise InvalidOrderError(msg, field=field, value=value, has_value=True)
-
-
 def _known(field: str) -> str:
     domain = load_table("socleo").fields[field].domain
     return ", ".join(str(v) for v in domain if v is not None)
@@ -233,36 +211,18 @@ def _preparation(value: t.Any) -> str | None:
 
 
 def _decimal(value: t.Any, field: str) -> Decimal | None:
-    """A number as an exact Decimal: decimal text, or a JSON number through its shortest text."""
-    if value is None:
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(value)
-    if isinstance(value, float) and math.isfinite(value):
-        return Decimal(repr(value))
-    if isinstance(value, str) and _DECIMAL_TEXT.fullmatch(value.strip()):
-        return Decimal(value.strip())
-    hint = " with a decimal point, not a comma" if isinstance(value, str) and "," in value else ""
-    msg = f'expected a decimal number as text such as "3.50"{hint}'
-    raise InvalidOrderError(msg, field=field, value=value, has_value=True)
+    return optional_decimal(
+        value,
+        field,
+        expected='expected a decimal number as text such as "3.50"',
+        comma_hint=" with a decimal point, not a comma",
+    )
 
 
 def _timestamp(value: t.Any, field: str) -> dt.datetime | None:
-    if value is None:
-        return None
-    example = "e.g. 2026-03-01T10:00:00+01:00"
-    if not isinstance(value, str):
-        msg = f"expected an ISO 8601 date-time with its UTC offset ({example})"
-        raise InvalidOrderError(msg, field=field, value=value, has_value=True)
-    try:
-        parsed = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        msg = f"not an ISO 8601 date-time ({example})"
-        raise InvalidOrderError(msg, field=field, value=value, has_value=True) from None
-    if parsed.utcoffset() is None:
-        msg = f"has no UTC offset: the export must write one ({example}); the time zone is not guessed"
-        raise InvalidOrderError(msg, field=field, value=value, has_value=True)
-    return parsed
+    return optional_timestamp(
+        value, field, example="e.g. 2026-03-01T10:00:00+01:00", no_offset="the time zone is not guessed"
+    )
 
 
 def _lines(items: t.Any) -> tuple[list[dict[str, t.Any]], str | None]:
@@ -288,8 +248,8 @@ def _lines(items: t.Any) -> tuple[list[dict[str, t.Any]], str | None]:
             raise InvalidOrderError(
                 msg, field=f"{where}.quantity", value=item.get("quantity"), has_value=True
             )
-        _string(item.get("unit"), f"{where}.unit")  # checked, not carried (see module doc)
-        line_currency = _string(item.get("currency"), f"{where}.currency")
+        optional_text(item.get("unit"), f"{where}.unit")  # checked, not carried (see module doc)
+        line_currency = optional_text(item.get("currency"), f"{where}.currency")
         if line_currency is not None:
             if not _CURRENCY.fullmatch(line_currency):
                 msg = "expected an ISO 4217 currency code such as EUR"
@@ -300,9 +260,9 @@ def _lines(items: t.Any) -> tuple[list[dict[str, t.Any]], str | None]:
             currency = line_currency
         lines.append(
             {
-                "id": _id(item.get("id"), f"{where}.id"),
-                "item": _id(item.get("product_code"), f"{where}.product_code"),
-                "name": _string(item.get("label"), f"{where}.label"),
+                "id": optional_id(item.get("id"), f"{where}.id"),
+                "item": optional_id(item.get("product_code"), f"{where}.product_code"),
+                "name": optional_text(item.get("label"), f"{where}.label"),
                 "quantity": quantity,
                 "unit_price": _decimal(item.get("unit_price"), f"{where}.unit_price"),
             }
