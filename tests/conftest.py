@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 
+from statebridge.store import Store
 from statebridge.validate import fixture_files
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -70,3 +71,10 @@ def store_url(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> str:
         return f"sqlite:///{tmp_path / 'store.db'}"
     url: str = request.getfixturevalue("postgres_url")
     return url
+
+
+@pytest.fixture
+def store(store_url: str) -> t.Iterator[Store]:
+    """An opened store on each backend (see `store_url`)."""
+    with Store(store_url) as opened:
+        yield opened

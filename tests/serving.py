@@ -7,8 +7,14 @@ import threading
 import time
 import typing as t
 
+import httpx
 import pytest
 import uvicorn
+
+from statebridge.store import Store
+from statebridge.web import create_app
+from statebridge.web.auth import Authenticator
+from statebridge.web.enterprises import Enterprise
 
 
 @contextlib.contextmanager
@@ -29,3 +35,23 @@ def running(app: t.Any, *, name: str = "uvicorn-test") -> t.Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@contextlib.contextmanager
+def dfc_client(
+    store: Store,
+    enterprises: t.Iterable[Enterprise],
+    environ: t.Mapping[str, str] | None = None,
+    *,
+    name: str = "uvicorn-dfc",
+    timeout: float = 20,
+) -> t.Iterator[httpx.Client]:
+    """An httpx client of `create_app(store)` running on loopback, its authentication configured as
+    `environ` would (`STATEBRIDGE_API_TOKENS`, `STATEBRIDGE_OIDC_*`; none: open)."""
+    app = create_app(
+        store,
+        authenticator=Authenticator.from_env(dict(environ or {})),
+        enterprises={enterprise.slug: enterprise for enterprise in enterprises},
+    )
+    with running(app, name=name) as url, httpx.Client(base_url=url, timeout=timeout) as http:
+        yield http

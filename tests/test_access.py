@@ -21,12 +21,10 @@ import sqlalchemy as sa
 
 from statebridge.store import ClientRegistry, Store, schema as store_schema
 from statebridge.translate import read_orders
-from statebridge.web import create_app
-from statebridge.web.auth import Authenticator
 from statebridge.web.enterprises import Enterprise
 
 from .conftest import FIXTURES
-from .serving import running
+from .serving import dfc_client
 from .standin.oidc import SigningKey, StandinIssuer
 
 POST_HELD = json.loads(
@@ -53,20 +51,9 @@ def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-@pytest.fixture
-def store(store_url: str) -> t.Iterator[Store]:
-    with Store(store_url) as opened:
-        yield opened
-
-
 @contextlib.contextmanager
 def served(store: Store, environ: dict[str, str] | None = None) -> t.Iterator[httpx.Client]:
-    app = create_app(
-        store,
-        authenticator=Authenticator.from_env(environ if environ is not None else {}),
-        enterprises={SHOP.slug: SHOP, SPREE.slug: SPREE},
-    )
-    with running(app, name="uvicorn-access") as url, httpx.Client(base_url=url, timeout=20) as http:
+    with dfc_client(store, [SHOP, SPREE], environ, name="uvicorn-access") as http:
         yield http
 
 

@@ -13,16 +13,13 @@ import json
 import typing as t
 
 import httpx
-import pytest
 
 from statebridge.store import Store
 from statebridge.translate import read_orders
-from statebridge.web import create_app
-from statebridge.web.auth import Authenticator
 from statebridge.web.enterprises import Enterprise
 
 from .conftest import FIXTURES
-from .serving import running
+from .serving import dfc_client
 
 POST_HELD = FIXTURES / "dfc/public_ofn_cassette_completes_an_order_5_post_request.json"
 TOKEN = "test-token-not-a-secret"
@@ -32,20 +29,10 @@ SHOP = Enterprise("test-hodmedod", "shopify", "https://hodmedod.example.org")
 WRITERS = 20
 
 
-@pytest.fixture
-def store(store_url: str) -> t.Iterator[Store]:
-    with Store(store_url) as opened:
-        yield opened
-
-
 @contextlib.contextmanager
 def served(store: Store) -> t.Iterator[httpx.Client]:
-    app = create_app(
-        store,
-        authenticator=Authenticator.from_env({"STATEBRIDGE_API_TOKENS": TOKEN}),
-        enterprises={SHOP.slug: SHOP},
-    )
-    with running(app, name="uvicorn-if-match") as url, httpx.Client(base_url=url, timeout=30) as http:
+    environ = {"STATEBRIDGE_API_TOKENS": TOKEN}
+    with dfc_client(store, [SHOP], environ, name="uvicorn-if-match", timeout=30) as http:
         yield http
 
 

@@ -5,19 +5,11 @@ from __future__ import annotations
 import json
 import typing as t
 
-import pytest
-
 from statebridge.store import Store
 
 from .test_dfc_endpoint import LD, POST_HELD, SHOP, SPREE, served
 
 ENTERPRISE = "http://test.host/api/dfc/enterprises/3886"  # what OFN sends: its enterprise's IRI, no node
-
-
-@pytest.fixture
-def store(store_url: str) -> t.Iterator[Store]:
-    with Store(store_url) as opened:
-        yield opened
 
 
 def _agents(document: dict[str, t.Any]) -> dict[str, str]:

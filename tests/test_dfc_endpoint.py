@@ -26,7 +26,7 @@ from statebridge.web.auth import Authenticator
 from statebridge.web.enterprises import Enterprise
 
 from .conftest import FIXTURES
-from .serving import running
+from .serving import dfc_client, running
 
 POST_HELD = FIXTURES / "dfc/public_ofn_cassette_completes_an_order_5_post_request.json"
 PUT_COMPLETE = FIXTURES / "dfc/public_ofn_cassette_completes_an_order_8_put_request.json"
@@ -39,17 +39,8 @@ SPREE = Enterprise("green-hub", "spree", "https://hub.example.org")
 @contextlib.contextmanager
 def served(store: Store, *, tokens: str | None = TOKEN) -> t.Iterator[httpx.Client]:
     environ = {"STATEBRIDGE_API_TOKENS": tokens} if tokens else {}
-    app = create_app(
-        store, authenticator=Authenticator.from_env(environ), enterprises={SHOP.slug: SHOP, SPREE.slug: SPREE}
-    )
-    with running(app, name="uvicorn-dfc") as url, httpx.Client(base_url=url, timeout=20) as http:
+    with dfc_client(store, [SHOP, SPREE], environ) as http:
         yield http
-
-
-@pytest.fixture
-def store(store_url: str) -> t.Iterator[Store]:
-    with Store(store_url) as opened:
-        yield opened
 
 
 def _order_node(document: dict[str, t.Any]) -> dict[str, t.Any]:

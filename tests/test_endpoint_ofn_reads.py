@@ -27,13 +27,11 @@ from statebridge.dfc.terms import DFC_CLASSES
 from statebridge.dfc.vocab import DFC_B, DFC_V
 from statebridge.store import ClientRegistry, Store
 from statebridge.translate import read_orders
-from statebridge.web import create_app
-from statebridge.web.auth import Authenticator
 from statebridge.web.enterprises import Enterprise
 
 from .conftest import FIXTURES
 from .ofn_reads import HELD, ImportFailed, Subject, ofn_import, ofn_order, ofn_reads
-from .serving import running
+from .serving import dfc_client
 
 POST_HELD = json.loads(
     (FIXTURES / "dfc/public_ofn_cassette_completes_an_order_5_post_request.json").read_text()
@@ -50,20 +48,10 @@ AUTH = {"Authorization": f"Bearer {OPERATOR}"}
 LD = {**AUTH, "Content-Type": "application/json"}  # OFN sends application/json (interop.md)
 
 
-@pytest.fixture
-def store(store_url: str) -> t.Iterator[Store]:
-    with Store(store_url) as opened:
-        yield opened
-
-
 @contextlib.contextmanager
 def served(store: Store) -> t.Iterator[httpx.Client]:
-    app = create_app(
-        store,
-        authenticator=Authenticator.from_env({"STATEBRIDGE_API_TOKENS": OPERATOR}),
-        enterprises={SHOP.slug: SHOP, SPREE.slug: SPREE},
-    )
-    with running(app, name="uvicorn-ofn") as url, httpx.Client(base_url=url, timeout=20) as http:
+    environ = {"STATEBRIDGE_API_TOKENS": OPERATOR}
+    with dfc_client(store, [SHOP, SPREE], environ, name="uvicorn-ofn") as http:
         yield http
 
 
