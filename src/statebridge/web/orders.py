@@ -46,7 +46,6 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime as dt
-import hashlib
 import logging
 import re
 import time
@@ -55,17 +54,12 @@ import uuid
 from urllib.parse import unquote, urlencode
 
 import orjson
-from rdflib import Graph, URIRef
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .. import __version__
 from ..adapters import get_adapter
-from ..dfc import IriMinter, order_document, order_nodes, to_graph
-from ..dfc.graph import bind_namespaces
-from ..dfc.vocab import CONTEXT_URL
 from ..errors import OrderError, StatebridgeError, StoreError
 from ..mapping import load_table
 from ..model import Order
@@ -79,9 +73,21 @@ from .access_log import request_id
 from .auth import Authenticator, AuthUnavailable, Unauthorized
 from .enterprises import Enterprise
 from .faults import identified
-from .lines import line_keys, line_nodes, line_triples
-from .negotiation import JSON, JSONLD, OFFERED, TURTLE, choose
+from .lines import line_keys
+from .negotiation import OFFERED, choose
 from .problems import problem_response
+from .representation import (
+    Rendered,
+    body_etag,
+    etag_matches,
+    order_etag,
+    render_collection,
+    render_lines,
+    render_order,
+    respond,
+    served_order,
+)
+from .scope import Scope
 
 __all__ = ["OrdersApi"]
 
@@ -98,40 +104,6 @@ class _Problem(Exception):
 
     def __init__(self, response: Response) -> None:
         self.response = response
-
-
-@dataclasses.dataclass(frozen=True)
-class _Scope:
-    """Where a request addresses orders (all of them, or one enterprise's), and who asks."""
-
-    enterprise: Enterprise | None
-    base: str  # the IRI base orders are named under, e.g. https://host/api/dfc/Enterprises/acme
-    access: Access
-    allowed: tuple[Enterprise, ...] | None = None  # at the root, a client's enterprises (None: any)
-
-    @property
-    def collection(self) -> str:
-        return f"{self.base}/Orders"
-
-    @property
-    def minter(self) -> IriMinter:
-        return IriMinter(self.base, "/", keep_iris=True)
-
-    @property
-    def sources(self) -> list[tuple[str, str]] | None:
-        """The (platform, base URL) pairs whose orders this scope lists; None for all."""
-        if self.enterprise is not None:
-            return [(self.enterprise.platform, self.enterprise.base_url)]
-        if self.allowed is not None:
-            return [("dfc", self.base), *((e.platform, e.base_url) for e in self.allowed)]
-        return None
-
-    def holds(self, stored: StoredOrder) -> bool:
-        seen = self.access.seen
-        if seen is not None and not seen.holds(stored):
-            return False
-        sources = self.sources
-        return sources is None or (stored.platform, stored.base_url) in sources
 
 
 @dataclasses.dataclass(frozen=True)
@@ -167,7 +139,7 @@ class OrdersApi:
         self.public_url = public_url.rstrip("/") if public_url else None
         self.freshness = freshness
         self._known: tuple[int, float] | None = None
-        self._cache: collections.OrderedDict[tuple[t.Any, ...], _Rendered] = collections.OrderedDict()
+        self._cache: collections.OrderedDict[tuple[t.Any, ...], Rendered] = collections.OrderedDict()
         self.cache_size = cache_size
 
     async def _generation(self) -> int:
@@ -181,10 +153,10 @@ class OrdersApi:
     async def _render(
         self,
         request: Request,
-        scope: _Scope,
+        scope: Scope,
         media: str,
-        produce: t.Callable[[], t.Awaitable[_Rendered]],
-    ) -> _Rendered:
+        produce: t.Callable[[], t.Awaitable[Rendered]],
+    ) -> Rendered:
         """A representation from the cache, valid while the store's generation has not moved.
 
         Rendering a page of 100 orders costs far more than serving bytes; any write of orders, by
@@ -257,7 +229,7 @@ class OrdersApi:
                 )
             ) from None
 
-    async def _scope(self, request: Request) -> _Scope:
+    async def _scope(self, request: Request) -> Scope:
         """Who asks (authenticated here) and which orders the URL addresses."""
         access = await self._authorise(request)
         root = self.public_url or str(request.base_url).rstrip("/")
@@ -266,7 +238,7 @@ class OrdersApi:
         if slug is None:
             restricted = access.client is not None and bool(access.client.enterprises)
             allowed = tuple(usable.values()) if restricted else None
-            return _Scope(None, f"{root}/api/dfc", access, allowed)
+            return Scope(None, f"{root}/api/dfc", access, allowed)
         enterprise = usable.get(slug)
         if enterprise is None:
             # An enterprise the client may not order from is as unknown to it as a made-up one.
@@ -274,7 +246,7 @@ class OrdersApi:
             raise _Problem(
                 problem_response(404, "Unknown enterprise", f"no enterprise {slug!r} (known: {known})")
             )
-        return _Scope(enterprise, f"{root}/api/dfc/Enterprises/{slug}", access)
+        return Scope(enterprise, f"{root}/api/dfc/Enterprises/{slug}", access)
 
     @staticmethod
     def _media(request: Request) -> str:
@@ -285,7 +257,7 @@ class OrdersApi:
             )
         return media
 
-    async def _stored(self, scope: _Scope, order_id: str) -> StoredOrder:
+    async def _stored(self, scope: Scope, order_id: str) -> StoredOrder:
         stored = await run_in_threadpool(self.store.by_public_id, order_id)
         if stored is None or not scope.holds(stored):
             raise _Problem(
@@ -300,7 +272,7 @@ class OrdersApi:
         media = self._media(request)
         limit, after = _paging(request)
 
-        async def produce() -> _Rendered:
+        async def produce() -> Rendered:
             rows = await run_in_threadpool(
                 lambda: self.store.page(
                     after=after, limit=limit + 1, sources=scope.sources, seen=scope.access.seen
@@ -312,22 +284,22 @@ class OrdersApi:
             if more:
                 cursor = urlencode({"limit": limit, "after": rows[-1].public_id})
                 links.append(f'<{scope.collection}?{cursor}>; rel="next"')
-            body = await run_in_threadpool(_render_collection, rows, scope, media)
-            return _Rendered(body, _etag(body), {"Link": ", ".join(links)})
+            body = await run_in_threadpool(render_collection, rows, scope, media)
+            return Rendered(body, body_etag(body), {"Link": ", ".join(links)})
 
-        return _representation(request, await self._render(request, scope, media, produce), media)
+        return respond(request, await self._render(request, scope, media, produce), media)
 
     async def get_order(self, request: Request) -> Response:
         scope = await self._scope(request)
         media = self._media(request)
         order_id = request.path_params["order_id"]
 
-        async def produce() -> _Rendered:
+        async def produce() -> Rendered:
             stored = await self._stored(scope, order_id)
-            body = await run_in_threadpool(_render_order, stored, scope, media)
-            return _Rendered(body, _order_etag(stored, scope, media), {})
+            body = await run_in_threadpool(render_order, stored, scope, media)
+            return Rendered(body, order_etag(stored, scope, media), {})
 
-        return _representation(request, await self._render(request, scope, media, produce), media)
+        return respond(request, await self._render(request, scope, media, produce), media)
 
     async def get_lines(self, request: Request) -> Response:
         """The order's lines, as FDC serves them: every line with the nodes it points at."""
@@ -342,9 +314,9 @@ class OrdersApi:
         media = self._media(request)
         order_id = request.path_params["order_id"]
 
-        async def produce() -> _Rendered:
+        async def produce() -> Rendered:
             stored = await self._stored(scope, order_id)  # the order's access rules, and its 404
-            order = _served(stored)
+            order = served_order(stored)
             iris = scope.minter.lines(order, scope.minter.order(order.id))
             wanted = iris if line_id is None else [i for i in iris if unquote(i.rsplit("/", 1)[1]) == line_id]
             if not wanted:
@@ -353,11 +325,11 @@ class OrdersApi:
                         404, "Order line not found", f"order {order_id!r} has no line {line_id!r}"
                     )
                 )
-            body = await run_in_threadpool(_render_lines, order, wanted, scope, media)
+            body = await run_in_threadpool(render_lines, order, wanted, scope, media)
             part = "OrderLines" if line_id is None else f"OrderLines/{line_id}"
-            return _Rendered(body, _order_etag(stored, scope, media, part), {})
+            return Rendered(body, order_etag(stored, scope, media, part), {})
 
-        return _representation(request, await self._render(request, scope, media, produce), media)
+        return respond(request, await self._render(request, scope, media, produce), media)
 
     # -- writing -----------------------------------------------------------------------------------
 
@@ -382,16 +354,16 @@ class OrdersApi:
             stored, losses, replayed = await self._save_once(
                 scope, platform, base_url, order, document, claim
             )
-        body = await run_in_threadpool(_render_order, stored, scope, media)
+        body = await run_in_threadpool(render_order, stored, scope, media)
         headers = {"Location": f"{scope.collection}/{stored.public_id}", **_loss_header(losses)}
         if replayed:
             headers[idempotency.REPLAYED_HEADER] = "true"
-        rendered = _Rendered(body, _order_etag(stored, scope, media), headers)
-        return _representation(request, rendered, media, status=201)
+        rendered = Rendered(body, order_etag(stored, scope, media), headers)
+        return respond(request, rendered, media, status=201)
 
     async def _save_once(
         self,
-        scope: _Scope,
+        scope: Scope,
         platform: str,
         base_url: str,
         order: Order,
@@ -437,9 +409,9 @@ class OrdersApi:
                 existing.platform, existing.base_url, order, document, expected_version=expected, lines=served
             )
         )
-        body = await run_in_threadpool(_render_order, stored, scope, media)
-        rendered = _Rendered(body, _order_etag(stored, scope, media), _loss_header(losses))
-        return _representation(request, rendered, media)
+        body = await run_in_threadpool(render_order, stored, scope, media)
+        rendered = Rendered(body, order_etag(stored, scope, media), _loss_header(losses))
+        return respond(request, rendered, media)
 
     async def delete_order(self, request: Request) -> Response:
         """Cancel the order, as DFC servers do for DELETE: it stays readable, Cancelled."""
@@ -459,9 +431,9 @@ class OrdersApi:
                 lines=None,
             )
         )
-        body = await run_in_threadpool(_render_order, stored, scope, media)
-        rendered = _Rendered(body, _order_etag(stored, scope, media), _loss_header(losses))
-        return _representation(request, rendered, media)
+        body = await run_in_threadpool(render_order, stored, scope, media)
+        rendered = Rendered(body, order_etag(stored, scope, media), _loss_header(losses))
+        return respond(request, rendered, media)
 
     async def _read_body(self, request: Request) -> tuple[t.Any, Order]:
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -597,14 +569,14 @@ def _check_buyer(access: Access, order: Order) -> None:
         )
 
 
-def _precondition(request: Request, existing: StoredOrder, scope: _Scope) -> int | None:
+def _precondition(request: Request, existing: StoredOrder, scope: Scope) -> int | None:
     """The version a conditional write must find (`If-Match`), None without the header; 412 when the
     ETag given is not the order's current one in any representation."""
     header = request.headers.get("if-match")
     if header is None:
         return None
-    current = [_order_etag(existing, scope, media) for media in OFFERED]
-    if not any(_matches(header, etag) for etag in current):
+    current = [order_etag(existing, scope, media) for media in OFFERED]
+    if not any(etag_matches(header, etag) for etag in current):
         raise _Problem(
             problem_response(
                 412,
@@ -615,14 +587,6 @@ def _precondition(request: Request, existing: StoredOrder, scope: _Scope) -> int
     return existing.version
 
 
-def _order_etag(stored: StoredOrder, scope: _Scope, media: str, part: str = "") -> str:
-    """A strong validator for one order's representation (or `part` of it, its `OrderLines`): the
-    same whenever the same bytes are served (stored version, IRI base, media type, statebridge's
-    version, which fixes the writer)."""
-    key = f"{__version__}\n{stored.public_id}\n{stored.version}\n{scope.base}\n{media}\n{part}"
-    return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
-
-
 def _idempotency_key(request: Request) -> str | None:
     try:
         return idempotency.parse_key(request.headers.get(idempotency.HEADER))
@@ -630,7 +594,7 @@ def _idempotency_key(request: Request) -> str | None:
         raise _Problem(problem_response(400, "Bad Idempotency-Key", str(exc))) from None
 
 
-def _source(scope: _Scope) -> tuple[str, str]:
+def _source(scope: Scope) -> tuple[str, str]:
     if scope.enterprise is None:
         return "dfc", scope.base
     return scope.enterprise.platform, scope.enterprise.base_url
@@ -656,74 +620,3 @@ def _paging(request: Request) -> tuple[int, str | None]:
 
 def _loss_header(losses: list[str]) -> dict[str, str]:
     return {"Statebridge-Lossy": "; ".join(losses)} if losses else {}
-
-
-def _served(stored: StoredOrder) -> Order:
-    return stored.order.model_copy(update={"id": stored.public_id})
-
-
-def _render_order(stored: StoredOrder, scope: _Scope, media: str) -> bytes:
-    order = _served(stored)
-    if media in (JSONLD, JSON):
-        return orjson.dumps(order_document(order, scope.minter))
-    return _rdf(to_graph(order, scope.minter, bind_namespaces(Graph())), media)
-
-
-def _render_collection(rows: list[StoredOrder], scope: _Scope, media: str) -> bytes:
-    """A page of orders as FDC's server lists them: every order's nodes in one flat graph, and
-    nothing else (no container node: a consumer such as the Ruby DFC connector fails on a type it
-    does not know). The page's place in the collection is in the `Link` header."""
-    minter = scope.minter
-    orders = [_served(stored) for stored in rows]
-    if media in (JSONLD, JSON):
-        nodes = [node for order in orders for node in order_nodes(order, minter)]
-        return orjson.dumps({"@context": CONTEXT_URL, "@graph": nodes})
-    graph = bind_namespaces(Graph())
-    for order in orders:
-        to_graph(order, minter, graph)
-    return _rdf(graph, media)
-
-
-def _render_lines(order: Order, lines: list[str], scope: _Scope, media: str) -> bytes:
-    """`lines` (IRIs of lines of `order`) and the nodes they point at, not the order itself."""
-    minter = scope.minter
-    if media in (JSONLD, JSON):
-        nodes = line_nodes(order_nodes(order, minter), lines)
-        return orjson.dumps({"@context": CONTEXT_URL, "@graph": nodes})
-    graph = to_graph(order, minter, bind_namespaces(Graph()))
-    return _rdf(line_triples(graph, URIRef(minter.order(order.id)), lines), media)
-
-
-def _rdf(graph: Graph, media: str) -> bytes:
-    return graph.serialize(format="turtle" if media == TURTLE else "nt", encoding="utf-8")
-
-
-def _etag(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-
-
-@dataclasses.dataclass(frozen=True)
-class _Rendered:
-    """A representation ready to send: its bytes, their strong validator and extra headers."""
-
-    body: bytes
-    etag: str
-    headers: t.Mapping[str, str]
-
-
-def _representation(request: Request, rendered: _Rendered, media: str, *, status: int = 200) -> Response:
-    common = {"ETag": rendered.etag, "Vary": "Accept, Authorization", **rendered.headers}
-    if (
-        status == 200
-        and request.method in ("GET", "HEAD")
-        and _matches(request.headers.get("if-none-match"), rendered.etag)
-    ):
-        return Response(status_code=304, headers={k: v for k, v in common.items() if k != "Link"})
-    return Response(rendered.body, status_code=status, media_type=media, headers=common)
-
-
-def _matches(header: str | None, etag: str) -> bool:
-    if not header:
-        return False
-    candidates = [part.strip() for part in header.split(",")]
-    return "*" in candidates or etag in candidates
