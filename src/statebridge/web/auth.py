@@ -545,7 +545,7 @@ class Authenticator:
         if not self.required:
             return None
         token = bearer_token(authorization)
-        if self._tokens and self._matches_static(token):
+        if self._tokens and self.matches_static(token):
             return Principal(subject="token", method="token")
         if self._oidc is None:
             raise _refused(REJECTED)
@@ -556,17 +556,14 @@ class Authenticator:
         """The JWT claim that names a client (`sub` or `azp`), or None without OIDC."""
         return self._oidc.settings.client_claim if self._oidc is not None else None
 
-    def matches_static(self, token: str) -> bool:
-        """Whether `token` is one of the static (operator) tokens; constant time over all of them."""
-        return self._matches_static(token)
-
     async def verify_jwt(self, token: str) -> Principal:
         """The OIDC principal of `token`; `Unauthorized` when OIDC is off or the token is refused."""
         if self._oidc is None:
             raise _refused(REJECTED)
         return await self._oidc.verify(token)
 
-    def _matches_static(self, token: str) -> bool:
+    def matches_static(self, token: str) -> bool:
+        """Whether `token` is one of the static (operator) tokens; constant time over all of them."""
         given = token.encode("utf-8", "replace")
         matched = False
         for known in self._tokens:
