@@ -155,11 +155,9 @@ def _analyse(table: MappingTable) -> Analysis:
                 failures.append(RoundTripFailure(dict(zip(names, combo, strict=True)), states, back, again))
             for dimension, rule in zip(Dimension, winners, strict=True):
                 for field in rule.when:
-                    value = combo[position[field]]
-                    if back.get(field) != value:
-                        written_back.setdefault((dimension, rule.index, field, value), set()).add(
-                            back.get(field)
-                        )
+                    value, written = combo[position[field]], back.get(field)
+                    if written != value:
+                        written_back.setdefault((dimension, rule.index, field, value), set()).add(written)
     return Analysis(
         combinations=combinations,
         rejected=rejected,
