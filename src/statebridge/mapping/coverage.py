@@ -1,7 +1,7 @@
 """How completely a table covers its platform: every value, every combination, both directions.
 
-`analyse(table)` enumerates every combination of the declared field domains (the tables are small:
-the Spree family has about 13,000) and reports:
+`analyse(table)` reads the table's analysis (`mapping.analysis`: every combination of the declared
+field domains, forward and back, walked once per table) and reports:
 
 - values that no forward rule names explicitly (every choice must be written down and explained);
 - combinations for which some dimension has no rule at all (a gap);
@@ -14,12 +14,11 @@ Combinations the table rejects on purpose (`then: reject`) are counted, not trea
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import typing as t
 
-from ..errors import RejectedStatusError
-from ..states import DFCStates, Dimension
-from .table import REJECT, MappingTable
+from ..states import DFCStates
+from .analysis import analysis_of
+from .table import MappingTable
 
 __all__ = ["Coverage", "analyse"]
 
@@ -62,55 +61,28 @@ def _named(table: MappingTable) -> set[tuple[str, str | None]]:
 
 def analyse(table: MappingTable, *, limit: int = 20) -> Coverage:
     """Check `table` exhaustively; at most `limit` examples are kept per kind of problem."""
-    report = Coverage(table)
+    analysis = analysis_of(table)
+    report = Coverage(table, combinations=analysis.combinations, rejected=analysis.rejected)
     named = _named(table)
     report.unnamed = [(f, v) for f, spec in table.fields.items() for v in spec.domain if (f, v) not in named]
-    report.values = {f: {v: set() for v in spec.domain} for f, spec in table.fields.items()}
-    names = list(table.fields)
-    for combo in itertools.product(*(table.fields[f].domain for f in names)):
-        status = dict(zip(names, combo, strict=True))
-        report.combinations += 1
-        states = _forward(table, status, report, limit)
-        if states is None:
-            continue
-        report.reachable.add(states)
-        for field, value in status.items():
-            report.values[field][value].add(str(states))
-        back = table.reverse(states)
-        again = table.translate(back.fields)
-        if again != states and len(report.round_trip_failures) < limit:
-            report.round_trip_failures.append(
-                f"round trip of {_show(status)}: {states} -> {_show(back.fields)} -> {again}"
-            )
-    report.gaps.extend(_reverse_gaps(table))
+    report.values = {
+        f: {v: set(texts) for v, texts in by_value.items()} for f, by_value in analysis.values.items()
+    }
+    report.reachable = set(analysis.reachable)
+    report.gaps = [
+        f"{dimension.value}: no rule matches {_show(status)}" for dimension, status in analysis.gaps[:limit]
+    ]
+    report.round_trip_failures = [
+        f"round trip of {_show(f.status)}: {f.states} -> {_show(f.back)} -> {f.again}"
+        for f in analysis.round_trip_failures[:limit]
+    ]
+    report.gaps.extend(
+        f"reverse {field}: no rule for {states}"
+        for states, walk in analysis.reverse.items()
+        for field, rule in walk.rules.items()
+        if rule is None
+    )
     return report
-
-
-def _forward(
-    table: MappingTable, status: dict[str, str | None], report: Coverage, limit: int
-) -> DFCStates | None:
-    decided: dict[str, t.Any] = {}
-    for dimension in Dimension:
-        try:
-            rule = table.decide(dimension, status)
-        except RejectedStatusError:
-            if any(r.then == REJECT and r.matches(status) for r in table.forward[dimension]):
-                report.rejected += 1
-            elif len(report.gaps) < limit:
-                report.gaps.append(f"{dimension.value}: no rule matches {_show(status)}")
-            return None
-        decided[dimension.value] = rule.state
-    return DFCStates.model_validate(decided)
-
-
-def _reverse_gaps(table: MappingTable) -> t.Iterator[str]:
-    from ..states import DIMENSION_STATES
-
-    for triple in itertools.product(*([None, *DIMENSION_STATES[d]] for d in Dimension)):
-        states = DFCStates.model_validate(dict(zip((d.value for d in Dimension), triple, strict=True)))
-        for field, rules in table.reverse_rules.items():
-            if not any(rule.matches(states) for rule in rules):
-                yield f"reverse {field}: no rule for {states}"
 
 
 def _show(status: t.Mapping[str, str | None]) -> str:
