@@ -39,7 +39,7 @@ from statebridge.translate import read_orders
 from statebridge.validate import validate_fixture
 
 from .fuzzing import JSON_VALUES, mutated, platformish
-from .platforms import adapter, fixture_inputs, registered, table, table_platforms
+from .platforms import FIXTURES as FIXTURE_ROOT, adapter, fixture_inputs, registered, table, table_platforms
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -83,6 +83,11 @@ def _fixture_id(case: tuple[str, pathlib.Path]) -> str:
 @pytest.mark.parametrize("name", registered())
 def test_every_platform_has_fixtures(name: str) -> None:
     assert fixture_inputs(name), f"no fixtures for {name}: add some, with golden files, to fixtures/{name}/"
+
+
+def test_every_fixture_folder_is_a_registered_platform() -> None:
+    folders = {p.name for p in FIXTURE_ROOT.iterdir() if p.is_dir()}
+    assert folders - set(registered()) == set(), "fixtures that no registered platform reads"
 
 
 @pytest.mark.parametrize("case", FIXTURES, ids=_fixture_id)
@@ -193,14 +198,20 @@ def _seeds(name: str) -> tuple[object, ...]:
     return tuple(d for path in fixture_inputs(name) for d in _documents(path))
 
 
+#: Keys and words every platform's fuzzing gets besides its fixtures' own: envelopes of errors,
+#: JSON-LD keywords, and text that looks like a number or a date but is not a valid one.
+EXTRA_KEYS = ("errors", "data", "@context", "@graph", "@list", "@base", "@value", "@type")
+EXTRA_WORDS = ("", "-1", "1,5", "12.50", "1e3", "2025-01-01T00:00:00Z", "2026-02-14T13:45:00", "true", "null")
+
+
 @functools.cache
 def _platformish(name: str) -> st.SearchStrategy[object]:
-    """JSON built from the keys and short strings of the platform's own fixtures."""
-    keys: set[str] = set()
-    words: set[str] = set()
+    """JSON built from the keys and short strings of the platform's own fixtures (and a few more)."""
+    keys: set[str] = set(EXTRA_KEYS)
+    words: set[str] = set(EXTRA_WORDS)
     for document in _seeds(name):
         _walk(document, keys, words)
-    return platformish(sorted(keys) or ["id"], sorted(words) or [""], floats=True)
+    return platformish(sorted(keys), sorted(words), floats=True)
 
 
 def _check(name: str, document: object) -> None:
