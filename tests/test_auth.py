@@ -277,12 +277,16 @@ def test_discovery_naming_another_issuer_is_not_trusted(keys: dict[str, SigningK
         assert issuer.count("/jwks") == 0
 
 
+class _FromNow(int):
+    """A time claim in seconds from when the token is signed (not from when the module was collected)."""
+
+
 @pytest.mark.parametrize(
     ("changes", "reason"),
     [
-        ({"exp": int(time.time()) - 120}, "token expired"),
-        ({"nbf": int(time.time()) + 120}, "token not yet valid"),
-        ({"iat": int(time.time()) + 120}, "token not yet valid"),
+        ({"exp": _FromNow(-120)}, "token expired"),
+        ({"nbf": _FromNow(120)}, "token not yet valid"),
+        ({"iat": _FromNow(120)}, "token not yet valid"),
         ({"aud": "another-app"}, "token audience is not statebridge's"),
         ({"aud": ["another-app", "third-app"]}, "token audience is not statebridge's"),
         ({"iss": "https://evil.example.net"}, "token issuer is not the configured one"),
@@ -296,6 +300,8 @@ def test_discovery_naming_another_issuer_is_not_trusted(keys: dict[str, SigningK
 def test_invalid_claims_are_refused_with_their_reason(
     issuer: StandinIssuer, clock: Clock, keys: dict[str, SigningKey], changes: dict[str, t.Any], reason: str
 ) -> None:
+    now = int(time.time())
+    changes = {k: now + v if isinstance(v, _FromNow) else v for k, v in changes.items()}
     token = keys["k1"].sign(issuer.claims(AUDIENCE, **changes))
     exc = refuse(oidc(issuer, clock), bearer(token))
     assert exc.reason == reason
