@@ -1,4 +1,9 @@
-"""Shared test helpers: where fixtures live, and ../shared when it is there."""
+"""Shared test helpers: where fixtures live, ../shared when it is there, and the Hypothesis profiles.
+
+Hypothesis profiles: `dev` (the default: few examples, so that `make test` stays fast) and `ci`
+(ten times as many). Choose one with `HYPOTHESIS_PROFILE=ci` or `pytest --hypothesis-profile ci`
+(the option wins). Neither has a deadline: the machines running the suite are shared and slow.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,17 @@ import typing as t
 import uuid
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from statebridge.store import Store
 from statebridge.validate import fixture_files
+
+DEV_EXAMPLES = 50
+settings.register_profile("dev", max_examples=DEV_EXAMPLES, deadline=None)
+settings.register_profile(
+    "ci", max_examples=10 * DEV_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

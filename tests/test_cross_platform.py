@@ -8,11 +8,11 @@ import re
 
 import pytest
 
-from statebridge.adapters import adapter_names
 from statebridge.model import Order
 from statebridge.translate import OnUnknown, read_orders, translate
 
 from .conftest import FIXTURES
+from .platforms import registered, table_platforms
 
 SOURCES = {
     "spree": FIXTURES / "spree/solidus_flat_orders.json",
@@ -22,13 +22,13 @@ SOURCES = {
     "socleo": FIXTURES / "socleo/export.json",
     "dfc": FIXTURES / "dfc/compact_graph_orders.json",
 }
-TARGETS = [name for name in adapter_names(aliases=False) if name != "dfc"]
+TARGETS = table_platforms()
 _LOSS = re.compile(r"^order (?P<order>.+?): (?P<target>\w+) (?P<dimension>order|payment|fulfilment) ")
 _CHANGE = re.compile(r"^order .+?: \w+ \w+ '[^']*' is written as (?:'[^']*'|null) \(through DFC ")
 
 
 def test_every_registered_platform_is_a_source_and_every_writer_a_target() -> None:
-    assert sorted(SOURCES) == adapter_names(aliases=False)
+    assert sorted(SOURCES) == registered()
     assert "socleo" in TARGETS
 
 

@@ -31,7 +31,6 @@ import typing as t
 import httpx
 import pytest
 
-from statebridge.adapters import adapter_names
 from statebridge.store import ClientRegistry, Store
 from statebridge.web import create_app
 from statebridge.web.auth import Authenticator
@@ -48,10 +47,11 @@ from .ofn_client import (
     cassettes,
     read_like_ofn,
 )
+from .platforms import table_platforms
 from .serving import running
 
 CASSETTES = cassettes()
-PLATFORMS = [name for name in adapter_names(aliases=False) if name != "dfc"]
+PLATFORMS = table_platforms()
 ENTERPRISES = {
     f"hodmedod-{platform}": Enterprise(
         f"hodmedod-{platform}", platform, f"https://hodmedod-{platform}.example.org"
