@@ -4,8 +4,9 @@ Morph-KGC pins rdflib<7.3 and pyoxigraph<0.4, so it lives in its own venv (`--mo
 /tmp/bench-morph; `python -m bench.morph --setup` creates it with pip). The mapping mirrors
 `statebridge.dfc.graph.to_graph` for the Solidus-shaped orders of `bench.orders`: same IRIs, same
 44 triples per order, with the three DFC statuses translated through CSV tables joined on one field
-each (`state`, `payment_state`, `shipment_state`), as reference/perf.md §3 does. The CSV tables are
-written from statebridge's own mapping table. One difference of form: statebridge writes a line's
+each (`state`, `payment_state`, `shipment_state`), as the research prototype did
+(docs/references/perf-research.md#mapping-engines). The CSV tables are written from statebridge's
+own mapping table. One difference of form: statebridge writes a line's
 price and quantity as blank nodes, and Morph-KGC's YARRRML reader cannot mint one blank node per
 row (a subject without a template is one constant blank node), so the mapping names them
 `<line>#price` and `<line>#quantity`; the correctness check gives statebridge's blank nodes those

@@ -1,10 +1,11 @@
 """Turtle and N-Triples through `statebridge translate --format turtle|ntriples`, at two sizes.
 
 rdflib's Turtle serializer is superlinear in the size of one graph (rdflib #2135: 4k orders took
-30 s in reference/perf.md); statebridge serialises one small graph per order, so time should grow
-linearly. Linear growth means the ratio time(large)/time(small) is close to large/small (10 for
-1k -> 10k). The command's start-up (imports; measured on a one-order file) is a fixed cost that
-pulls the raw ratio below 10, so the ratio is also given with it subtracted.
+30 s in the research prototype, docs/references/perf-research.md#measurements); statebridge
+serialises one small graph per order, so time should grow linearly. Linear growth means the ratio
+time(large)/time(small) is close to large/small (10 for 1k -> 10k). The command's start-up
+(imports; measured on a one-order file) is a fixed cost that pulls the raw ratio below 10, so the
+ratio is also given with it subtracted.
 
     python -m bench.rdftext [--sizes 1000,10000] [--runs 3]
 """

@@ -39,7 +39,8 @@ def markdown(results: Results, plot_name: str | None) -> str:
         f"Run on {r.started:%Y-%m-%d %H:%M} UTC; it took {r.elapsed_s / 60:.1f} min"
         + (" (**`--quick`**: smaller sizes than the full run)." if r.settings.get("quick") else "."),
         f"Every figure is the **median of {runs} runs** (the individual runs are listed beside it). "
-        "This is a shared VM: single runs spread by ±30-40% (reference/perf.md §1), so read the ratios "
+        "This is a shared VM: single runs spread by ±30-40% "
+        "(docs/references/perf-research.md#method-and-noise), so read the ratios "
         "as orders of magnitude, not to the last digit.",
         "",
         "## Machine",

@@ -1,7 +1,8 @@
 """One measurement: the same work run several times, reported as the median.
 
-A shared 2-vCPU VM spreads single runs by ±30-40% (reference/perf.md §1), so every figure in
-docs/benchmarks.md is the median of `runs` runs, and the individual runs are kept beside it.
+A shared 2-vCPU VM spreads single runs by ±30-40% (docs/references/perf-research.md#method-and-noise),
+so every figure in docs/benchmarks.md is the median of `runs` runs, and the individual runs are kept
+beside it.
 """
 
 from __future__ import annotations

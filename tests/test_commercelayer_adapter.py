@@ -462,7 +462,7 @@ def test_seed_quotes_are_in_the_seed(shared: pathlib.Path, quote: str) -> None:
 
 
 def test_the_table_knows_exactly_the_sdk_enums() -> None:
-    # platforms.md §C.1 (commercelayer-sdk src/resources/orders.ts)
+    # docs/references/commercelayer.md#order-status-enums (commercelayer-sdk src/resources/orders.ts)
     fields = load_table("commercelayer").fields
     assert list(fields["status"].domain) == [
         "draft",

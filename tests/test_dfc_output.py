@@ -159,13 +159,13 @@ def test_unknown_context_is_not_fetched() -> None:
 
 
 def test_project_context_is_the_published_1_16_0_context(shared: pathlib.Path) -> None:
-    published = json.loads((shared / "reference/dfc/context_1.16.0.json").read_text("utf-8"))
+    published = json.loads((shared / "reference" / "dfc" / "context_1.16.0.json").read_text("utf-8"))
     assert term_definitions() == published["@context"]
 
 
 def test_state_iris_exist_in_the_taxonomy(shared: pathlib.Path) -> None:
     # The file is one named graph in a top-level array; read its nodes into the default graph.
-    [named] = json.loads((shared / "reference/dfc/vocabulary_v1.3.0.json").read_text("utf-8"))
+    [named] = json.loads((shared / "reference" / "dfc" / "vocabulary_v1.3.0.json").read_text("utf-8"))
     vocabulary = Graph().parse(data=json.dumps({"@graph": named["@graph"]}), format="json-ld")
     skos_broader = URIRef("http://www.w3.org/2004/02/skos/core#broader")
     for enum_class, parent in (
@@ -178,7 +178,9 @@ def test_state_iris_exist_in_the_taxonomy(shared: pathlib.Path) -> None:
 
 
 def test_terms_used_exist_in_the_business_ontology(shared: pathlib.Path) -> None:
-    ontology = Graph().parse(shared / "reference/dfc/DFC_BusinessOntology_1.16.0.ttl", format="turtle")
+    ontology = Graph().parse(
+        shared / "reference" / "dfc" / "DFC_BusinessOntology_1.16.0.ttl", format="turtle"
+    )
     path = pathlib.Path(__file__).parent.parent / "fixtures/spree/solidus_flat_orders.json"
     graph = _fast_graph(_orders(path))
     for predicate in set(graph.predicates()) - {RDF.type}:

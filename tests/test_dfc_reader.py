@@ -335,8 +335,8 @@ def test_the_date_is_when_the_order_was_placed_unless_it_is_a_draft(state: str |
 
 # -- every DFC state, from the seed's table ---------------------------------------------------------
 
-# The DFC order-state table (seed 002_de6af5c0cc3c4d31.txt, reference/dfc.md §5.1): its classes and
-# their states, with the seed's own spelling where it differs from the vocabulary IRI.
+# The DFC order-state table (seed 002, docs/references/seed-dfc-order-states.md#states-and-columns): its
+# classes and their states, with the seed's own spelling where it differs from the vocabulary IRI.
 SEED_STATES: dict[Dimension, tuple[tuple[str, str], ...]] = {
     Dimension.ORDER: (
         ("Draft", "Draft"),
@@ -374,7 +374,7 @@ def test_a_state_reads_as_itself_in_its_own_dimension_and_nowhere_else(
 
 
 def test_seed_table_transcription_matches_the_seed(shared: pathlib.Path) -> None:
-    text = (shared / "seeds/002_de6af5c0cc3c4d31.txt").read_text("utf-8")
+    text = (shared / "seeds" / "002_de6af5c0cc3c4d31.txt").read_text("utf-8")
     sections = {
         Dimension.ORDER: text.split("Order States |")[1].split("Fulfilment States |")[0],
         Dimension.FULFILMENT: text.split("Fulfilment States |")[1].split("Payment States |")[0],

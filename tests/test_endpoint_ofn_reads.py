@@ -45,7 +45,10 @@ CHIA = f"{HODMEDOD}/SuppliedProducts/44519468400947"
 LENTILS = f"{HODMEDOD}/SuppliedProducts/44519468433715"  # in the catalogue of the recorded GET (3)
 SALE_SESSION = f"{HODMEDOD}/SalesSession/#"
 AUTH = {"Authorization": f"Bearer {OPERATOR}"}
-LD = {**AUTH, "Content-Type": "application/json"}  # OFN sends application/json (interop.md)
+LD = {
+    **AUTH,
+    "Content-Type": "application/json",
+}  # OFN sends application/json (docs/references/ofn.md#requests-ofn-sends)
 
 
 @contextlib.contextmanager

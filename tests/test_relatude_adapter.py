@@ -500,7 +500,7 @@ def test_xsi_nil_and_empty_elements_are_absent() -> None:
     assert (order.currency, order.total, order.lines) == (None, None, ())
 
 
-# -- writing: --to relatude (contract §3) ---------------------------------------------------------
+# -- writing: --to relatude (docs/references/contract.md#reverse-output-shapes) ----------------------
 
 
 def _written(orders: list[Order]) -> dict[str, list[dict[str, object]]]:

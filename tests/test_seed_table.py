@@ -1,9 +1,10 @@
 """Every Spree-family value in the seeds translates to the DFC state the seeds give.
 
 `SEED_DFC` transcribes the OFN column of the DFC standard's order-state table (seed
-`002_de6af5c0cc3c4d31.txt`, reference/dfc.md §5.1), the only published mapping for the Spree family;
-`SEED_CHORD` lists the Chord OMS states (seed `000_d97004dda1ca15c0.txt`). When ../shared is present
-the transcription itself is checked against the seed text.
+`002_de6af5c0cc3c4d31.txt`, docs/references/seed-dfc-order-states.md#ofn-column), the only published
+mapping for the Spree family; `SEED_CHORD` lists the Chord OMS states (seed `000_d97004dda1ca15c0.txt`,
+docs/references/seed-chord-oms.md). When ../shared is present the transcription itself is checked
+against the seed text.
 """
 
 from __future__ import annotations

@@ -30,7 +30,8 @@ What is read, and why:
 
 Writing (`--to commercelayer`): each record is a single-order JSON:API document (the retrieve and
 webhook shape: the order resource, its goods as `included` `line_items` of `item_type` `skus`), and
-the document is the list shape `{"data": [orders], "included": [line items]}` of contract §3.
+the document is the list shape `{"data": [orders], "included": [line items]}` of the contract
+(docs/references/contract.md#reverse-output-shapes).
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ _GOODS = frozenset({"skus", "bundles"})
 #: An integer as text (ASCII digits only: `str.isdigit` also accepts `²`, which `int()` refuses).
 _INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
 _MAX_INTEGER = 10**MAX_DIGITS
-#: Line item types that are not goods (platforms.md §C.1); any `*_promotions` type is a promotion.
+#: Line item types that are not goods; any `*_promotions` type is a promotion.
+#: (docs/references/commercelayer.md#line-item-types)
 _NOT_GOODS = frozenset({"shipments", "payment_methods", "adjustments", "gift_cards", "discount_engine_items"})
 
 #: ISO 4217 currencies whose minor unit is not 1/100 (every other code has two decimals).

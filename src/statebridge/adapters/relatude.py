@@ -1,7 +1,8 @@
 """Relatude adapter: the order export shape statebridge defines for Relatude (WAF) sites.
 
-Relatude's order schema is not public, so statebridge defines the export (contract §4, documented
-for site developers in docs/relatude-export.md), using the names of Relatude's Order class where the
+Relatude's order schema is not public, so statebridge defines the export
+(docs/references/contract.md#relatude-export-shape, documented for site developers in
+docs/relatude-export.md), using the names of Relatude's Order class where the
 public demo shop shows them.
 
 Shapes read (auto-detected per document):
@@ -24,7 +25,8 @@ Rules the export must follow, and why they are enforced rather than repaired:
   is refused with a hint, since Relatude's enum numbering is not public.
 
 The only status field handed to the `relatude` mapping table is `OrderStatus`, verbatim. The order
-number is `OrderNumber`, else `OrderGuid` (contract §2); the id is `OrderGuid`, else `OrderNumber`.
+number is `OrderNumber`, else `OrderGuid`; the id is `OrderGuid`, else `OrderNumber`
+(docs/references/contract.md#command-line).
 Fields the canonical model has no place for (`ShippingAmount`, `BillingCity`, `ShippingMethod`) are
 still checked against their documented types, so that a broken exporter is caught on first use.
 """
@@ -211,7 +213,9 @@ class RelatudeAdapter(Adapter):
     # -- writing (--to relatude) -------------------------------------------------------------------
 
     def to_record(self, order: Order, status: t.Mapping[str, str | None]) -> dict[str, t.Any]:
-        """The order in the export shape (contract §3 and §4), with only the fields that are known.
+        """The order in the export shape, with only the fields that are known.
+
+        The shape: docs/references/contract.md#reverse-output-shapes.
 
         `OrderNumber` is the order's number, unchanged; `OrderGuid` is its id when that is a GUID
         or anything other than the number (a Spree id, a DFC IRI). Numbers are JSON numbers when

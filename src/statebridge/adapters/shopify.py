@@ -512,7 +512,7 @@ class ShopifyAdapter(Adapter):
     # -- writing (--to shopify) --------------------------------------------------------------------
 
     def to_record(self, order: Order, status: t.Mapping[str, str | None]) -> dict[str, t.Any]:
-        """The order in the Admin REST shape (contract §3).
+        """The order in the Admin REST shape (docs/references/contract.md#reverse-output-shapes).
 
         `cancelled_at` and `closed_at` are timestamps in REST, and the canonical order keeps neither:
         when the status says cancelled or closed, they get the order's last update (else when it was

@@ -1,6 +1,7 @@
 """Commerce Layer Core API client: `GET {base}/api/orders` as JSON:API pages, with a client-credentials token.
 
-Token: `POST {auth_url}` (by default `https://auth.commercelayer.io/oauth/token`, platforms.md §C.3)
+Token: `POST {auth_url}` (by default `https://auth.commercelayer.io/oauth/token`,
+docs/references/commercelayer.md#auth-and-rate-limits)
 with the JSON body `{"grant_type": "client_credentials", "client_id", "client_secret"}`, the id and
 secret from `STATEBRIDGE_COMMERCELAYER_CLIENT_ID` / `_CLIENT_SECRET`. The token request goes through
 the same retries, time-out and pacing as every other request. The token is kept until shortly
@@ -23,10 +24,11 @@ or after the filter; a server that ignores either is an `APIError`, since the cu
 be unsafe.
 
 Pacing: Commerce Layer counts requests per IP in a sliding window and reports `X-Ratelimit-Limit`,
-`X-Ratelimit-Interval` (seconds) and `X-Ratelimit-Remaining`, with no reset time (platforms.md
-§C.3). When `Remaining` falls to `low_water` of the limit, requests are spaced `interval / limit`
-apart (the average the window allows); when it reaches 0, the client waits a whole interval for the
-window to slide. A 429 is handled by `ApiClient.request` (its `Retry-After`, else backoff).
+`X-Ratelimit-Interval` (seconds) and `X-Ratelimit-Remaining`, with no reset time
+(docs/references/commercelayer.md#auth-and-rate-limits). When `Remaining` falls to `low_water` of
+the limit, requests are spaced `interval / limit` apart (the average the window allows); when it
+reaches 0, the client waits a whole interval for the window to slide. A 429 is handled by
+`ApiClient.request` (its `Retry-After`, else backoff).
 """
 
 from __future__ import annotations

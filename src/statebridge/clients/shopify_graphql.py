@@ -1,6 +1,7 @@
 """Shopify Admin GraphQL client: `POST /admin/api/{version}/graphql.json`, orders page by page.
 
-REST is legacy at Shopify since 2024-10 and new public apps must use GraphQL (platforms.md §B.1),
+REST is legacy at Shopify since 2024-10 and new public apps must use GraphQL
+(docs/references/shopify.md#admin-rest-order),
 so this client reads the same orders through `orders(first:, after:, sortKey: UPDATED_AT,
 query: "updated_at:>='…'")`: oldest update first and an inclusive filter, so that a stored cursor
 never passes an order not yet seen. It asks only for the fields the Shopify adapter reads from a

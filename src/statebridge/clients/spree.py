@@ -5,8 +5,9 @@ All three take `STATEBRIDGE_SPREE_TOKEN`; the `flavour` says which API the site 
 - `spree-v2` (Spree 4.x to 5.3, or 5.4+ with the `spree_legacy_api_v2` gem): `GET
   /api/v2/platform/orders` with `Authorization: Bearer`, `page`, `per_page`, `sort=updated_at`,
   `include=line_items,payments,shipments` and `filter[updated_at_gteq]` (Ransack; `updated_at` is
-  ransackable there, platforms.md §A.7). The inclusive `_gteq` rather than `_gt`: `since` means
-  "updated at or after", and the seek below needs the orders of the newest instant read again.
+  ransackable there, docs/references/spree-family.md#spree-api-v2). The inclusive `_gteq` rather
+  than `_gt`: `since` means "updated at or after", and the seek below needs the orders of the
+  newest instant read again.
   Pages come oldest update first and are read by seeking, as the Commerce Layer client does
   (clients/keyset.py): after each page the client asks again from page 1 with the filter at the
   newest `updated_at` it has read, so that an order updated during the pull (which moves to the end
@@ -16,18 +17,19 @@ All three take `STATEBRIDGE_SPREE_TOKEN`; the `flavour` says which API the site 
   next one.
 - `solidus` (Solidus and Chord): `GET /api/orders` with `Authorization: Bearer`, `page`, `per_page`
   and `q[s]=id asc`. Solidus's orders are only ransackable on `completed_at created_at email number
-  state payment_state shipment_state total store_id` and `id` (platforms.md §A.6): there is no
-  `updated_at` filter or sort. Filtering on `completed_at` instead would miss every change to an
-  order after it was placed (its payment, its shipment, a cancellation), which is what statebridge
-  is for. So every Solidus pull reads every order, and `since` is not sent; the store's upsert keeps
-  only what changed. Without a sort the order of Solidus's pages is the database's, which may differ
-  from one request to the next; `id asc` is stable, and an order changing does not move in it. The
-  list is Solidus's small order shape: no line items (one request per order would be needed).
+  state payment_state shipment_state total store_id` and `id`
+  (docs/references/spree-family.md#solidus-rest-order-json): there is no `updated_at` filter or
+  sort. Filtering on `completed_at` instead would miss every change to an order after it was placed
+  (its payment, its shipment, a cancellation), which is what statebridge is for. So every Solidus
+  pull reads every order, and `since` is not sent; the store's upsert keeps only what changed.
+  Without a sort the order of Solidus's pages is the database's, which may differ from one request
+  to the next; `id asc` is stable, and an order changing does not move in it. The list is Solidus's
+  small order shape: no line items (one request per order would be needed).
 - `ofn` (Open Food Network): `GET /api/v0/orders` with `X-Spree-Token`, `page` and `per_page` (OFN
   pages only when one of them is sent, and otherwise returns every order at once), `q[s]=id asc`
-  and `q[updated_at_gteq]`. OFN's order JSON has no `updated_at` (platforms.md §E), so the store's
-  cursor never moves for OFN and every pull reads from `--since` or from the start: pages in the
-  stable `id` order cannot skip an order that changes during the pull, where `updated_at` order
+  and `q[updated_at_gteq]`. OFN's order JSON has no `updated_at` (docs/references/ofn.md#order-json),
+  so the store's cursor never moves for OFN and every pull reads from `--since` or from the start:
+  pages in the stable `id` order cannot skip an order that changes during the pull, where `updated_at` order
   would (and the oldest-first rule, which protects the cursor, has no cursor to protect here). A page
   is the last when `pagination.pages` says so, or when there is no `pagination` (OFN ignored the
   page), or when it is empty.

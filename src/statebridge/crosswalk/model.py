@@ -1,8 +1,9 @@
 """The crosswalk of one mapping table: per DFC dimension and state, what reaches it and what is written.
 
 The DFC standard publishes its mapping as a table with one row per DFC state and a column of
-platform values per platform (seed `002_de6af5c0cc3c4d31.txt`). `build_crosswalk(table)` derives the
-same view from a statebridge table, so that a reviewer reads rows instead of ordered YAML rules:
+platform values per platform (seed 002, docs/references/seed-dfc-order-states.md).
+`build_crosswalk(table)` derives the same view from a statebridge table, so that a reviewer reads
+rows instead of ordered YAML rules:
 
 - one `Row` per dimension and state (in the seed's order: order, fulfilment, payment), plus an
   `unset` row per dimension (what leaves the dimension out, and what is written when DFC says

@@ -26,7 +26,7 @@ CONTEXT_URL = "https://w3id.org/dfc/ontology/context/context_1.16.0.json"
 
 #: Context references that statebridge resolves to its bundled 1.16.0 copy, never fetching them.
 #: `https://www.datafoodconsortium.org` is what OFN and the FDC servers send; its Link header now
-#: points at 2.0.0, which is why connector-ruby pinned 1.16 (reference/dfc.md §1.3).
+#: points at 2.0.0, which is why connector-ruby pinned 1.16 (docs/references/dfc-vocabulary.md#context-urls).
 KNOWN_CONTEXT_URLS = frozenset(
     {
         CONTEXT_URL,

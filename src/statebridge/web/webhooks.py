@@ -12,7 +12,7 @@ reaches the store:
    stored, not even the event id. The body is bounded before this step (`limits.py`: over the
    app's `max_body_bytes` it is a 413 and never read whole), so the HMAC is over at most that.
 3. **Topic.** Only topics whose body *is* an order are read. Shopify `orders/create|updated|
-   cancelled|paid|fulfilled|partially_fulfilled|…` carry the REST order (platforms.md §B.3);
+   cancelled|paid|fulfilled|partially_fulfilled|…` carry the REST order (docs/references/shopify.md#webhooks);
    `orders/delete` (just `{"id"}`), `orders/edited` (an order edit) and the risk topics do not, and
    other resources (`refunds/create`, `fulfillments/*`) are not orders. Commerce Layer `orders.*`
    carry the order as a JSON:API document; `orders.destroy` is not applied. Such deliveries are
