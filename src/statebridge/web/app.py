@@ -78,7 +78,8 @@ def create_app(
     come from `settings`; a bad setting fails here, at start-up. Without `settings` (as under
     `uvicorn --factory statebridge.web:create_app`) they are read from the environment: once, here,
     except the webhook secrets and base URLs, which are then read at each delivery (a variable set
-    in-process takes effect without a restart).
+    in-process takes effect without a restart). Without `store`, the app opens the one the settings
+    name and keeps it open for its lifetime (`app.state.store`).
 
     Every request body is bounded (`limits.py`): over `max_body_bytes` it is answered 413 before it
     is read, and one that has not arrived within `body_timeout` seconds is answered 408.

@@ -5,9 +5,9 @@ reaches the store:
 
 1. **Secret.** The shared secret comes from the settings, i.e. the environment
    (`STATEBRIDGE_SHOPIFY_WEBHOOK_SECRET`, `STATEBRIDGE_COMMERCELAYER_WEBHOOK_SECRET`), or from
-   `WebhookSecrets` given to the app. Without
-   one the endpoint answers 503 naming the variable to set: it never accepts an unsigned delivery,
-   and 503 makes the platform retry, so nothing is lost while the operator fixes the setting.
+   `WebhookSecrets` given to the app. Without one the endpoint answers 503 naming the variable to
+   set: it never accepts an unsigned delivery, and 503 makes the platform retry, so nothing is lost
+   while the operator fixes the setting.
 2. **Signature.** base64(HMAC-SHA256(secret, raw body)), compared in constant time on the decoded
    digest (as shopify-api-ruby does). Missing or wrong: 401 `application/problem+json`, nothing
    stored, not even the event id. The body is bounded before this step (`limits.py`: over the
