@@ -38,7 +38,6 @@ from __future__ import annotations
 import typing as t
 
 __all__ = [
-    "DEFAULT_CHALLENGE",
     "APIError",
     "AccessError",
     "AuthUnavailable",
