@@ -18,9 +18,9 @@ import jwt
 import pytest
 from jwt.warnings import InsecureKeyLengthWarning
 
-from statebridge.errors import ConfigurationError, StatebridgeError
+from statebridge.errors import AuthUnavailable, ConfigurationError, StatebridgeError, Unauthorized
 from statebridge.web import auth
-from statebridge.web.auth import Authenticator, AuthUnavailable, Principal, Unauthorized
+from statebridge.web.auth import Authenticator, Principal
 from tests.standin.oidc import SigningKey, StandinIssuer, forge
 
 TOKEN_A = "sb-test-token-aaaaaaaaaaaaaaaa"

@@ -26,9 +26,10 @@ from .adapters import adapter_names, get_adapter
 from .crosswalk import Crosswalk, load_crosswalks, render_html, render_markdown, render_svg
 from .crosswalk.sssom import mapping_sets, write_mapping_sets
 from .errors import StatebridgeError, UsageError
-from .mapping import available_tables, load_table, resolve_platform
+from .mapping import SHIPPED, Tables
 from .mapping.coverage import analyse
 from .mapping.loader import MAPPINGS_ENV
+from .settings import Settings
 from .translate import FORMATS, OnUnknown, translate
 from .validate import validate_fixtures
 
@@ -54,6 +55,16 @@ _DATETIME_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%d 
 
 #: Output is spooled in memory up to this size, then on disk, so that a failed run writes nothing.
 _SPOOL_BYTES = 16 * 1024 * 1024
+
+
+def _settings(*, mappings: pathlib.Path | None = None, store: str | None = None) -> Settings:
+    """The settings of this run: the environment's, with the options given (they win)."""
+    return Settings.from_env(mappings=mappings, store=store)
+
+
+def _tables(settings: Settings) -> Tables:
+    """The mapping tables the settings name (`--mappings`, `$STATEBRIDGE_MAPPINGS`), else the shipped ones."""
+    return SHIPPED if settings.mappings is None else Tables(settings.mappings)
 
 
 def _fail(message: str, code: int) -> t.NoReturn:
@@ -158,6 +169,7 @@ def translate_command(
                 base_url=base_url,
                 on_unknown=mode,
                 jobs=jobs,
+                tables=_tables(_settings()),
             )
         except UsageError as exc:
             _fail(str(exc), EXIT_USAGE)
@@ -195,20 +207,20 @@ def mappings_check(platform: str | None, mappings_dir: pathlib.Path | None) -> N
 
     Prints a coverage table per platform and exits 1 when anything needs fixing.
     """
-    _use_mappings(mappings_dir)
-    tables = _tables_or_fail(mappings_dir)
+    tables = _use_mappings(mappings_dir)
+    names = _tables_or_fail(tables)
     if platform is not None:
         try:  # an alias (chord, solidus, ofn) checks its table, as `mappings show` shows it
-            platform = resolve_platform(platform)
+            platform = tables.resolve(platform)
         except UsageError as exc:
             _fail(str(exc), EXIT_USAGE)
         except StatebridgeError as exc:
             _fail(str(exc), EXIT_BAD_INPUT)
     failed = False
     shown: set[str] = set()  # one broken file can fail every table (aliases are read from all)
-    for name in [platform] if platform else tables:
+    for name in [platform] if platform else names:
         try:
-            report = analyse(load_table(name))
+            report = analyse(tables.load(name))
         except StatebridgeError as exc:
             if str(exc) not in shown:
                 shown.add(str(exc))
@@ -232,26 +244,28 @@ def mappings_check(platform: str | None, mappings_dir: pathlib.Path | None) -> N
         sys.exit(EXIT_BAD_INPUT)
 
 
-def _use_mappings(mappings_dir: pathlib.Path | None) -> None:
+def _use_mappings(mappings_dir: pathlib.Path | None) -> Tables:
+    """The tables of this run: `--mappings` (checked to hold tables), else as the environment says."""
+    tables = _tables(_settings(mappings=mappings_dir))
     if mappings_dir is not None:
-        os.environ[MAPPINGS_ENV] = str(mappings_dir)
-        _tables_or_fail(mappings_dir)
+        _tables_or_fail(tables)
+    return tables
 
 
-def _tables_or_fail(mappings_dir: pathlib.Path | None) -> list[str]:
-    """The tables in use; exit 2 when the folder given holds none (a wrong folder, not a pass)."""
+def _tables_or_fail(tables: Tables) -> list[str]:
+    """The names of `tables`; exit 2 when the folder given holds none (a wrong folder, not a pass)."""
     try:
-        tables = available_tables()
+        names = tables.names()
     except StatebridgeError as exc:
         _fail(str(exc), EXIT_USAGE)
-    if not tables:
-        folder = mappings_dir or os.environ.get(MAPPINGS_ENV)
+    if not names:
+        folder = tables.folder
         _fail(
             f"no mapping tables (PLATFORM.yaml) in {folder}: give the folder holding the tables, "
             "e.g. a copy of the repository's mappings/",
             EXIT_USAGE,
         )
-    return tables
+    return names
 
 
 _MAPPINGS_OPTION = click.option(
@@ -262,9 +276,9 @@ _MAPPINGS_OPTION = click.option(
 )
 
 
-def _crosswalks(platform: str | None) -> list[Crosswalk]:
+def _crosswalks(platform: str | None, tables: Tables) -> list[Crosswalk]:
     try:
-        return load_crosswalks(platform)
+        return load_crosswalks(platform, tables=tables)
     except UsageError as exc:
         _fail(str(exc), EXIT_USAGE)
     except StatebridgeError as exc:
@@ -293,12 +307,10 @@ def mappings_show(platform: str | None, fmt: str, mappings_dir: pathlib.Path | N
       statebridge mappings show --format html > crosswalk.html
       statebridge mappings show --format svg --platform shopify > shopify.svg
     """
-    _use_mappings(mappings_dir)
+    tables = _use_mappings(mappings_dir)
     if fmt == "svg" and platform is None:
-        _fail(
-            f"--format svg draws one platform: add --platform ({', '.join(available_tables())})", EXIT_USAGE
-        )
-    crosswalks = _crosswalks(platform)
+        _fail(f"--format svg draws one platform: add --platform ({', '.join(tables.names())})", EXIT_USAGE)
+    crosswalks = _crosswalks(platform, tables)
     if fmt == "svg":
         text = render_svg(crosswalks[0])
     elif fmt == "html":
@@ -349,10 +361,10 @@ def mappings_export(
     Example:
       statebridge mappings export --format sssom --platform spree --output build/sssom
     """
-    _use_mappings(mappings_dir)
+    tables = _use_mappings(mappings_dir)
     date = mapping_date.date() if mapping_date is not None else dt.date.today()
     written = []
-    for crosswalk in _crosswalks(platform):
+    for crosswalk in _crosswalks(platform, tables):
         written += write_mapping_sets(mapping_sets(crosswalk), output, date)
     for path in written:
         click.echo(str(path))
@@ -385,9 +397,9 @@ def validate_command(
     Example, after editing mappings/spree.yaml:
       statebridge validate fixtures/spree --mappings mappings
     """
-    _use_mappings(mappings_dir)
+    tables = _use_mappings(mappings_dir)
     try:
-        results = validate_fixtures(fixtures_dir, platform=platform, update=update)
+        results = validate_fixtures(fixtures_dir, platform=platform, update=update, tables=tables)
     except UsageError as exc:
         _fail(str(exc), EXIT_USAGE)
     except StatebridgeError as exc:
@@ -411,11 +423,12 @@ def _store_option(function: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
     )(function)
 
 
-def _open_store(url: str | None, *, must_exist: bool = False) -> Store:
+def _open_store(settings: Settings, *, must_exist: bool = False) -> Store:
+    """The store `--store` (or `$STATEBRIDGE_STORE`, else the default) names."""
     from .store import Store
 
     try:
-        return Store(url, must_exist=must_exist)
+        return Store(settings.store or DEFAULT_STORE, must_exist=must_exist)
     except UsageError as exc:
         _fail(str(exc), EXIT_USAGE)
     except StatebridgeError as exc:
@@ -425,12 +438,12 @@ def _open_store(url: str | None, *, must_exist: bool = False) -> Store:
 _T = t.TypeVar("_T")
 
 
-def _in_store(store_url: str | None, action: t.Callable[[Store], _T], *, must_exist: bool = False) -> _T:
+def _in_store(settings: Settings, action: t.Callable[[Store], _T], *, must_exist: bool = False) -> _T:
     """Run `action` on the opened store; library errors become one line on stderr and an exit.
 
     `must_exist` for commands that only read: a missing SQLite file is an error, not a new store.
     """
-    with _open_store(store_url, must_exist=must_exist) as store:
+    with _open_store(settings, must_exist=must_exist) as store:
         try:
             return action(store)
         except UsageError as exc:
@@ -588,8 +601,9 @@ def pull_command(
     from .pull import pull
 
     options = _client_kwargs(platform, api, auth_url, flavour)
+    settings = _settings(store=store_url)
     report = _in_store(
-        store_url,
+        settings,
         lambda store: pull(
             platform,
             base_url,
@@ -599,6 +613,8 @@ def pull_command(
             progress=_progress_printer(),
             page_size=page_size,
             client_options=options,
+            settings=settings,
+            tables=_tables(settings),
         ),
     )
     _end_progress_line()
@@ -631,7 +647,9 @@ def export_command(fmt: str, platform: str | None, store_url: str | None) -> Non
     from .export import export
 
     count = _in_store(
-        store_url, lambda store: export(store, sys.stdout.buffer, fmt=fmt, platform=platform), must_exist=True
+        _settings(store=store_url),
+        lambda store: export(store, sys.stdout.buffer, fmt=fmt, platform=platform),
+        must_exist=True,
     )
     click.echo(f"exported {count} orders", err=True)
 
@@ -696,8 +714,9 @@ def sync_command(
     from .sync import sync
 
     options = _client_kwargs(platform, api, auth_url, flavour)
+    settings = _settings(store=store_url)
     report = _in_store(
-        store_url,
+        settings,
         lambda store: sync(
             platform,
             base_url,
@@ -710,6 +729,8 @@ def sync_command(
             progress=_progress_printer(),
             page_size=page_size,
             client_options=options,
+            settings=settings,
+            tables=_tables(settings),
         ),
     )
     _end_progress_line()
@@ -775,10 +796,15 @@ def serve_command(
     from .web import create_app, server_logging
 
     server_logging.configure()
-    with _open_store(store_url) as store:
+    settings = _settings(store=store_url)
+    with _open_store(settings) as store:
         limits: dict[str, t.Any] = {"max_body_bytes": max_body_bytes, "body_timeout": body_timeout}
         try:
-            app = create_app(store, **{name: value for name, value in limits.items() if value is not None})
+            app = create_app(
+                store,
+                settings=settings,
+                **{name: value for name, value in limits.items() if value is not None},
+            )
         except StatebridgeError as exc:  # a bad STATEBRIDGE_ENTERPRISES, OIDC or token setting
             _fail(str(exc), EXIT_USAGE)
         config = uvicorn.Config(
@@ -842,7 +868,7 @@ def clients_add(
     from .store import ClientRegistry
 
     client, secret = _in_store(
-        store_url,
+        _settings(store=store_url),
         lambda store: ClientRegistry(store).add(
             name, buyer=buyer, enterprises=enterprises, oidc_subject=oidc_subject, token=token
         ),
@@ -863,7 +889,9 @@ def clients_list(store_url: str | None) -> None:
     """One line per client: name, state, buyer, enterprises, OIDC subject (never a token)."""
     from .store import ClientRegistry
 
-    clients = _in_store(store_url, lambda store: ClientRegistry(store).list(), must_exist=True)
+    clients = _in_store(
+        _settings(store=store_url), lambda store: ClientRegistry(store).list(), must_exist=True
+    )
     for client in clients:
         state = f"revoked {client.revoked_at}" if client.revoked_at else "active"
         click.echo(
@@ -887,7 +915,9 @@ def clients_revoke(name: str, store_url: str | None) -> None:
     """Revoke client NAME at once: its token and OIDC mapping stop working; its orders stay."""
     from .store import ClientRegistry
 
-    client = _in_store(store_url, lambda store: ClientRegistry(store).revoke(name), must_exist=True)
+    client = _in_store(
+        _settings(store=store_url), lambda store: ClientRegistry(store).revoke(name), must_exist=True
+    )
     click.echo(f"client {client.name} revoked", err=True)
 
 

@@ -7,9 +7,15 @@ StatebridgeError
 ├── ConfigurationError          a credential or setting is missing (names the variable, never a value)
 ├── APIError                    a platform API request failed
 │   ├── FatalAPIError           the platform refused it (4xx other than 429): retrying cannot help
+│   │   └── QueryTooCostly      Shopify GraphQL priced the query over its limit: ask for fewer items
 │   └── RequestFailedError      429, 5xx or transport faults went on past the retry budget
 ├── StoreError                  the order store cannot be opened, migrated or written
-│   └── StoreUnavailable        it cannot be reached or written now (down, read-only, full): retry later
+│   ├── StoreUnavailable        it cannot be reached or written now (down, read-only, full): retry later
+│   └── VersionConflict         a conditional write's version is no longer the order's (HTTP 412)
+├── AccessError                 a request to the DFC endpoint cannot be let in
+│   ├── Unauthorized            no token, or one refused (HTTP 401 with a `WWW-Authenticate` challenge)
+│   ├── Forbidden               authenticated, but no client is registered for it (HTTP 403)
+│   └── AuthUnavailable         the token issuer's keys cannot be fetched now (HTTP 503)
 └── OrderError                  one order (or one input position) cannot be translated
     ├── MalformedInputError     the bytes are not JSON / NDJSON
     ├── UnrecognisedShapeError  JSON, but not a shape the adapter reads
@@ -33,22 +39,31 @@ import typing as t
 
 __all__ = [
     "APIError",
+    "AccessError",
+    "AuthUnavailable",
     "ConfigurationError",
     "FatalAPIError",
+    "Forbidden",
     "InvalidOrderError",
     "MalformedInputError",
     "MappingTableError",
     "OrderError",
+    "QueryTooCostly",
     "RejectedStatusError",
     "RequestFailedError",
     "StatebridgeError",
     "StatusError",
     "StoreError",
     "StoreUnavailable",
+    "Unauthorized",
     "UnknownStatusError",
     "UnrecognisedShapeError",
     "UsageError",
+    "VersionConflict",
 ]
+
+#: The `WWW-Authenticate` challenge sent with a 401 (RFC 6750).
+DEFAULT_CHALLENGE = 'Bearer realm="statebridge"'
 
 
 class StatebridgeError(Exception):
@@ -92,6 +107,49 @@ class StoreUnavailable(StoreError):
     """
 
 
+class VersionConflict(StoreError):
+    """The order changed since the version a conditional write was based on (HTTP 412)."""
+
+
+class AccessError(StatebridgeError):
+    """A request to the DFC endpoint cannot be let in; `reason` is safe to show the client."""
+
+    reason: str
+
+
+class Unauthorized(AccessError):
+    """The request must be refused with 401; `reason` is safe to show the client (never a token),
+    `challenge` is the `WWW-Authenticate` header value to send with it."""
+
+    def __init__(self, reason: str, *, challenge: str = DEFAULT_CHALLENGE) -> None:
+        self.reason = reason
+        self.challenge = challenge
+        super().__init__(reason)
+
+
+class Forbidden(AccessError):
+    """Authenticated, but statebridge knows no client for it (403); `reason` is safe to show."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class AuthUnavailable(AccessError):
+    """Tokens cannot be verified now because the issuer's keys cannot be fetched: answer 503.
+
+    `reason` is safe for the client; `str(exc)` adds `detail` (which URL failed and how) for the
+    server log. `retry_after` is whole seconds until statebridge will try the issuer again.
+    """
+
+    reason = "cannot verify tokens now: the token issuer is unreachable"
+
+    def __init__(self, detail: str, *, retry_after: int | None = None) -> None:
+        self.detail = detail
+        self.retry_after = retry_after
+        super().__init__(f"{self.reason} ({detail})")
+
+
 class APIError(StatebridgeError):
     """A request to a platform's API failed; `request` is how messages name it (no secrets)."""
 
@@ -103,6 +161,21 @@ class APIError(StatebridgeError):
 
 class FatalAPIError(APIError):
     """The platform refused the request (4xx other than 429); retrying cannot help."""
+
+
+class QueryTooCostly(FatalAPIError):
+    """Shopify GraphQL `MAX_COST_EXCEEDED`: the same query, asking for fewer items, can still succeed."""
+
+    def __init__(self, message: str, *, request: str, cost: float | None, limit: float | None) -> None:
+        self.cost = cost
+        self.limit = limit
+        super().__init__(message, request=request)
+
+    def fewer(self, first: int) -> int:
+        """A smaller `first:` that Shopify's price should allow; re-raises when there is none."""
+        if first <= 1 or not self.cost or not self.limit:
+            raise self
+        return max(1, min(first - 1, int(first * self.limit // self.cost)))
 
 
 class RequestFailedError(APIError):

@@ -33,6 +33,7 @@ import io
 import itertools
 import multiprocessing
 import os
+import pathlib
 import signal
 import stat
 import threading
@@ -44,7 +45,7 @@ from .adapters import Adapter, get_adapter
 from .dfc.iris import IriMinter
 from .dfc.jsonld import DOCUMENT_CLOSE, DOCUMENT_OPEN, NODE_SEPARATOR, write_graph_members, write_ndjson
 from .errors import UsageError
-from .mapping import available_tables, load_table
+from .mapping import SHIPPED, Tables
 from .model import Order
 from .reading import read_lines
 from .translate import FORMATS, OnUnknown, TranslateReport, good_orders, read_orders, translate_documents
@@ -104,6 +105,7 @@ class _Chunk:
     first_line: int
     data: bytes | None  # the lines themselves, or None: `span` of the input the worker inherited
     span: tuple[int, int] = (0, 0)
+    mappings: pathlib.Path | None = None  # the folder of the tables in use (None: the shipped ones)
 
     def lines(self) -> list[bytes]:
         """The chunk's lines, split on LF only, as reading a file line by line does."""
@@ -129,15 +131,20 @@ class _Done:
     problems: list[t.Any]
 
 
-_WORKER_STATE: dict[tuple[str, str | None], tuple[Adapter, IriMinter]] = {}
+_WORKER_STATE: dict[tuple[str, str | None, pathlib.Path | None], tuple[Adapter, IriMinter]] = {}
+
+#: The mapping tables by folder: filled (and loaded) by the parent before it forks, so that forked
+#: workers inherit them loaded; a spawned worker loads its own.
+_TABLES: dict[pathlib.Path | None, Tables] = {None: SHIPPED}
 
 
 def _translate_chunk(chunk: _Chunk) -> _Done:
     """In a worker: one chunk of NDJSON lines to the DFC bytes of its orders (no framing)."""
-    key = (chunk.platform, chunk.base_url)
+    key = (chunk.platform, chunk.base_url, chunk.mappings)
     state = _WORKER_STATE.get(key)
     if state is None:  # one adapter per worker: its mapping table is loaded once
-        adapter = get_adapter(chunk.platform)
+        tables = _TABLES.get(chunk.mappings) or _TABLES.setdefault(chunk.mappings, Tables(chunk.mappings))
+        adapter = get_adapter(chunk.platform, tables=tables)
         state = _WORKER_STATE[key] = (adapter, IriMinter.for_platform(adapter.name, chunk.base_url))
     adapter, minter = state
     report = TranslateReport()
@@ -239,8 +246,9 @@ def _origin(stream: t.BinaryIO) -> int | None:
 
 def _warm(adapter: Adapter) -> None:
     """Load (and validate) the adapter's mapping table here, so that forked workers inherit it."""
-    if adapter.table in available_tables():
-        load_table(adapter.table)
+    _TABLES.setdefault(adapter.tables.folder, adapter.tables)
+    if adapter.table in adapter.tables.names():
+        adapter.tables.load(adapter.table)
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -311,7 +319,9 @@ def translate_in_processes(
     report = TranslateReport()
     if workers == 1 or not ndjson or not adapter.independent_lines:
         orders = good_orders(
-            read_orders(t.cast(t.BinaryIO, _Replay(head, stream)), adapter.name), report, on_unknown
+            read_orders(t.cast(t.BinaryIO, _Replay(head, stream)), adapter.name, tables=adapter.tables),
+            report,
+            on_unknown,
         )
         report.written = FORMATS[fmt](orders, IriMinter.for_platform(adapter.name, base_url), out)
         return report
@@ -334,14 +344,23 @@ def translate_in_processes(
     if shared is None:  # sent: the lines already read, then the rest, a block at a time
         blocks = itertools.chain([b"".join(head)], _blocks(stream, chunk_bytes))
         chunks = (
-            _Chunk(adapter.name, fmt, base_url, on_unknown, first, block)
+            _Chunk(adapter.name, fmt, base_url, on_unknown, first, block, mappings=adapter.tables.folder)
             for first, _, block in _numbered(blocks, 0)
         )
     else:  # inherited: read here only to find where lines end; workers read their span themselves
         _INPUT, start = shared
         stream.seek(start)
         chunks = (
-            _Chunk(adapter.name, fmt, base_url, on_unknown, first, None, (offset, offset + len(block)))
+            _Chunk(
+                adapter.name,
+                fmt,
+                base_url,
+                on_unknown,
+                first,
+                None,
+                (offset, offset + len(block)),
+                mappings=adapter.tables.folder,
+            )
             for first, offset, block in _numbered(_blocks(stream, chunk_bytes), start)
         )
     # Forked workers inherit this process's heap; frozen, their collector leaves it alone instead of

@@ -19,8 +19,10 @@ import typing as t
 from .adapters import get_adapter
 from .clients import ApiClient, Page, client_for
 from .errors import OrderError
+from .mapping import Tables
 from .model import Order
 from .reading import Document
+from .settings import Settings
 from .store import Store
 from .translate import translate_documents
 
@@ -66,20 +68,27 @@ def pull(
     progress: t.Callable[[PageReport], None] | None = None,
     page_size: int | None = None,
     client_options: t.Mapping[str, t.Any] | None = None,
+    settings: Settings | None = None,
+    tables: Tables | None = None,
 ) -> PullReport:
-    """Pull every order updated since the cursor (or `since`) into `store`.
+    """Pull every order updated since the cursor (or `since`) into `store`, translated with
+    `tables` (default: the shipped mapping tables).
 
     `client_options` go to the platform's client (`api`, `auth_url`, `flavour`, …) when `client` is
-    not given.
+    not given, with its credentials from `settings` (default: the environment's).
     """
-    adapter = get_adapter(platform)
+    adapter = get_adapter(platform, tables=tables)
     name = adapter.name
     base_url = base_url.rstrip("/")
     cursor = store.cursor(name, base_url)
     start = since if since is not None else (cursor - overlap if cursor is not None else None)
     report = PullReport(name, base_url, started_from=start, cursor=cursor)
     owned = client is None
-    options = {**(client_options or {}), **({"page_size": page_size} if page_size else {})}
+    options = {
+        **(client_options or {}),
+        **({"page_size": page_size} if page_size else {}),
+        **({"settings": settings} if settings is not None else {}),
+    }
     api = client or client_for(platform, base_url, **options)
     try:
         for number, page in enumerate(api.pages(start), start=1):

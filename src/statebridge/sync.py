@@ -20,8 +20,10 @@ from .clients import ApiClient
 from .clients.dfc_endpoint import DfcEndpointClient
 from .dfc import IriMinter, write_document
 from .errors import APIError, UsageError
+from .mapping import Tables
 from .model import Order
 from .pull import DEFAULT_OVERLAP, PageReport, PullReport, pull
+from .settings import Settings
 from .store import Store
 
 __all__ = ["SyncReport", "sync"]
@@ -51,13 +53,20 @@ def sync(
     progress: t.Callable[[PageReport], None] | None = None,
     page_size: int | None = None,
     client_options: t.Mapping[str, t.Any] | None = None,
+    settings: Settings | None = None,
+    tables: Tables | None = None,
 ) -> SyncReport:
-    """Pull, then write the pulled orders to `output` or send them to `target` (exactly one)."""
+    """Pull, then write the pulled orders to `output` or send them to `target` (exactly one).
+
+    Credentials come from `settings` (default: the environment's), status mappings from `tables`
+    (default: the shipped ones)."""
     if (output is None) == (target is None and target_client is None):
         msg = "give exactly one of an output file or a DFC target URL"
         raise UsageError(msg)
     name = get_adapter(platform).name
-    endpoint = target_client or (DfcEndpointClient(target, method=method) if target else None)
+    endpoint = target_client or (
+        DfcEndpointClient(target, method=method, settings=settings) if target else None
+    )
     try:
         pulled = pull(
             platform,
@@ -69,6 +78,8 @@ def sync(
             progress=progress,
             page_size=page_size,
             client_options=client_options,
+            settings=settings,
+            tables=tables,
         )
         report = SyncReport(pulled)
         minter = IriMinter.for_platform(name, pulled.base_url)

@@ -20,7 +20,7 @@ from .adapters import Adapter, RawOrder, get_adapter
 from .dfc import IriMinter, write_document, write_ndjson, write_ntriples, write_turtle
 from .dfc.iris import MinterSource
 from .errors import OrderError, StatebridgeError, UsageError
-from .mapping import load_table
+from .mapping import Tables
 from .model import Order
 from .reading import Document, read_documents
 
@@ -53,13 +53,16 @@ def _join(outer: str | None, inner: str | None) -> str | None:
     return outer or inner
 
 
-def read_orders(stream: t.BinaryIO, platform: str) -> t.Iterator[Order | OrderError]:
-    """Every order of `stream` read by `platform`'s adapter and translated to DFC states.
+def read_orders(
+    stream: t.BinaryIO, platform: str, *, tables: Tables | None = None
+) -> t.Iterator[Order | OrderError]:
+    """Every order of `stream` read by `platform`'s adapter and translated to DFC states with
+    `tables` (default: the shipped ones).
 
     Orders an adapter holds back (Shopify Bulk Operation JSONL, whose child rows may come later)
     are yielded by `adapter.finish()` after the last document, with absolute positions.
     """
-    for outcome, _ in translate_documents(get_adapter(platform), read_documents(stream)):
+    for outcome, _ in translate_documents(get_adapter(platform, tables=tables), read_documents(stream)):
         yield outcome
 
 
@@ -124,8 +127,10 @@ def translate(
     base_url: str | None = None,
     on_unknown: OnUnknown = OnUnknown.FAIL,
     jobs: int = 1,
+    tables: Tables | None = None,
 ) -> TranslateReport:
-    """Translate every order of `stream` and write them to `out`.
+    """Translate every order of `stream` and write them to `out`, with `tables` (default: the
+    shipped mapping tables).
 
     With `jobs` other than 1, NDJSON input is translated to DFC in that many worker processes (0:
     one per CPU), with the same output, in the same order, as with one (`statebridge.parallel`).
@@ -134,7 +139,7 @@ def translate(
     writes to a spool and copies it to stdout only on success). With `OnUnknown.SKIP` the orders that
     could not be translated are left out and listed in `problems`.
     """
-    source = get_adapter(platform)
+    source = get_adapter(platform, tables=tables)
     report = TranslateReport()
     if to == "dfc":
         writer = FORMATS.get(fmt)
@@ -147,10 +152,10 @@ def translate(
             return translate_in_processes(
                 stream, out, adapter=source, fmt=fmt, base_url=base_url, on_unknown=on_unknown, jobs=jobs
             )
-        orders = good_orders(read_orders(stream, platform), report, on_unknown)
+        orders = good_orders(read_orders(stream, platform, tables=tables), report, on_unknown)
         report.written = writer(orders, IriMinter.for_platform(source.name, base_url), out)
         return report
-    target = get_adapter(to)
+    target = get_adapter(to, tables=tables)
     if target.name == "dfc":
         msg = "use --to dfc"
         raise UsageError(msg)
@@ -158,7 +163,7 @@ def translate(
         msg = f"format {fmt!r} is for DFC output; writing {target.name} takes {' or '.join(PLATFORM_FORMATS)}"
         raise UsageError(msg)
     records = _platform_records(
-        good_orders(read_orders(stream, platform), report, on_unknown), target, report
+        good_orders(read_orders(stream, platform, tables=tables), report, on_unknown), target, report
     )
     if fmt == "ndjson":
         for record in records:
@@ -173,8 +178,8 @@ def _platform_records(
     orders: t.Iterable[Order], target: Adapter, report: TranslateReport
 ) -> t.Iterator[dict[str, t.Any]]:
     """Each order in the target's shape; an order the target cannot hold is a problem, not a guess."""
-    table = load_table(target.table)
-    reader = get_adapter(target.name)
+    table = target.tables.load(target.table)
+    reader = get_adapter(target.name, tables=target.tables)
     for order in orders:
         result = table.reverse(order.states)
         try:

@@ -30,6 +30,7 @@ from .dfc import IriMinter, orders_to_graph, parse_jsonld, write_document
 from .dfc.context import term_definitions
 from .dfc.vocab import CONTEXT_URL
 from .errors import StatebridgeError, UsageError
+from .mapping import Tables
 from .model import Order
 from .translate import read_orders
 
@@ -62,11 +63,11 @@ def fixture_files(directory: pathlib.Path) -> list[pathlib.Path]:
     )
 
 
-def _read(path: pathlib.Path, platform: str) -> tuple[list[Order], list[str]]:
+def _read(path: pathlib.Path, platform: str, tables: Tables | None) -> tuple[list[Order], list[str]]:
     orders: list[Order] = []
     problems: list[str] = []
     with path.open("rb") as stream:
-        for outcome in read_orders(stream, platform):
+        for outcome in read_orders(stream, platform, tables=tables):
             if isinstance(outcome, StatebridgeError):
                 problems.append(str(outcome))
             else:
@@ -150,10 +151,13 @@ def reference_document(orders: list[Order], minter: IriMinter) -> dict[str, t.An
     return {"@context": CONTEXT_URL, "@graph": sorted(nodes, key=lambda n: str(n["@id"]))}
 
 
-def validate_fixture(path: pathlib.Path, platform: str, *, update: bool = False) -> FixtureResult:
+def validate_fixture(
+    path: pathlib.Path, platform: str, *, update: bool = False, tables: Tables | None = None
+) -> FixtureResult:
+    """Translate one fixture with `tables` (default: the shipped ones) and compare it."""
     adapter = get_adapter(platform)
     minter = IriMinter.for_platform(adapter.name)
-    orders, problems = _read(path, platform)
+    orders, problems = _read(path, platform, tables)
     if problems:
         return FixtureResult(path, False, [f"  does not translate: {p}" for p in problems], len(orders))
     expected_file = expected_path(path)
@@ -180,9 +184,14 @@ def validate_fixture(path: pathlib.Path, platform: str, *, update: bool = False)
 
 
 def validate_fixtures(
-    directory: pathlib.Path, *, platform: str | None = None, update: bool = False
+    directory: pathlib.Path,
+    *,
+    platform: str | None = None,
+    update: bool = False,
+    tables: Tables | None = None,
 ) -> list[FixtureResult]:
-    """Validate (or with `update`, rewrite) every fixture in `directory`."""
+    """Validate (or with `update`, rewrite) every fixture in `directory`, translated with `tables`
+    (default: the shipped mapping tables)."""
     if not directory.is_dir():
         msg = f"{directory} is not a folder of fixtures"
         raise UsageError(msg)
@@ -192,4 +201,4 @@ def validate_fixtures(
     if not files:
         msg = f"{directory} holds no fixtures ({', '.join(INPUT_SUFFIXES)} files)"
         raise UsageError(msg)
-    return [validate_fixture(path, name, update=update) for path in files]
+    return [validate_fixture(path, name, update=update, tables=tables) for path in files]

@@ -10,6 +10,7 @@ import functools
 import importlib.metadata
 
 from ..errors import UsageError
+from ..mapping import Tables
 from .base import Adapter, RawOrder
 
 __all__ = ["Adapter", "RawOrder", "adapter_names", "get_adapter"]
@@ -39,10 +40,14 @@ def adapter_names(*, aliases: bool = True) -> list[str]:
     return sorted(names)
 
 
-def get_adapter(name: str) -> Adapter:
-    """A fresh adapter for platform `name` or one of its aliases."""
+def get_adapter(name: str, *, tables: Tables | None = None) -> Adapter:
+    """A fresh adapter for platform `name` or one of its aliases, translating with `tables`
+    (default: the shipped ones)."""
     for adapter in _registry().values():
         if name == adapter.name or name in adapter.aliases:
-            return adapter()
+            fresh = adapter()
+            if tables is not None:
+                fresh.tables = tables
+            return fresh
     msg = f"unknown platform {name!r} (known: {', '.join(adapter_names())})"
     raise UsageError(msg)

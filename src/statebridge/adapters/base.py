@@ -25,7 +25,7 @@ import typing as t
 from decimal import Decimal
 
 from ..errors import InvalidOrderError, OrderError, UsageError
-from ..mapping import load_table
+from ..mapping import SHIPPED, Tables
 from ..model import Order, order_from_fields
 from ..states import DFCStates
 
@@ -65,6 +65,8 @@ class Adapter(abc.ABC):
     #: Whether each NDJSON line can be read without the others (`translate --jobs` splits the
     #: input between processes only then); False when `finish` joins rows across lines.
     independent_lines: t.ClassVar[bool] = True
+    #: The mapping tables this adapter translates with (`get_adapter(..., tables=)`).
+    tables: Tables = SHIPPED
 
     @abc.abstractmethod
     def split(self, document: t.Any) -> t.Iterator[RawOrder | OrderError]:
@@ -124,7 +126,7 @@ class Adapter(abc.ABC):
         """
         table = self.__dict__.get("_table")
         if table is None:  # looked up once per adapter: an adapter lives for one run
-            table = self.__dict__["_table"] = load_table(self.table)
+            table = self.__dict__["_table"] = self.tables.load(self.table)
         return table.translate(status)
 
     def to_record(self, order: Order, status: t.Mapping[str, str | None]) -> dict[str, t.Any]:

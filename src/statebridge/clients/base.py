@@ -42,6 +42,7 @@ import httpx
 import orjson
 
 from ..errors import APIError, FatalAPIError, RequestFailedError, UsageError
+from ..settings import Settings, or_environment
 from .policy import RetryPolicy, retry_after_seconds
 
 __all__ = [
@@ -141,8 +142,11 @@ class ApiClient(abc.ABC):
         sleep: t.Callable[[float], None] = time.sleep,
         clock: t.Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        settings: Settings | None = None,
     ) -> None:
         self.base_url = check_base_url(base_url).rstrip("/")
+        #: Credentials and API versions come from here (default: the environment as of now).
+        self.settings = or_environment(settings)
         self.policy = policy or RetryPolicy()
         self.http = http or httpx.Client(timeout=self.policy.timeout, follow_redirects=False)
         self._sleep = sleep

@@ -80,11 +80,12 @@ class CommerceLayerClient(ApiClient):
                 "Commerce Layer serves at most %d orders a page; asking for %d", MAX_PAGE_SIZE, MAX_PAGE_SIZE
             )
         # credentials first: a missing one fails before a connection pool is opened
+        settings = kwargs.get("settings")
         self._client_id = require_secret(
-            CLIENT_ID_ENV, purpose="the client id of a Commerce Layer integration"
+            CLIENT_ID_ENV, purpose="the client id of a Commerce Layer integration", settings=settings
         )
         self._client_secret = require_secret(
-            CLIENT_SECRET_ENV, purpose="the client secret of a Commerce Layer integration"
+            CLIENT_SECRET_ENV, purpose="the client secret of a Commerce Layer integration", settings=settings
         )
         super().__init__(base_url, **kwargs)
         self.page_size = min(page_size, MAX_PAGE_SIZE)

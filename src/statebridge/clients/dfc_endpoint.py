@@ -66,7 +66,7 @@ class DfcEndpointClient(ApiClient):
         super().__init__(collection_url, **kwargs)
         self.method = method
         self.honours_idempotency_key = honours_idempotency_key
-        self._token = optional_secret(TOKEN_ENV)
+        self._token = optional_secret(TOKEN_ENV, settings=self.settings)
 
     def headers(self) -> dict[str, str]:
         headers = {"Content-Type": "application/ld+json", "Accept": "application/ld+json"}

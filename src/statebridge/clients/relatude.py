@@ -49,7 +49,7 @@ class RelatudeClient(ApiClient):
             raise UsageError(msg)
         super().__init__(base_url, **kwargs)
         self.page_size = page_size
-        self._token = optional_secret(TOKEN_ENV)
+        self._token = optional_secret(TOKEN_ENV, settings=self.settings)
 
     def headers(self) -> dict[str, str]:
         headers = {"Accept": "application/json, application/xml;q=0.9"}

@@ -13,7 +13,6 @@ rate (2 requests/s on standard plans) before it sends again, so that a 429 is th
 from __future__ import annotations
 
 import datetime as dt
-import os
 import typing as t
 
 import httpx
@@ -44,11 +43,13 @@ class ShopifyRestClient(ApiClient):
         **kwargs: t.Any,
     ) -> None:
         super().__init__(base_url, **kwargs)
-        self.api_version = api_version or os.environ.get(VERSION_ENV) or DEFAULT_API_VERSION
+        self.api_version = api_version or self.settings.value(VERSION_ENV) or DEFAULT_API_VERSION
         self.page_size = page_size
         self.restore_rate = restore_rate
         self.headroom = headroom
-        self._token = require_secret(TOKEN_ENV, purpose="the Admin API access token of the shop")
+        self._token = require_secret(
+            TOKEN_ENV, purpose="the Admin API access token of the shop", settings=self.settings
+        )
 
     def headers(self) -> dict[str, str]:
         return {"X-Shopify-Access-Token": self._token, "Accept": "application/json"}

@@ -39,12 +39,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-import os
 import typing as t
 
 import httpx
 
-from ..errors import FatalAPIError, UsageError
+from ..errors import FatalAPIError, QueryTooCostly, UsageError
+from ..settings import or_environment
 from .base import ApiClient, Page, describe_request
 from .credentials import require_secret
 from .shopify import DEFAULT_API_VERSION, TOKEN_ENV, VERSION_ENV
@@ -195,21 +195,6 @@ class Bucket:
         return max(0.0, (needed - held) / self.restore_rate)
 
 
-class _QueryTooCostly(FatalAPIError):
-    """`MAX_COST_EXCEEDED`: the same query, asking for fewer items, can still succeed."""
-
-    def __init__(self, message: str, *, request: str, cost: float | None, limit: float | None) -> None:
-        self.cost = cost
-        self.limit = limit
-        super().__init__(message, request=request)
-
-    def fewer(self, first: int) -> int:
-        """A smaller `first:` that Shopify's price should allow; re-raises when there is none."""
-        if first <= 1 or not self.cost or not self.limit:
-            raise self
-        return max(1, min(first - 1, int(first * self.limit // self.cost)))
-
-
 _ORDERS = "orders"
 _LINES = "lines"
 
@@ -235,7 +220,8 @@ class ShopifyGraphQLClient(ApiClient):
         if page_size is not None and page_size < 1:
             msg = f"page_size must be at least 1, not {page_size}"
             raise UsageError(msg)
-        self.api_version = api_version or os.environ.get(VERSION_ENV) or DEFAULT_API_VERSION
+        settings = or_environment(kwargs.pop("settings", None))
+        self.api_version = api_version or settings.value(VERSION_ENV) or DEFAULT_API_VERSION
         self.lines_per_order = lines_per_order
         self.max_query_cost = max_query_cost
         most = _most_within(lambda n: orders_query_cost(n, lines_per_order), max_query_cost)
@@ -257,9 +243,11 @@ class ShopifyGraphQLClient(ApiClient):
             )
         #: Line items per follow-up request for an order with more than `lines_per_order` lines.
         self.lines_page = _most_within(lines_query_cost, max_query_cost)
-        self._token = require_secret(TOKEN_ENV, purpose="the Admin API access token of the shop")
+        self._token = require_secret(
+            TOKEN_ENV, purpose="the Admin API access token of the shop", settings=settings
+        )
         # checked before the HTTP client exists, so that a refusal leaves nothing open
-        super().__init__(base_url, **kwargs)
+        super().__init__(base_url, settings=settings, **kwargs)
         self.bucket: Bucket | None = None
         self._priced: dict[str, float] = {}
         self._kind = _ORDERS
@@ -353,7 +341,7 @@ class ShopifyGraphQLClient(ApiClient):
                 f"per query ({self.page_size} orders a page, {self.lines_per_order} lines each; "
                 f"{self.lines_page} lines a follow-up): {_describe_errors(errors)}"
             )
-            raise _QueryTooCostly(msg, request=name, cost=cost, limit=limit)
+            raise QueryTooCostly(msg, request=name, cost=cost, limit=limit)
         msg = f"Shopify answered with errors: {_describe_errors(errors)}"
         raise FatalAPIError(msg, request=name, status=response.status_code)
 
@@ -415,7 +403,7 @@ class ShopifyGraphQLClient(ApiClient):
                 try:
                     data = self._ask(_ORDERS, what, ORDERS_QUERY, variables)
                     break
-                except _QueryTooCostly as exc:
+                except QueryTooCostly as exc:
                     self.page_size = exc.fewer(self.page_size)
                     self._priced.pop(_ORDERS, None)
                     log.warning("%s; asking again for %d orders a page", exc, self.page_size)
@@ -453,7 +441,7 @@ class ShopifyGraphQLClient(ApiClient):
                 data = self._ask(
                     _LINES, what, LINES_QUERY, {"id": order_id, "first": self.lines_page, "after": after}
                 )
-            except _QueryTooCostly as exc:
+            except QueryTooCostly as exc:
                 self.lines_page = exc.fewer(self.lines_page)
                 self._priced.pop(_LINES, None)
                 log.warning("%s; asking again for %d lines at a time", exc, self.lines_page)

@@ -83,7 +83,7 @@ class SpreeClient(ApiClient):
         if page_size < 1:
             msg = f"page size must be at least 1, not {page_size}"
             raise UsageError(msg)
-        self._token = require_secret(TOKEN_ENV, purpose=_PURPOSE[flavour])
+        self._token = require_secret(TOKEN_ENV, purpose=_PURPOSE[flavour], settings=kwargs.get("settings"))
         super().__init__(base_url, **kwargs)
         self.flavour = flavour
         self.page_size = page_size

@@ -38,7 +38,7 @@ import enum
 import typing as t
 
 from ..mapping.analysis import Analysis, analysis_of
-from ..mapping.loader import available_tables, load_table, resolve_platform
+from ..mapping.loader import SHIPPED, Tables
 from ..mapping.table import REJECT, UNSET, ForwardRule, MappingTable
 from ..states import DIMENSION_STATES, DFCStates, Dimension
 from .rows import Crosswalk, ForwardEntry, ReverseEntry, ReverseLoss, Row, Unless
@@ -271,10 +271,11 @@ def _reverse_entries(
 PLATFORM_ORDER = ("spree", "shopify", "socleo", "commercelayer", "relatude")
 
 
-def load_crosswalks(platform: str | None = None) -> list[Crosswalk]:
-    """The crosswalk of one platform (an alias such as `chord` is accepted), or of every table."""
+def load_crosswalks(platform: str | None = None, *, tables: Tables = SHIPPED) -> list[Crosswalk]:
+    """The crosswalk of one platform (an alias such as `chord` is accepted), or of every table in
+    `tables` (default: the shipped ones)."""
     if platform is not None:
-        return [build_crosswalk(load_table(resolve_platform(platform)))]
-    names = available_tables()
+        return [build_crosswalk(tables.load(tables.resolve(platform)))]
+    names = tables.names()
     ordered = [n for n in PLATFORM_ORDER if n in names] + [n for n in names if n not in PLATFORM_ORDER]
-    return [build_crosswalk(load_table(name)) for name in ordered]
+    return [build_crosswalk(tables.load(name)) for name in ordered]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import json
-import os
 import pathlib
 import typing as t
 from importlib.resources.abc import Traversable
@@ -23,7 +22,15 @@ from ..errors import MappingTableError, UsageError
 from ..states import Dimension
 from .table import FieldSpec, ForwardRule, MappingTable, ReverseRule
 
-__all__ = ["MAPPINGS_ENV", "available_tables", "load_table", "load_table_text", "resolve_platform"]
+__all__ = [
+    "MAPPINGS_ENV",
+    "SHIPPED",
+    "Tables",
+    "available_tables",
+    "load_table",
+    "load_table_text",
+    "resolve_platform",
+]
 
 _PACKAGE = "statebridge.mappings"
 
@@ -36,19 +43,71 @@ def _schema_validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(schema)
 
 
-#: A folder of YAML tables to use instead of the shipped ones (a developer validating an edit).
+#: The variable naming a folder of YAML tables to use instead of the shipped ones (a developer
+#: validating an edit); the command line and `create_app` read it into `Settings.mappings`.
 MAPPINGS_ENV = "STATEBRIDGE_MAPPINGS"
 
 
-def _root() -> tuple[str, Traversable]:
-    folder = os.environ.get(MAPPINGS_ENV)
-    if folder:
-        path = pathlib.Path(folder)
-        if not path.is_dir():
-            msg = f"{MAPPINGS_ENV}={folder!r} is not a folder of mapping tables"
+class Tables:
+    """The mapping tables of one folder, each validated and loaded once, on first use.
+
+    `Tables()` are the tables shipped in `statebridge.mappings`; `Tables(folder)` those in a folder
+    of edited tables (`--mappings`, `$STATEBRIDGE_MAPPINGS`). Several coexist in one process.
+    """
+
+    def __init__(self, folder: str | pathlib.Path | None = None) -> None:
+        self.folder = None if folder is None else pathlib.Path(folder)
+        self._loaded: dict[str, MappingTable] = {}
+        self._aliases: dict[str, str] | None = None
+
+    def __reduce__(self) -> tuple[t.Any, ...]:  # to worker processes: the folder, not the cache
+        return type(self), (self.folder,)
+
+    def __repr__(self) -> str:
+        return f"Tables({str(self.folder)!r})" if self.folder is not None else "Tables()"
+
+    def _root(self) -> Traversable:
+        if self.folder is None:
+            return _package_root()
+        if not self.folder.is_dir():
+            msg = f"{MAPPINGS_ENV}={str(self.folder)!r} is not a folder of mapping tables"
             raise UsageError(msg)
-        return str(path.resolve()), path
-    return _PACKAGE, _package_root()
+        return self.folder
+
+    def _source(self, resource: Traversable) -> str:
+        return f"{_PACKAGE}/{resource.name}" if self.folder is None else str(resource)
+
+    def names(self) -> list[str]:
+        """Names of the tables, sorted."""
+        return sorted(_table_files(self._root()))
+
+    def resolve(self, name: str) -> str:
+        """The table name for a platform name or alias; `UsageError` listing the known ones otherwise."""
+        if self._aliases is None:
+            self._aliases = self._read_aliases()
+        if name in self._aliases:
+            return self._aliases[name]
+        msg = f"no mapping table for platform {name!r} (known: {', '.join(sorted(self._aliases))})"
+        raise UsageError(msg)
+
+    def load(self, name: str) -> MappingTable:
+        """The table for platform family `name` (aliases such as `chord` are accepted)."""
+        canonical = self.resolve(name)
+        table = self._loaded.get(canonical)
+        if table is None:
+            resource = _table_files(self._root())[canonical]
+            table = load_table_text(resource.read_text("utf-8"), source=self._source(resource))
+            self._loaded[canonical] = table
+        return table
+
+    def _read_aliases(self) -> dict[str, str]:
+        names: dict[str, str] = {}
+        for stem, resource in _table_files(self._root()).items():
+            names[stem] = stem
+            document = _parse_yaml(resource.read_text("utf-8"), self._source(resource)) or {}
+            for alias in document.get("aliases", []) if isinstance(document, dict) else []:
+                names[str(alias)] = stem
+        return names
 
 
 @functools.cache
@@ -60,53 +119,26 @@ def _table_files(root: Traversable) -> dict[str, Traversable]:
     return {p.name.removesuffix(".yaml"): p for p in root.iterdir() if p.name.endswith(".yaml")}
 
 
+#: The tables shipped with statebridge, shared by everything not given other `Tables`.
+SHIPPED = Tables()
+
+
 def available_tables() -> list[str]:
-    """Names of the tables in use (shipped, or those in `$STATEBRIDGE_MAPPINGS`), sorted."""
-    return sorted(_table_files(_root()[1]))
+    """Names of the shipped tables, sorted."""
+    return SHIPPED.names()
 
 
 def load_table(name: str) -> MappingTable:
-    """The table for platform family `name` (aliases such as `chord` are accepted).
+    """The shipped table for platform family `name` (aliases such as `chord` are accepted).
 
-    The tables shipped in `statebridge.mappings` are used, unless `$STATEBRIDGE_MAPPINGS` names a
-    folder of edited tables.
+    For a folder of edited tables, use `Tables(folder).load(name)`.
     """
-    key, _ = _root()
-    return _load(key, resolve_platform(name))
-
-
-@functools.cache
-def _load(key: str, canonical: str) -> MappingTable:
-    root = _root()[1] if key != _PACKAGE else _package_root()
-    resource = _table_files(root)[canonical]
-    source = f"{_PACKAGE}/{resource.name}" if key == _PACKAGE else str(resource)
-    return load_table_text(resource.read_text("utf-8"), source=source)
-
-
-def _aliases() -> dict[str, str]:
-    return _aliases_in(_root()[0])
-
-
-@functools.cache
-def _aliases_in(key: str) -> dict[str, str]:
-    root = _package_root() if key == _PACKAGE else pathlib.Path(key)
-    names: dict[str, str] = {}
-    for stem, resource in _table_files(root).items():
-        names[stem] = stem
-        source = f"{_PACKAGE}/{resource.name}" if key == _PACKAGE else str(resource)
-        document = _parse_yaml(resource.read_text("utf-8"), source) or {}
-        for alias in document.get("aliases", []) if isinstance(document, dict) else []:
-            names[str(alias)] = stem
-    return names
+    return SHIPPED.load(name)
 
 
 def resolve_platform(name: str) -> str:
-    """The table name for a platform name or alias; `UsageError` listing the known ones otherwise."""
-    aliases = _aliases()
-    if name in aliases:
-        return aliases[name]
-    msg = f"no mapping table for platform {name!r} (known: {', '.join(sorted(aliases))})"
-    raise UsageError(msg)
+    """The shipped table name for a platform name or alias; `UsageError` listing the known ones."""
+    return SHIPPED.resolve(name)
 
 
 def load_table_text(text: str, *, source: str) -> MappingTable:

@@ -13,7 +13,6 @@ from .store import (
     Seen,
     Store,
     StoredOrder,
-    VersionConflict,
     buyer_iri,
     utc_text,
 )
@@ -30,7 +29,6 @@ __all__ = [
     "Seen",
     "Store",
     "StoredOrder",
-    "VersionConflict",
     "buyer_iri",
     "hash_token",
     "migrate",

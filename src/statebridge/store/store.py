@@ -23,7 +23,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-import os
 import pathlib
 import sqlite3
 import time
@@ -34,7 +33,7 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..errors import StoreError, UsageError
+from ..errors import StoreError, UsageError, VersionConflict
 from ..model import Order
 from . import faults, schema
 from .faults import reason as _reason, redact as _redact
@@ -49,7 +48,6 @@ __all__ = [
     "Seen",
     "Store",
     "StoredOrder",
-    "VersionConflict",
     "buyer_iri",
     "utc_text",
 ]
@@ -99,10 +97,6 @@ class Seen:
         if self.buyer is None:
             return table.c.owner == self.owner
         return sa.or_(table.c.owner == self.owner, table.c.buyer == self.buyer)
-
-
-class VersionConflict(StoreError):
-    """The order changed since the version a conditional write was based on (HTTP 412)."""
 
 
 def buyer_iri(order: Order) -> str | None:
@@ -163,10 +157,13 @@ def _refuse_missing_sqlite(url: str) -> None:
 class Store:
     """Orders, cursors, rejected payloads and webhook event ids, in one database."""
 
-    def __init__(self, url: str | None = None, *, must_exist: bool = False) -> None:
+    def __init__(self, url: str, *, must_exist: bool = False) -> None:
         """Open (and migrate) the store at `url`; with `must_exist`, a SQLite file that is not
-        there is a `UsageError` ("no store at PATH") instead of a new, empty store."""
-        self.url = url or os.environ.get(STORE_ENV) or DEFAULT_STORE
+        there is a `UsageError` ("no store at PATH") instead of a new, empty store.
+
+        The caller resolves the URL: the command line takes `--store`, else `$STATEBRIDGE_STORE`
+        (`STORE_ENV`), else `DEFAULT_STORE`."""
+        self.url = url
         if must_exist:
             _refuse_missing_sqlite(self.url)
         try:

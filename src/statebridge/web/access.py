@@ -28,22 +28,14 @@ import time
 
 from starlette.concurrency import run_in_threadpool
 
-from ..errors import StatebridgeError
+from ..errors import Forbidden
 from ..store import Client, ClientRegistry, Seen
 from .auth import Authenticator, bearer_token
 
-__all__ = ["Access", "AccessControl", "Forbidden"]
+__all__ = ["Access", "AccessControl"]
 
 #: How long "are there any clients?" is remembered, for open endpoints (no token configured).
 _CLIENTS_TTL = 1.0
-
-
-class Forbidden(StatebridgeError):
-    """Authenticated, but statebridge knows no client for it (403); `reason` is safe to show."""
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-        super().__init__(reason)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -13,7 +13,6 @@ says whether the store answers a trivial query.
 from __future__ import annotations
 
 import logging
-import os
 import typing as t
 
 import sqlalchemy as sa
@@ -25,7 +24,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..errors import StoreError
-from ..store import Store
+from ..mapping import SHIPPED, Tables
+from ..settings import Settings
+from ..store import DEFAULT_STORE, Store
 from ..store.faults import is_unavailable
 from .access_log import AccessLogMiddleware, request_id
 from .auth import Authenticator
@@ -59,8 +60,9 @@ def _health(store: Store) -> t.Callable[[Request], t.Awaitable[Response]]:
 
 
 def create_app(
-    store: Store,
+    store: Store | None = None,
     *,
+    settings: Settings | None = None,
     secrets: WebhookSecrets | None = None,
     authenticator: Authenticator | None = None,
     enterprises: t.Mapping[str, Enterprise] | None = None,
@@ -71,26 +73,37 @@ def create_app(
     """The app over `store`: the DFC Orders endpoint, the webhooks, `/health` and `/openapi.json`.
 
     Unless given, the authenticator (`STATEBRIDGE_API_TOKENS`, `STATEBRIDGE_OIDC_*`), the enterprises
-    (`STATEBRIDGE_ENTERPRISES`) and the public URL (`STATEBRIDGE_PUBLIC_URL`, else the request's own)
-    come from the environment; a bad setting fails here, at start-up. With `secrets=None` the webhook
-    secrets are read from the environment at each delivery.
+    (`STATEBRIDGE_ENTERPRISES`), the public URL (`STATEBRIDGE_PUBLIC_URL`, else the request's own),
+    the webhook secrets and base URLs, and the store (`STATEBRIDGE_STORE`, else `DEFAULT_STORE`)
+    come from `settings`; a bad setting fails here, at start-up. Without `settings` (as under
+    `uvicorn --factory statebridge.web:create_app`) they are read from the environment: once, here,
+    except the webhook secrets and base URLs, which are then read at each delivery (a variable set
+    in-process takes effect without a restart). Without `store`, the app opens the one the settings
+    name and keeps it open for its lifetime (`app.state.store`).
 
     Every request body is bounded (`limits.py`): over `max_body_bytes` it is answered 413 before it
     is read, and one that has not arrived within `body_timeout` seconds is answered 408.
     """
-    authenticator = authenticator or Authenticator.from_env()
+    current = settings if settings is not None else Settings.from_env()
+    if store is None:
+        store = Store(current.store or DEFAULT_STORE)
+    authenticator = authenticator or Authenticator.from_settings(current)
+    tables = SHIPPED if current.mappings is None else Tables(current.mappings)
     log.info("DFC endpoint authentication: %s", authenticator.describe())
     orders = OrdersApi(
         store,
         authenticator=authenticator,
-        enterprises=load_enterprises() if enterprises is None else enterprises,
-        public_url=public_url or os.environ.get("STATEBRIDGE_PUBLIC_URL") or None,
+        enterprises=load_enterprises(current.enterprises) if enterprises is None else enterprises,
+        public_url=public_url or current.public_url or None,
+        tables=tables,
     )
     routes = [
         Route("/health", _health(store), methods=["GET"]),
         openapi_route(),
         *orders.routes(),
-        *WebhookReceiver(store, secrets=secrets).routes(),
+        *WebhookReceiver(
+            store, settings=settings or Settings.from_env, secrets=secrets, tables=tables
+        ).routes(),
     ]
     app = Starlette(
         routes=routes,

@@ -1,6 +1,6 @@
 """Who may read statebridge's DFC endpoint: static bearer tokens, OIDC-issued JWTs, or anyone.
 
-**Configuration** comes from the environment only (`Authenticator.from_env`):
+**Configuration** comes from the settings, i.e. the environment (`Authenticator.from_settings`):
 
 - `STATEBRIDGE_API_TOKENS`: comma-separated static bearer tokens (spaces around commas and empty
   entries are ignored). Each must be printable ASCII without spaces, since an `Authorization`
@@ -54,7 +54,6 @@ import hmac
 import ipaddress
 import logging
 import math
-import os
 import time
 import typing as t
 from collections.abc import Mapping
@@ -63,7 +62,8 @@ from urllib.parse import urlsplit
 import httpx
 import jwt
 
-from ..errors import ConfigurationError, StatebridgeError
+from ..errors import DEFAULT_CHALLENGE, AuthUnavailable, ConfigurationError, Unauthorized
+from ..settings import Settings
 
 __all__ = [
     "ALGORITHMS",
@@ -73,11 +73,9 @@ __all__ = [
     "ISSUER_VARIABLE",
     "JWKS_URL_VARIABLE",
     "TOKENS_VARIABLE",
-    "AuthUnavailable",
     "Authenticator",
     "OidcSettings",
     "Principal",
-    "Unauthorized",
     "bearer_token",
 ]
 
@@ -90,8 +88,6 @@ JWKS_URL_VARIABLE = "STATEBRIDGE_OIDC_JWKS_URL"
 CLIENT_CLAIM_VARIABLE = "STATEBRIDGE_OIDC_CLIENT_CLAIM"
 CLIENT_CLAIMS = ("sub", "azp")
 
-REALM = "statebridge"
-DEFAULT_CHALLENGE = f'Bearer realm="{REALM}"'
 
 #: The signing algorithms accepted, each with the key type (and curves) that can verify it.
 ALGORITHMS: Mapping[str, tuple[str, frozenset[str] | None]] = {
@@ -136,31 +132,6 @@ class Principal:
     method: str
 
 
-class Unauthorized(StatebridgeError):
-    """The request must be refused with 401; `reason` is safe to show the client (never a token),
-    `challenge` is the `WWW-Authenticate` header value to send with it."""
-
-    def __init__(self, reason: str, *, challenge: str = DEFAULT_CHALLENGE) -> None:
-        self.reason = reason
-        self.challenge = challenge
-        super().__init__(reason)
-
-
-class AuthUnavailable(StatebridgeError):
-    """Tokens cannot be verified now because the issuer's keys cannot be fetched: answer 503.
-
-    `reason` is safe for the client; `str(exc)` adds `detail` (which URL failed and how) for the
-    server log. `retry_after` is whole seconds until statebridge will try the issuer again.
-    """
-
-    reason = "cannot verify tokens now: the token issuer is unreachable"
-
-    def __init__(self, detail: str, *, retry_after: int | None = None) -> None:
-        self.detail = detail
-        self.retry_after = retry_after
-        super().__init__(f"{self.reason} ({detail})")
-
-
 def _challenge(error: str, description: str) -> str:
     shown = "".join(c for c in description if c in _SAFE_DESCRIPTION)
     return f'{DEFAULT_CHALLENGE}, error="{error}", error_description="{shown}"'
@@ -200,8 +171,8 @@ def _url_problem(url: str) -> str | None:
     return None
 
 
-def _static_tokens(environ: Mapping[str, str]) -> tuple[bytes, ...]:
-    value = environ.get(TOKENS_VARIABLE, "")
+def _static_tokens(settings: Settings) -> tuple[bytes, ...]:
+    value = settings.value(TOKENS_VARIABLE) or ""
     if not value.strip():
         return ()
     tokens = []
@@ -225,10 +196,10 @@ def _static_tokens(environ: Mapping[str, str]) -> tuple[bytes, ...]:
     return tuple(tokens)
 
 
-def _oidc_settings(environ: Mapping[str, str]) -> OidcSettings | None:
-    issuer = environ.get(ISSUER_VARIABLE, "").strip()
-    audience = environ.get(AUDIENCE_VARIABLE, "").strip()
-    jwks_url = environ.get(JWKS_URL_VARIABLE, "").strip() or None
+def _oidc_settings(settings: Settings) -> OidcSettings | None:
+    issuer = (settings.value(ISSUER_VARIABLE) or "").strip()
+    audience = (settings.value(AUDIENCE_VARIABLE) or "").strip()
+    jwks_url = (settings.value(JWKS_URL_VARIABLE) or "").strip() or None
     if not issuer:
         stray = AUDIENCE_VARIABLE if audience else JWKS_URL_VARIABLE if jwks_url else None
         if stray:
@@ -246,7 +217,7 @@ def _oidc_settings(environ: Mapping[str, str]) -> OidcSettings | None:
         if problem:
             msg = f"{variable} {problem}"
             raise ConfigurationError(msg)
-    claim = environ.get(CLIENT_CLAIM_VARIABLE, "").strip() or "sub"
+    claim = (settings.value(CLIENT_CLAIM_VARIABLE) or "").strip() or "sub"
     if claim not in CLIENT_CLAIMS:
         msg = f"{CLIENT_CLAIM_VARIABLE} must be one of {', '.join(CLIENT_CLAIMS)} (the claim naming a client)"
         raise ConfigurationError(msg)
@@ -508,18 +479,29 @@ class Authenticator:
         self._oidc = _Issuer(oidc, http=http, clock=clock) if oidc is not None else None
 
     @classmethod
-    def from_env(
+    def from_settings(
         cls,
-        environ: Mapping[str, str] = os.environ,
+        settings: Settings,
         *,
         http: httpx.AsyncClient | None = None,
         clock: t.Callable[[], float] = time.monotonic,
     ) -> Authenticator:
-        """The authenticator the environment configures; `ConfigurationError` naming the variable
+        """The authenticator the settings configure; `ConfigurationError` naming the variable
         when a setting is missing or unusable (never showing a value)."""
-        tokens = _static_tokens(environ)
-        oidc = _oidc_settings(environ)
+        tokens = _static_tokens(settings)
+        oidc = _oidc_settings(settings)
         return cls(tokens=[token.decode("ascii") for token in tokens], oidc=oidc, http=http, clock=clock)
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str],
+        *,
+        http: httpx.AsyncClient | None = None,
+        clock: t.Callable[[], float] = time.monotonic,
+    ) -> Authenticator:
+        """The authenticator the variables in `environ` configure (as `from_settings`)."""
+        return cls.from_settings(Settings.from_env(environ), http=http, clock=clock)
 
     @property
     def required(self) -> bool:

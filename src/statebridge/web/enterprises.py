@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import pathlib
-import typing as t
 
 from ..adapters import get_adapter
 from ..errors import ConfigurationError, StatebridgeError
@@ -33,8 +31,9 @@ class Enterprise:
     base_url: str
 
 
-def load_enterprises(environ: t.Mapping[str, str] = os.environ) -> dict[str, Enterprise]:
-    text = environ.get(ENTERPRISES_ENV, "").strip()
+def load_enterprises(text: str | None) -> dict[str, Enterprise]:
+    """The enterprises `text` (the value of `STATEBRIDGE_ENTERPRISES`: JSON, or a file's path) names."""
+    text = (text or "").strip()
     if not text:
         return {}
     if not text.startswith("{"):

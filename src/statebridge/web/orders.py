@@ -60,17 +60,25 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..adapters import get_adapter
-from ..errors import OrderError, StatebridgeError, StoreError
-from ..mapping import load_table
+from ..errors import (
+    AuthUnavailable,
+    Forbidden,
+    OrderError,
+    StatebridgeError,
+    StoreError,
+    Unauthorized,
+    VersionConflict,
+)
+from ..mapping import SHIPPED, Tables
 from ..model import Order
 from ..reading import Document
 from ..states import OrderStatus
-from ..store import ClientRegistry, IdempotencyClaim, Store, StoredOrder, VersionConflict, buyer_iri
+from ..store import ClientRegistry, IdempotencyClaim, Store, StoredOrder, buyer_iri
 from ..translate import translate_documents
 from . import idempotency
-from .access import Access, AccessControl, Forbidden
+from .access import Access, AccessControl
 from .access_log import request_id
-from .auth import Authenticator, AuthUnavailable, Unauthorized
+from .auth import Authenticator
 from .enterprises import Enterprise
 from .faults import identified
 from .lines import line_keys
@@ -131,8 +139,11 @@ class OrdersApi:
         public_url: str | None = None,
         cache_size: int = 256,
         freshness: float = 0.1,
+        tables: Tables = SHIPPED,
     ) -> None:
         self.store = store
+        #: The mapping tables that give a shop's platform its status fields.
+        self.tables = tables
         self.authenticator = authenticator
         self.access = AccessControl(authenticator, clients or ClientRegistry(store))
         self.enterprises = dict(enterprises)
@@ -483,7 +494,7 @@ class OrdersApi:
         lines: _LineKeys | None = _NEW_LINES,
     ) -> tuple[StoredOrder, list[str]]:
         """Store a DFC order for `platform`, and say what the platform cannot hold of its states."""
-        prepared, losses = self._prepare(platform, order, lines=lines)
+        prepared, losses = self._prepare(platform, order, lines=lines, tables=self.tables)
         stored = self.store.replace(
             platform, base_url, prepared, document, owner=owner, expected_version=expected_version
         )
@@ -492,7 +503,7 @@ class OrdersApi:
 
     @staticmethod
     def _prepare(
-        platform: str, order: Order, *, lines: _LineKeys | None = _NEW_LINES
+        platform: str, order: Order, *, lines: _LineKeys | None = _NEW_LINES, tables: Tables = SHIPPED
     ) -> tuple[Order, list[str]]:
         """A DFC order as the endpoint stores it for `platform`, and what the platform cannot hold.
 
@@ -516,7 +527,7 @@ class OrdersApi:
                 line.model_copy(update={"id": key}) for line, key in zip(order.lines, keys, strict=True)
             )
         if platform != "dfc":
-            table = load_table(get_adapter(platform).table)
+            table = tables.load(get_adapter(platform).table)
             result = table.reverse(order.states)
             update["platform_status"] = result.fields
             losses = [str(loss) for loss in result.losses]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import typing as t
 from urllib.parse import parse_qsl
 
-from .auth import DEFAULT_CHALLENGE
+from ..errors import DEFAULT_CHALLENGE
 from .problems import problem_response
 
 __all__ = ["CREDENTIAL_PARAMETERS", "QueryTokenGuard", "credential_parameter"]

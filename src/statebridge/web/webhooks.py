@@ -3,10 +3,11 @@
 Each delivery goes through the same steps, in this order, so that nothing unauthenticated ever
 reaches the store:
 
-1. **Secret.** The shared secret comes from the environment (`STATEBRIDGE_SHOPIFY_WEBHOOK_SECRET`,
-   `STATEBRIDGE_COMMERCELAYER_WEBHOOK_SECRET`) or from `WebhookSecrets` given to the app. Without
-   one the endpoint answers 503 naming the variable to set: it never accepts an unsigned delivery,
-   and 503 makes the platform retry, so nothing is lost while the operator fixes the setting.
+1. **Secret.** The shared secret comes from the settings, i.e. the environment
+   (`STATEBRIDGE_SHOPIFY_WEBHOOK_SECRET`, `STATEBRIDGE_COMMERCELAYER_WEBHOOK_SECRET`), or from
+   `WebhookSecrets` given to the app. Without one the endpoint answers 503 naming the variable to
+   set: it never accepts an unsigned delivery, and 503 makes the platform retry, so nothing is lost
+   while the operator fixes the setting.
 2. **Signature.** base64(HMAC-SHA256(secret, raw body)), compared in constant time on the decoded
    digest (as shopify-api-ruby does). Missing or wrong: 401 `application/problem+json`, nothing
    stored, not even the event id. The body is bounded before this step (`limits.py`: over the
@@ -75,7 +76,6 @@ import dataclasses
 import hashlib
 import hmac
 import logging
-import os
 import re
 import time
 import typing as t
@@ -90,8 +90,10 @@ from starlette.routing import Route
 
 from ..adapters import get_adapter
 from ..errors import MalformedInputError, OrderError, StoreError
+from ..mapping import SHIPPED, Tables
 from ..model import Order
 from ..reading import Document
+from ..settings import Settings
 from ..store import Store
 from ..translate import translate_documents
 from .access_log import request_id
@@ -177,11 +179,14 @@ class WebhookSecrets:
     spree: str | None = dataclasses.field(default=None, repr=False)
 
     @classmethod
-    def from_env(cls) -> WebhookSecrets:
+    def from_settings(cls, settings: Settings) -> WebhookSecrets:
+        def secret(variable: str) -> str | None:
+            return (settings.value(variable) or "").strip() or None
+
         return cls(
-            shopify=os.environ.get(SHOPIFY_SECRET_ENV, "").strip() or None,
-            commercelayer=os.environ.get(COMMERCELAYER_SECRET_ENV, "").strip() or None,
-            spree=os.environ.get(SPREE_SECRET_ENV, "").strip() or None,
+            shopify=secret(SHOPIFY_SECRET_ENV),
+            commercelayer=secret(COMMERCELAYER_SECRET_ENV),
+            spree=secret(SPREE_SECRET_ENV),
         )
 
 
@@ -289,11 +294,26 @@ def _raw_text(body: bytes) -> str:
 
 
 class WebhookReceiver:
-    """The webhook endpoints over one store; secrets fixed at creation or read at each delivery."""
+    """The webhook endpoints over one store.
 
-    def __init__(self, store: Store, *, secrets: WebhookSecrets | None = None) -> None:
+    `settings` gives the secrets and base URLs: one `Settings`, or a callable asked at each
+    delivery (`Settings.from_env`: a variable set in-process takes effect without a restart).
+    `secrets`, when given, win over the settings' secrets.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        settings: Settings | t.Callable[[], Settings],
+        secrets: WebhookSecrets | None = None,
+        tables: Tables = SHIPPED,
+    ) -> None:
         self.store = store
+        #: The mapping tables deliveries are translated with.
+        self.tables = tables
         self._secrets = secrets
+        self._settings = settings
 
     def routes(self) -> list[Route]:
         return [
@@ -302,9 +322,13 @@ class WebhookReceiver:
             Route("/webhooks/spree", self._spree_endpoint, methods=["POST"]),
         ]
 
+    def settings(self) -> Settings:
+        """The settings in force for this delivery."""
+        return self._settings if isinstance(self._settings, Settings) else self._settings()
+
     def secrets(self) -> WebhookSecrets:
-        """The secrets given to the app, else the environment's as of now (set without a restart)."""
-        return self._secrets if self._secrets is not None else WebhookSecrets.from_env()
+        """The secrets given to the app, else the settings'."""
+        return self._secrets if self._secrets is not None else WebhookSecrets.from_settings(self.settings())
 
     async def _shopify_endpoint(self, request: Request) -> JSONResponse:
         body = await request.body()
@@ -375,7 +399,7 @@ class WebhookReceiver:
             )
             return _ignored("Commerce Layer", topic, reason)
         document = _parse(body)
-        base_url = _commercelayer_base_url(document)
+        base_url = _commercelayer_base_url(document, self.settings().value(COMMERCELAYER_BASE_URL_ENV))
         if base_url is None:
             message = (
                 f"set {COMMERCELAYER_BASE_URL_ENV} in the environment (https://ORG.commercelayer.io, as "
@@ -428,7 +452,7 @@ class WebhookReceiver:
                 else f"{event.split('.', 1)[0]} events are not orders; statebridge reads order.* events"
             )
             return _ignored("Spree", event, reason)
-        base_url = os.environ.get(SPREE_BASE_URL_ENV, "").strip().rstrip("/")
+        base_url = (self.settings().value(SPREE_BASE_URL_ENV) or "").strip().rstrip("/")
         if not base_url:
             message = (
                 f"set {SPREE_BASE_URL_ENV} in the environment (the store's root, as given to pull "
@@ -462,7 +486,7 @@ class WebhookReceiver:
         one transaction: a redelivery of a stored event writes nothing and answers duplicate."""
         where = f"{platform} webhook {topic} (event {event_id}) from {base_url}"
         try:
-            items, rejects = _translate(platform, document, body)
+            items, rejects = _translate(platform, document, body, self.tables)
             changed = self.store.save_page(
                 platform, base_url, items, rejects=rejects, event=(platform, event_id)
             )
@@ -517,14 +541,14 @@ def _store_down(where: str, exc: BaseException) -> Answer:
 
 
 def _translate(
-    platform: str, document: t.Any | MalformedInputError, body: bytes
+    platform: str, document: t.Any | MalformedInputError, body: bytes, tables: Tables
 ) -> tuple[list[tuple[Order, t.Any]], list[tuple[str | None, str, t.Any]]]:
     """The orders of one delivery, read as `pull` reads a page, and the reasons it held some back."""
     if isinstance(document, MalformedInputError):
         return [], [(document.position, str(document), _raw_text(body))]
     items: list[tuple[Order, t.Any]] = []
     rejects: list[tuple[str | None, str, t.Any]] = []
-    for outcome, raw in translate_documents(get_adapter(platform), [Document(None, document)]):
+    for outcome, raw in translate_documents(get_adapter(platform, tables=tables), [Document(None, document)]):
         if isinstance(outcome, OrderError):
             rejects.append((outcome.position, str(outcome), raw.record if raw is not None else document))
         else:
@@ -548,7 +572,7 @@ def _spree_order(document: t.Any | MalformedInputError, event: str) -> t.Any | M
     return None if status is None else {**data, "status": status}
 
 
-def _commercelayer_base_url(document: t.Any) -> str | None:
+def _commercelayer_base_url(document: t.Any, configured: str | None) -> str | None:
     """The organisation's root: `links.self`'s origin, else `$STATEBRIDGE_COMMERCELAYER_BASE_URL`."""
     data = document.get("data") if isinstance(document, dict) else None
     links = data.get("links") if isinstance(data, dict) else None
@@ -558,5 +582,4 @@ def _commercelayer_base_url(document: t.Any) -> str | None:
         host = parts.netloc.rpartition("@")[2]  # never carry user info into a key
         if parts.scheme in ("http", "https") and host:
             return f"{parts.scheme}://{host}"
-    configured = os.environ.get(COMMERCELAYER_BASE_URL_ENV, "").strip().rstrip("/")
-    return configured or None
+    return (configured or "").strip().rstrip("/") or None
