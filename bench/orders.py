@@ -30,7 +30,6 @@ import orjson
 
 from statebridge.errors import StatebridgeError
 from statebridge.mapping import load_table
-from statebridge.translate import read_orders
 
 __all__ = ["PLATFORMS", "Generator", "generator"]
 
@@ -158,17 +157,18 @@ def _ids(platform: str, i: int) -> dict[bytes, bytes]:
     }
 
 
-def status_variants(platform: str) -> list[Status]:
+def status_variants(platform: str, keep: t.Callable[[str, str | None], bool] | None = None) -> list[Status]:
     """Accepted status combinations that together use every value of every field's domain.
 
     For each (field, value) in table order, the first combination of the table's field domains that
     has that value and that the table accepts; duplicates dropped. A value no accepted combination
-    can carry (none today) is simply absent; `uncovered` reports it.
+    can carry (none today) is simply absent; `uncovered` reports it. `keep(field, value)`, when
+    given, narrows the domains first (one API's spelling of a platform whose table lists two).
     """
     table = load_table(platform)
     probe = dataclasses.replace(table, _cache={})  # keep the real table's translation cache clean
     names = list(table.fields)
-    domains = [table.fields[name].domain for name in names]
+    domains = [tuple(v for v in table.fields[name].domain if keep is None or keep(name, v)) for name in names]
     accepted: list[Status] = []
     for status in (dict(zip(names, combo, strict=True)) for combo in itertools.product(*domains)):
         try:
@@ -230,6 +230,8 @@ class Generator:
 
 def generator(platform: str) -> Generator:
     """A generator for `platform`, whose every variant has been checked through the real adapter."""
+    from statebridge.translate import read_orders  # the adapters, only to check what is generated
+
     variants = status_variants(platform)
     make = TEMPLATES[platform]
     templates = [orjson.dumps(make(copy.deepcopy(v))) + b"\n" for v in variants]

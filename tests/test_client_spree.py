@@ -3,12 +3,9 @@ stand-in Spree/Solidus/OFN site over real HTTP into SQLite."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import http.server
 import random
 import typing as t
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -20,17 +17,11 @@ from statebridge.pull import pull
 from statebridge.store import Store
 
 from .fakes import FakeTime, ThrottledOnce
-from .standin.server import StandinHandler, StandinServer
+from .standin.spree import Site, StandinSpree
 
 BASE = "https://shop.example.org"
 TOKEN = "fake-spree-token-never-shown"
 START = dt.datetime(2026, 5, 1, 8, 0, tzinfo=dt.UTC)
-STATES = [
-    ("complete", "paid", "shipped"),
-    ("complete", "balance_due", "pending"),
-    ("canceled", "void", "canceled"),
-    ("complete", "paid", "ready"),
-]
 
 
 @pytest.fixture(autouse=True)
@@ -213,135 +204,6 @@ def test_a_redirect_says_which_url_to_use() -> None:
     assert "301 Moved Permanently to https://www.shop.example.org/api/orders?token=***" in str(caught.value)
 
 
-# -- a stand-in Spree-family site ---------------------------------------------------------------------
-
-
-@dataclasses.dataclass
-class Site:
-    count: int = 180
-
-    def __post_init__(self) -> None:
-        self.orders = {i: START + dt.timedelta(seconds=5 * i) for i in range(1, self.count + 1)}
-        self.state = {i: i % len(STATES) for i in self.orders}
-
-    def touch(self, index: int, state: int) -> None:
-        self.orders[index] = max(self.orders.values()) + dt.timedelta(seconds=1)
-        self.state[index] = state
-
-    def flat(self, i: int) -> dict[str, t.Any]:
-        state, payment, shipment = STATES[self.state[i]]
-        return {
-            "id": i,
-            "number": f"R{100000 + i}",
-            "state": state,
-            "payment_state": payment,
-            "shipment_state": shipment,
-            "currency": "EUR",
-            "total": "12.50",
-            "email": f"buyer{i}@example.org",
-            "created_at": _time(START),
-            "updated_at": _time(self.orders[i]),
-            "completed_at": _time(START),
-        }
-
-    def ofn(self, i: int) -> dict[str, t.Any]:
-        record = self.flat(i)
-        del record["updated_at"], record["currency"]  # OFN's list has no updated_at
-        return {**record, "created_at": "May 01, 2026", "completed_at_utc_iso8601": "2026-05-01T08:00:00Z"}
-
-    def v2(self, i: int) -> tuple[dict[str, t.Any], dict[str, t.Any]]:
-        attributes = self.flat(i)
-        del attributes["id"]
-        order = {
-            "id": str(i),
-            "type": "order",
-            "attributes": attributes,
-            "relationships": {"line_items": {"data": [{"type": "line_item", "id": str(5000 + i)}]}},
-        }
-        line = {
-            "id": str(5000 + i),
-            "type": "line_item",
-            "attributes": {"quantity": 1 + i % 3, "price": "4.10"},
-        }
-        return order, line
-
-
-class StandinSpree(StandinServer):
-    """Spree v2 Platform, Solidus and OFN v0 order lists, with each API's own paging quirks."""
-
-    def __init__(self, site: Site) -> None:
-        self.site = site
-        self.requests: list[tuple[str, dict[str, list[str]]]] = []
-        self.before_page: t.Callable[[int], None] | None = None
-        super().__init__()
-
-    def answer(self, path: str, query: dict[str, list[str]], headers: t.Any) -> tuple[int, t.Any]:
-        self.requests.append((path, query))
-        if self.before_page is not None:
-            self.before_page(len(self.requests))
-        one = {k: v[0] for k, v in query.items()}
-        site = self.site
-        if path == "/api/v0/orders":
-            if headers.get("X-Spree-Token") != TOKEN:
-                return 401, {"error": "You are not authorized to perform that action."}
-            ids = sorted(site.orders)
-            if "q[updated_at_gteq]" in one:
-                floor = dt.datetime.fromisoformat(one["q[updated_at_gteq]"])
-                ids = [i for i in ids if site.orders[i] >= floor]
-            if "page" not in one and "per_page" not in one:
-                return 200, {"orders": [site.ofn(i) for i in ids], "pagination": None}
-            size, number = int(one.get("per_page", "15")), int(one.get("page", "1"))
-            chunk = ids[(number - 1) * size : number * size]
-            pages = -(-len(ids) // size)
-            return 200, {
-                "orders": [site.ofn(i) for i in chunk],
-                "pagination": {"pages": pages, "page": number},
-            }
-        if headers.get("Authorization") != f"Bearer {TOKEN}":
-            return 401, {"error": "The access token is invalid"}
-        if path == "/api/orders":  # Solidus: q[updated_at_*] is not ransackable and silently ignored
-            ids = (
-                sorted(site.orders) if one.get("q[s]") == "id asc" else sorted(site.orders, key=lambda i: -i)
-            )
-            size, number = int(one.get("per_page", "25")), int(one.get("page", "1"))
-            pages = -(-len(ids) // size)
-            chunk = ids[(number - 1) * size : number * size]
-            return 200, {
-                "orders": [site.flat(i) for i in chunk],
-                "count": len(chunk),
-                "current_page": number,
-                "pages": pages,
-            }
-        if path == "/api/v2/platform/orders":
-            if one.get("sort") != "updated_at":
-                return 400, {"error": "the stand-in expects sort=updated_at"}
-            ids = sorted(site.orders, key=lambda i: (site.orders[i], i))
-            if "filter[updated_at_gteq]" in one:
-                floor = dt.datetime.fromisoformat(one["filter[updated_at_gteq]"])
-                ids = [i for i in ids if site.orders[i] >= floor]
-            size = int(one["per_page"]) if 1 <= int(one.get("per_page", "0")) <= 500 else 25
-            number = int(one.get("page", "1"))
-            pages = -(-len(ids) // size)
-            resources = [site.v2(i) for i in ids[(number - 1) * size : number * size]]
-            return 200, {
-                "data": [order for order, _ in resources],
-                "included": [line for _, line in resources],
-                "meta": {"count": len(resources), "total_count": len(ids), "total_pages": pages},
-                "links": {"next": f"{self.base_url}{path}?page={min(number + 1, pages)}"},
-            }
-        return 404, {"error": "not found"}
-
-    def _handler(self) -> type[http.server.BaseHTTPRequestHandler]:
-        standin = self
-
-        class Handler(StandinHandler):
-            def do_GET(self) -> None:
-                parts = urlsplit(self.path)
-                self.send_json(*standin.answer(parts.path, parse_qs(parts.query), self.headers))
-
-        return Handler
-
-
 FAST = RetryPolicy(max_attempts=5, base_delay=0.02, max_delay=0.2, timeout=10)
 
 
@@ -350,7 +212,7 @@ def _store(tmp_path: t.Any) -> Store:
 
 
 def test_pull_from_spree_v2_stores_every_order_and_moves_the_cursor(tmp_path: t.Any) -> None:
-    site = Site()
+    site = Site(token=TOKEN)
     with StandinSpree(site) as standin, _store(tmp_path) as store:
 
         def meddle(request_number: int) -> None:
@@ -380,7 +242,7 @@ def test_pull_from_spree_v2_stores_every_order_and_moves_the_cursor(tmp_path: t.
 
 
 def test_pull_from_solidus_reads_every_order_each_time(tmp_path: t.Any) -> None:
-    site = Site(count=130)
+    site = Site(count=130, token=TOKEN)
     with StandinSpree(site) as standin, _store(tmp_path) as store:
         for _ in range(2):
             with SpreeClient(standin.base_url, flavour="solidus", page_size=50, policy=FAST) as client:
@@ -393,7 +255,7 @@ def test_pull_from_solidus_reads_every_order_each_time(tmp_path: t.Any) -> None:
 
 
 def test_pull_from_ofn_pages_with_its_token_and_has_no_cursor(tmp_path: t.Any) -> None:
-    site = Site(count=75)
+    site = Site(count=75, token=TOKEN)
     with StandinSpree(site) as standin, _store(tmp_path) as store:
         with SpreeClient(standin.base_url, flavour="ofn", page_size=20, policy=FAST) as client:
             report = pull("ofn", standin.base_url, store, client=client)

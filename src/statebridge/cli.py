@@ -21,7 +21,7 @@ import typing as t
 
 import click
 
-from . import __version__
+from . import __version__, progress
 from .adapters import adapter_names, get_adapter
 from .crosswalk import Crosswalk, load_crosswalks, render_html, render_markdown, render_svg
 from .crosswalk.sssom import mapping_sets, write_mapping_sets
@@ -160,17 +160,19 @@ def translate_command(
     mode = OnUnknown(on_unknown)
     with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as spool:
         try:
-            report = translate(
-                input_file,
-                t.cast(t.BinaryIO, spool),
-                platform=platform,
-                to=to,
-                fmt=fmt,
-                base_url=base_url,
-                on_unknown=mode,
-                jobs=jobs,
-                tables=_tables(_settings()),
-            )
+            with progress.OrderRate("translated") as rate:
+                report = translate(
+                    input_file,
+                    t.cast(t.BinaryIO, spool),
+                    platform=platform,
+                    to=to,
+                    fmt=fmt,
+                    base_url=base_url,
+                    on_unknown=mode,
+                    jobs=jobs,
+                    tables=_tables(_settings()),
+                    progress=rate if rate.enabled else None,
+                )
         except UsageError as exc:
             _fail(str(exc), EXIT_USAGE)
         except StatebridgeError as exc:
@@ -455,8 +457,7 @@ def _in_store(settings: Settings, action: t.Callable[[Store], _T], *, must_exist
 
 
 def _end_progress_line() -> None:
-    if sys.stderr.isatty():
-        click.echo(err=True)
+    progress.end_line()
 
 
 def _client_options(function: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
@@ -534,7 +535,7 @@ class _PullableChoice(click.Choice):  # type: ignore[type-arg]
 
 
 def _progress_printer() -> t.Callable[[PageReport], None]:
-    interactive = sys.stderr.isatty()
+    interactive = progress.interactive()
     total = 0
 
     def show(page: PageReport) -> None:
@@ -544,7 +545,7 @@ def _progress_printer() -> t.Callable[[PageReport], None]:
         text = f"page {page.number}: {page.orders} orders ({total} so far, {page.changed} new or changed"
         text += f", {page.rejected} rejected), cursor {cursor}" if page.rejected else f"), cursor {cursor}"
         if interactive:
-            click.echo(f"\r\033[K{text}", nl=False, err=True)
+            progress.show_line(text)
         else:
             log.info("%s", text)
 

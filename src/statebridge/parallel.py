@@ -48,7 +48,16 @@ from .errors import UsageError
 from .mapping import SHIPPED, Tables
 from .model import Order
 from .reading import read_lines
-from .translate import FORMATS, OnUnknown, TranslateReport, good_orders, read_orders, translate_documents
+from .translate import (
+    FORMATS,
+    OnUnknown,
+    Progress,
+    TranslateReport,
+    counted,
+    good_orders,
+    read_orders,
+    translate_documents,
+)
 
 __all__ = ["CHUNK_BYTES", "translate_in_processes", "worker_count"]
 
@@ -311,26 +320,32 @@ def translate_in_processes(
     on_unknown: OnUnknown,
     jobs: int,
     chunk_bytes: int = CHUNK_BYTES,
+    progress: Progress | None = None,
 ) -> TranslateReport:
-    """`translate(stream, out, platform=adapter.name, fmt=fmt, ...)`, in `jobs` worker processes."""
+    """`translate(stream, out, platform=adapter.name, fmt=fmt, ...)`, in `jobs` worker processes.
+
+    `progress` is called with the number of orders translated so far, in this process: after each
+    order on the one-process path, after each chunk a worker sends back otherwise."""
     workers = worker_count(jobs)
     origin = _origin(stream)
     head, ndjson = _ndjson_head(stream)
     report = TranslateReport()
     if workers == 1 or not ndjson or not adapter.independent_lines:
-        orders = good_orders(
-            read_orders(t.cast(t.BinaryIO, _Replay(head, stream)), adapter.name, tables=adapter.tables),
-            report,
-            on_unknown,
-        )
+        outcomes = read_orders(t.cast(t.BinaryIO, _Replay(head, stream)), adapter.name, tables=adapter.tables)
+        orders = good_orders(counted(outcomes, progress), report, on_unknown)
         report.written = FORMATS[fmt](orders, IriMinter.for_platform(adapter.name, base_url), out)
         return report
     framing = _framing(fmt)
     _warm(adapter)
     out.write(framing.open)
     pending: collections.deque[concurrent.futures.Future[_Done]] = collections.deque()
+    translated = 0
 
     def collect(done: _Done) -> None:
+        nonlocal translated
+        translated += done.written + len(done.problems)
+        if progress is not None:
+            progress(translated)
         if done.written and not (on_unknown is OnUnknown.FAIL and report.problems):
             if report.written:
                 out.write(framing.separator)

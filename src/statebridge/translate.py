@@ -24,7 +24,20 @@ from .mapping import Tables
 from .model import Order
 from .reading import Document, read_documents
 
-__all__ = ["FORMATS", "OnUnknown", "TranslateReport", "read_orders", "translate", "translate_documents"]
+__all__ = [
+    "FORMATS",
+    "OnUnknown",
+    "Progress",
+    "TranslateReport",
+    "counted",
+    "read_orders",
+    "translate",
+    "translate_documents",
+]
+
+#: Called with the number of orders translated so far.
+Progress = t.Callable[[int], None]
+_Item = t.TypeVar("_Item")
 
 Writer = t.Callable[[t.Iterable[Order], MinterSource, t.BinaryIO], int]
 
@@ -97,6 +110,16 @@ def _outcomes(
         yield order, raw
 
 
+def counted(items: t.Iterable[_Item], progress: Progress | None) -> t.Iterator[_Item]:
+    """`items`, calling `progress` with how many have gone by after each one (no call without it)."""
+    if progress is None:
+        yield from items
+        return
+    for done, item in enumerate(items, 1):
+        progress(done)
+        yield item
+
+
 def good_orders(
     outcomes: t.Iterable[Order | OrderError], report: TranslateReport, on_unknown: OnUnknown
 ) -> t.Iterator[Order]:
@@ -128,9 +151,13 @@ def translate(
     on_unknown: OnUnknown = OnUnknown.FAIL,
     jobs: int = 1,
     tables: Tables | None = None,
+    progress: Progress | None = None,
 ) -> TranslateReport:
     """Translate every order of `stream` and write them to `out`, with `tables` (default: the
     shipped mapping tables).
+
+    `progress`, when given, is called with the number of orders read so far (those that could not
+    be translated included) as the run goes, after every order: it should be cheap, or throttle itself.
 
     With `jobs` other than 1, NDJSON input is translated to DFC in that many worker processes (0:
     one per CPU), with the same output, in the same order, as with one (`statebridge.parallel`).
@@ -150,9 +177,18 @@ def translate(
             from .parallel import translate_in_processes  # multiprocessing only when asked
 
             return translate_in_processes(
-                stream, out, adapter=source, fmt=fmt, base_url=base_url, on_unknown=on_unknown, jobs=jobs
+                stream,
+                out,
+                adapter=source,
+                fmt=fmt,
+                base_url=base_url,
+                on_unknown=on_unknown,
+                jobs=jobs,
+                progress=progress,
             )
-        orders = good_orders(read_orders(stream, platform, tables=tables), report, on_unknown)
+        orders = good_orders(
+            counted(read_orders(stream, platform, tables=tables), progress), report, on_unknown
+        )
         report.written = writer(orders, IriMinter.for_platform(source.name, base_url), out)
         return report
     target = get_adapter(to, tables=tables)
@@ -163,7 +199,9 @@ def translate(
         msg = f"format {fmt!r} is for DFC output; writing {target.name} takes {' or '.join(PLATFORM_FORMATS)}"
         raise UsageError(msg)
     records = _platform_records(
-        good_orders(read_orders(stream, platform, tables=tables), report, on_unknown), target, report
+        good_orders(counted(read_orders(stream, platform, tables=tables), progress), report, on_unknown),
+        target,
+        report,
     )
     if fmt == "ndjson":
         for record in records:

@@ -202,10 +202,12 @@ class StandinCommerceLayer(StandinServer):
             self.before_page(number_of_request)
         if query.get("sort") != ["updated_at"]:
             return 400, {"errors": [{"title": "the stand-in expects sort=updated_at"}]}
-        size = int(query.get("page[size]", ["10"])[0])
+        size_text, number_text = query.get("page[size]", ["10"])[0], query.get("page[number]", ["1"])[0]
+        if not (size_text.isdigit() and number_text.isdigit() and int(size_text) and int(number_text)):
+            return 400, {"errors": [{"title": "page[size] and page[number] must be whole numbers from 1"}]}
+        size, number = int(size_text), int(number_text)
         if size > 25:
             return 400, {"errors": [{"title": "page[size] must be at most 25"}]}
-        number = int(query.get("page[number]", ["1"])[0])
         since_text = query.get("filter[q][updated_at_gteq]", [None])[0]
         since = _parse(since_text) if since_text else None
         with self.lock:

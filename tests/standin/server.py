@@ -56,9 +56,24 @@ class StandinServer:
     """A `ThreadingHTTPServer` on 127.0.0.1 and a free port, serving `_handler()` while in a `with`."""
 
     def __init__(self, *, poll_interval: float = 0.5) -> None:
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._poll_interval = poll_interval
+        self._bind(0)
+
+    def _bind(self, port: int) -> None:
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(poll_interval,), daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, args=(self._poll_interval,), daemon=True
+        )
+
+    def listen_on(self, port: int) -> None:
+        """Serve on `port` rather than the free port picked at construction (0 keeps that one).
+
+        Call it before entering the `with`; an `OSError` when the port is taken.
+        """
+        if port:
+            self.server.server_close()
+            self._bind(port)
 
     def _handler(self) -> type[http.server.BaseHTTPRequestHandler]:
         raise NotImplementedError

@@ -171,7 +171,14 @@ class StandinShopify(StandinServer):
                 dt.datetime.fromisoformat(query["updated_at_min"][0]) if "updated_at_min" in query else None
             )
             offset = 0
-        limit = min(int(query.get("limit", ["50"])[0]), 250)
+        text = query.get("limit", ["50"])[0]
+        if not text.isdigit() or int(text) < 1:
+            return (
+                400,
+                {},
+                json.dumps({"errors": {"limit": f"expected an integer from 1, got {text!r}"}}).encode(),
+            )
+        limit = min(int(text), 250)
         rows = self.shop.sorted_since(since)
         page = rows[offset : offset + limit]
         headers = {}
