@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from statebridge.adapters import adapter_names
 from statebridge.model import Order
+from statebridge.platforms import names
 from statebridge.translate import OnUnknown, read_orders, translate
 
 from .conftest import FIXTURES
@@ -22,13 +22,13 @@ SOURCES = {
     "socleo": FIXTURES / "socleo/export.json",
     "dfc": FIXTURES / "dfc/compact_graph_orders.json",
 }
-TARGETS = [name for name in adapter_names(aliases=False) if name != "dfc"]
+TARGETS = [name for name in names(aliases=False) if name != "dfc"]
 _LOSS = re.compile(r"^order (?P<order>.+?): (?P<target>\w+) (?P<dimension>order|payment|fulfilment) ")
 _CHANGE = re.compile(r"^order .+?: \w+ \w+ '[^']*' is written as (?:'[^']*'|null) \(through DFC ")
 
 
 def test_every_registered_platform_is_a_source_and_every_writer_a_target() -> None:
-    assert sorted(SOURCES) == adapter_names(aliases=False)
+    assert sorted(SOURCES) == names(aliases=False)
     assert "socleo" in TARGETS
 
 

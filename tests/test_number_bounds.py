@@ -22,11 +22,11 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import given, settings, strategies as st
 
-from statebridge.adapters import adapter_names
 from statebridge.bounds import MAX_DIGITS, MAX_PLACES
 from statebridge.dfc import IriMinter, order_document
 from statebridge.errors import InvalidOrderError, OrderError
 from statebridge.model import Order, OrderLine
+from statebridge.platforms import names
 from statebridge.store import Store, schema as store_schema
 from statebridge.translate import read_orders
 
@@ -222,7 +222,7 @@ PLATFORMS: dict[str, Platform] = {
 
 
 def test_every_registered_reader_is_covered() -> None:
-    assert sorted(PLATFORMS) == adapter_names(aliases=False)
+    assert sorted(PLATFORMS) == names(aliases=False)
 
 
 def _read(platform: str, document: Document) -> list[Order | OrderError]:
@@ -306,7 +306,7 @@ def test_zero_with_an_absurd_exponent_is_zero_and_stays_small() -> None:
     assert len(result.stdout) < 5000
 
 
-@pytest.mark.parametrize("target", [name for name in adapter_names(aliases=False) if name != "dfc"])
+@pytest.mark.parametrize("target", [name for name in names(aliases=False) if name != "dfc"])
 def test_writers_to_other_platforms_keep_numbers_within_the_bounds_exactly(target: str) -> None:
     document = _load("dfc/single_node_order.json")
     _dfc_price(document, "999999999999999.99")

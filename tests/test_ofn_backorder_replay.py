@@ -31,7 +31,7 @@ import typing as t
 import httpx
 import pytest
 
-from statebridge.adapters import adapter_names
+from statebridge.platforms import names
 from statebridge.store import ClientRegistry, Store
 from statebridge.web import create_app
 from statebridge.web.auth import Authenticator
@@ -51,7 +51,7 @@ from .ofn_client import (
 from .serving import running
 
 CASSETTES = cassettes()
-PLATFORMS = [name for name in adapter_names(aliases=False) if name != "dfc"]
+PLATFORMS = [name for name in names(aliases=False) if name != "dfc"]
 ENTERPRISES = {
     f"hodmedod-{platform}": Enterprise(
         f"hodmedod-{platform}", platform, f"https://hodmedod-{platform}.example.org"

@@ -23,8 +23,8 @@ from bench.orders import generator
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from statebridge import errors
-from statebridge.adapters import adapter_names, get_adapter
 from statebridge.parallel import translate_in_processes, worker_count
+from statebridge.platforms import get_adapter, names
 from statebridge.translate import FORMATS, OnUnknown, TranslateReport, translate
 
 from .conftest import FIXTURES, fixture_inputs
@@ -77,7 +77,7 @@ def test_every_format_is_the_same_bytes_in_two_processes(platform: str, fmt: str
 
 @pytest.mark.parametrize(
     "path",
-    [p for platform in adapter_names(aliases=False) for p in fixture_inputs(platform)],
+    [p for platform in names(aliases=False) for p in fixture_inputs(platform)],
     ids=lambda p: f"{p.parent.name}/{p.name}",
 )
 def test_every_fixture_is_the_same_in_two_processes(path: pathlib.Path) -> None:

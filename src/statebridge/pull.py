@@ -16,10 +16,10 @@ import dataclasses
 import datetime as dt
 import typing as t
 
-from .adapters import get_adapter
 from .clients import ApiClient, Page, client_for
 from .errors import OrderError
 from .model import Order
+from .platforms import get_adapter
 from .reading import Document
 from .store import Store
 from .translate import translate_documents

@@ -47,7 +47,6 @@ from ..states import DIMENSION_STATES, DFCStates, Dimension
 __all__ = [
     "DEFINITIONS",
     "DIMENSION_ORDER",
-    "PLATFORM_ORDER",
     "Crosswalk",
     "ForwardEntry",
     "ReverseEntry",
@@ -59,6 +58,7 @@ __all__ = [
     "contexts",
     "dimension_values",
     "load_crosswalks",
+    "platform_order",
     "reverse_terms",
     "rule_terms",
     "says_lossy",
@@ -610,9 +610,13 @@ def source_name(table: MappingTable) -> str:
     )
 
 
-#: The order platforms are shown in: the Spree family first (the DFC table's OFN column), then
-#: Shopify and Socleo (its Shopify and Socleo columns), then the platforms it has no column for.
-PLATFORM_ORDER = ("spree", "shopify", "socleo", "commercelayer", "relatude")
+def platform_order() -> tuple[str, ...]:
+    """The order platforms' tables are shown in: the registry's (`Platform.position`): the Spree family
+    first (the DFC table's OFN column), then Shopify and Socleo (its Shopify and Socleo columns),
+    then the platforms it has no column for."""
+    from ..platforms import platforms
+
+    return tuple(described.table for described in platforms() if described.table is not None)
 
 
 def load_crosswalks(platform: str | None = None) -> list[Crosswalk]:
@@ -620,5 +624,6 @@ def load_crosswalks(platform: str | None = None) -> list[Crosswalk]:
     if platform is not None:
         return [build_crosswalk(load_table(resolve_platform(platform)))]
     names = available_tables()
-    ordered = [n for n in PLATFORM_ORDER if n in names] + [n for n in names if n not in PLATFORM_ORDER]
+    order = platform_order()
+    ordered = [n for n in order if n in names] + [n for n in names if n not in order]
     return [build_crosswalk(load_table(name)) for name in ordered]

@@ -18,8 +18,8 @@ import os
 import pathlib
 import typing as t
 
-from ..adapters import get_adapter
 from ..errors import ConfigurationError, StatebridgeError
+from ..platforms import get_adapter
 
 __all__ = ["ENTERPRISES_ENV", "Enterprise", "load_enterprises"]
 

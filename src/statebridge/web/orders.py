@@ -59,10 +59,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..adapters import get_adapter
 from ..errors import OrderError, StatebridgeError, StoreError
-from ..mapping import load_table
 from ..model import Order
+from ..platforms import get_adapter
 from ..reading import Document
 from ..states import OrderStatus
 from ..store import ClientRegistry, IdempotencyClaim, Store, StoredOrder, VersionConflict, buyer_iri
@@ -516,7 +515,7 @@ class OrdersApi:
                 line.model_copy(update={"id": key}) for line, key in zip(order.lines, keys, strict=True)
             )
         if platform != "dfc":
-            table = load_table(get_adapter(platform).table)
+            table = get_adapter(platform).mapping_table()
             result = table.reverse(order.states)
             update["platform_status"] = result.fields
             losses = [str(loss) for loss in result.losses]

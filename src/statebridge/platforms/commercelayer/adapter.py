@@ -40,11 +40,11 @@ import re
 import typing as t
 from decimal import Decimal
 
-from ..bounds import MAX_DIGITS, OUT_OF_RANGE, bounded
-from ..errors import InvalidOrderError, OrderError, UnrecognisedShapeError
-from ..model import Order
-from .base import Adapter, RawOrder, text_or_none
-from .json_fields import each as _each, included_index as _index, mapping_or_empty as _mapping
+from ...bounds import MAX_DIGITS, OUT_OF_RANGE, bounded
+from ...errors import InvalidOrderError, OrderError, UnrecognisedShapeError
+from ...model import Order
+from ..base import Adapter, RawOrder, text_or_none
+from ..json_fields import each as _each, included_index as _index, mapping_or_empty as _mapping
 
 __all__ = ["CommerceLayerAdapter", "minor_units"]
 
@@ -97,7 +97,6 @@ class CommerceLayerAdapter(Adapter):
     """Reads Commerce Layer JSON:API order documents into canonical orders, and writes them back."""
 
     name = "commercelayer"
-    table = "commercelayer"
     shapes = ("jsonapi-single", "jsonapi-list", "jsonapi-resource")
     field_names: t.ClassVar[t.Mapping[str, t.Mapping[str, str]]] = {
         shape: {

@@ -39,11 +39,12 @@ import typing as t
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 
-from ..errors import InvalidOrderError, OrderError, UnrecognisedShapeError
-from ..mapping import load_table
-from ..model import Order
-from .base import Adapter, RawOrder, decimal_text, iso_or_none
-from .json_fields import optional_decimal, optional_id, optional_text, optional_timestamp
+from ...errors import InvalidOrderError, OrderError, UnrecognisedShapeError
+from ...mapping import load_table
+from ...model import Order
+from ..base import Adapter, RawOrder, decimal_text, iso_or_none
+from ..hints import marker_hint
+from ..json_fields import optional_decimal, optional_id, optional_text, optional_timestamp
 
 __all__ = ["RelatudeAdapter"]
 
@@ -73,15 +74,6 @@ _ITEM_FIELDS = frozenset({"ProductId", "ProductName", "Quantity", "UnitPrice"})
 _ORDER_KEYS = ("OrderStatus", "OrderGuid", "OrderNumber")
 _XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 _GUID = re.compile(r"\{?[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}\}?")
-_FOREIGN_KEYS = {
-    "financial_status": "shopify",
-    "admin_graphql_api_id": "shopify",
-    "displayFinancialStatus": "shopify",
-    "payment_state": "spree",
-    "shipment_state": "spree",
-    "@context": "dfc",
-    "@graph": "dfc",
-}
 _MODEL_NAMES = {
     "id": "OrderGuid",
     "number": "OrderNumber",
@@ -100,7 +92,6 @@ class RelatudeAdapter(Adapter):
     """Reads and writes the Relatude order export (JSON, and its XML twin for reading)."""
 
     name = "relatude"
-    table = "relatude"
     shapes = (JSON_SHAPE, XML_SHAPE)
     field_names: t.ClassVar[t.Mapping[str, t.Mapping[str, str]]] = {
         JSON_SHAPE: _MODEL_NAMES,
@@ -339,10 +330,7 @@ def _hint(record: t.Any) -> str:
             "; it has 'orders': the export's names are PascalCase ('Orders', 'OrderStatus'), while "
             "ASP.NET Core writes camelCase by default; for Spree or Shopify orders use their --from"
         )
-    for key, platform in _FOREIGN_KEYS.items():
-        if key in record:
-            return f"; it has {key!r}, so it looks like a {platform} order: use --from {platform}"
-    return ""
+    return marker_hint(record, "relatude")
 
 
 def _label(record: t.Mapping[str, t.Any]) -> str | None:

@@ -64,13 +64,14 @@ from decimal import Decimal, InvalidOperation
 from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from ..dfc.graph import DFCB, DFCM
-from ..dfc.parse import INVALID_IRI_CHARACTERS, RELATIVE_BASE, parse_untrusted_jsonld
-from ..dfc.vocab import CONTEXT_URL, CURRENCY_UNITS, DFC_B, DFC_M, DFC_V
-from ..errors import InvalidOrderError, OrderError, UnknownStatusError, UnrecognisedShapeError
-from ..states import DIMENSION_STATES, DFCStates, Dimension
-from .base import Adapter, RawOrder
-from .dfc_kept import Roles, kept_statements
+from ...dfc.graph import DFCB, DFCM
+from ...dfc.parse import INVALID_IRI_CHARACTERS, RELATIVE_BASE, parse_untrusted_jsonld
+from ...dfc.vocab import CONTEXT_URL, CURRENCY_UNITS, DFC_B, DFC_M, DFC_V
+from ...errors import InvalidOrderError, OrderError, UnknownStatusError, UnrecognisedShapeError
+from ...states import DIMENSION_STATES, DFCStates, Dimension
+from ..base import Adapter, RawOrder
+from ..hints import envelope_hint
+from .kept import Roles, kept_statements
 
 __all__ = ["DfcAdapter"]
 
@@ -89,23 +90,12 @@ _AGENT_KINDS: dict[URIRef, str] = {DFCB.Person: "Person", DFCB.Enterprise: "Ente
 _ENTERPRISE_IRI = re.compile(r"^[a-z][a-z0-9+.-]*://[^?#]*/enterprises/[^/?#]+/?(?:[?#].*)?$", re.IGNORECASE)
 
 #: Keys that say a document is some platform's own JSON rather than JSON-LD.
-_FOREIGN_KEYS = {
-    "orders": ("spree", "shopify"),
-    "order": ("shopify",),
-    "data": ("commercelayer", "spree", "shopify"),
-    "Orders": ("relatude",),
-    "OrderStatus": ("relatude",),
-    "number": ("spree", "commercelayer"),
-    "name": ("shopify",),
-}
 
 
 class DfcAdapter(Adapter):
     """Reads DFC JSON-LD into canonical orders whose states are the document's own."""
 
     name = "dfc"
-    #: Unused: DFC orders carry their DFC states, so `states` reads them instead of a table.
-    table = "dfc"
     shapes = (SHAPE,)
     field_names: t.ClassVar[t.Mapping[str, t.Mapping[str, str]]] = {
         SHAPE: {
@@ -500,10 +490,11 @@ def _no_order_reason(document: t.Any, graph: Graph) -> str:
     if types:
         shown = sorted({_curie(cls) for cls in types})
         return f"{reason} (it has {', '.join(shown[:5])}{', …' if len(shown) > 5 else ''})"
-    for key, platforms in _FOREIGN_KEYS.items():
-        if key in keys:
-            options = " or ".join(f"--from {name}" for name in platforms)
-            return f"{reason}: it has {key!r} and no @context, like a platform's own JSON: use {options}"
+    found = envelope_hint(keys, "dfc")
+    if found is not None:
+        key, platforms = found
+        options = " or ".join(f"--from {name}" for name in platforms)
+        return f"{reason}: it has {key!r} and no @context, like a platform's own JSON: use {options}"
     return reason
 
 

@@ -43,10 +43,10 @@ import typing as t
 
 import httpx
 
-from ..errors import FatalAPIError, UsageError
-from .base import ApiClient, Page, describe_request
-from .credentials import require_secret
-from .shopify import DEFAULT_API_VERSION, TOKEN_ENV, VERSION_ENV
+from ...clients.base import ApiClient, Page, describe_request
+from ...clients.credentials import require_secret
+from ...errors import FatalAPIError, UsageError
+from .client_rest import DEFAULT_API_VERSION, TOKEN_ENV, VERSION_ENV
 
 __all__ = [
     "LINES_QUERY",
