@@ -95,9 +95,24 @@ def _aliases_in(key: str) -> dict[str, str]:
         names[stem] = stem
         source = f"{_PACKAGE}/{resource.name}" if key == _PACKAGE else str(resource)
         document = _parse_yaml(resource.read_text("utf-8"), source) or {}
-        for alias in document.get("aliases", []) if isinstance(document, dict) else []:
+        declared = document.get("aliases", []) if isinstance(document, dict) else []
+        _check_aliases(stem, [str(alias) for alias in declared], source)
+        for alias in declared:
             names[str(alias)] = stem
     return names
+
+
+def _check_aliases(table: str, declared: list[str], source: str) -> None:
+    """A table's `aliases:` must be its platform's (the `Platform` descriptor is their one home)."""
+    from ..platforms import platforms
+
+    for described in platforms():
+        if described.table == table and tuple(declared) != described.aliases:
+            problem = (
+                f"aliases: {declared} differ from platform {described.name!r}'s "
+                f"{list(described.aliases)} (declared in its Platform descriptor)"
+            )
+            raise MappingTableError(source, [problem])
 
 
 def resolve_platform(name: str) -> str:

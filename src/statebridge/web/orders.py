@@ -21,7 +21,7 @@ Routes (each also under `/api/dfc/Enterprises/{enterprise}/…`, scoped to that 
 
 What a client sends is what it reads back: every statement of the order's graph that the DFC
 defines (offers and their offered items and prices, products, the sale session; see
-`adapters/dfc_kept.py`), and its lines under IRIs that do not change from one PUT to the next
+`platforms/dfc/kept.py`), and its lines under IRIs that do not change from one PUT to the next
 (`lines.py`).
 
 Who sees what is decided in `access.py`: an operator every order, a client only the orders it
