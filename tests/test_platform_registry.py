@@ -16,9 +16,11 @@ import pytest
 from statebridge import platforms as registry
 from statebridge.clients import client_for, pullable
 from statebridge.crosswalk.model import load_crosswalks, platform_order
-from statebridge.errors import UsageError
+from statebridge.errors import MappingTableError, UsageError
+from statebridge.mapping import load_table
+from statebridge.mapping.loader import MAPPINGS_ENV
 from statebridge.platforms import get_adapter, names, platform, platforms
-from statebridge.platforms.hints import marker_hint
+from statebridge.platforms.hints import envelope_hint, marker_hint
 
 
 def test_platforms_come_in_their_position_order_with_dfc_last() -> None:
@@ -165,3 +167,26 @@ def test_a_platform_registered_by_its_own_entry_point_shows_up_in_choices_and_hi
 def test_without_the_entry_point_the_fake_platform_is_unknown() -> None:
     assert "fakeplat" not in names()
     assert "fake_status" not in {key for p in platforms() for key in p.markers}
+
+
+def test_the_dfc_reader_names_the_platforms_whose_documents_have_that_key_most_telling_first() -> None:
+    assert envelope_hint(["data"], "dfc") == ("data", ("commercelayer", "spree", "shopify"))
+    assert envelope_hint(["orders"], "dfc") == ("orders", ("spree", "shopify"))
+    assert envelope_hint(["number"], "dfc") == ("number", ("spree", "commercelayer"))
+    assert envelope_hint(["@id"], "dfc") is None
+
+
+def test_a_table_whose_aliases_differ_from_its_platform_is_refused(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shipped = pathlib.Path(__file__).resolve().parent.parent / "mappings"
+    for table in shipped.glob("*.yaml"):
+        text = table.read_text("utf-8")
+        if table.name == "spree.yaml":
+            text = text.replace("aliases: [chord, solidus, ofn]", "aliases: [chord, solidus]")
+        (tmp_path / table.name).write_text(text, "utf-8")
+    monkeypatch.setenv(MAPPINGS_ENV, str(tmp_path))
+    with pytest.raises(
+        MappingTableError, match=r"aliases: \['chord', 'solidus'\] differ from platform 'spree'"
+    ):
+        load_table("chord")

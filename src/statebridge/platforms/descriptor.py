@@ -69,7 +69,8 @@ class Platform:
     markers: tuple[str, ...] = ()
     #: Keys that its orders have although other platforms list them as markers (never a hint here).
     shared_keys: tuple[str, ...] = ()
-    #: Top-level keys of its documents, for the hint when a document is not what was expected.
+    #: Top-level keys of its documents, most telling first, for the hint when a document is not
+    #: what was expected (the platforms that list a key earlier are named first).
     envelopes: tuple[str, ...] = ()
     #: `module:attribute` of its `WebhookHandler` (served at /webhooks/<name>), or None.
     webhook: str | None = None

@@ -54,16 +54,16 @@ def marker_hint(record: t.Mapping[str, t.Any], own: str) -> str:
 
 def envelope_hint(keys: t.Iterable[str], own: str) -> tuple[str, tuple[str, ...]] | None:
     """The first of `keys` that is the top-level key of another platform's documents, and those
-    platforms (in registry order); or None."""
+    platforms, the ones that list it earliest among their `envelopes` first; or None."""
     present = set(keys)
-    found: dict[str, list[str]] = {}
+    found: dict[str, list[tuple[int, int, str]]] = {}
     for other in platforms():
         if other.name == own:
             continue
-        for key in other.envelopes:
+        for rank, key in enumerate(other.envelopes):
             if key in present:
-                found.setdefault(key, []).append(other.name)
+                found.setdefault(key, []).append((rank, other.position, other.name))
     if not found:
         return None
     key = next(iter(found))
-    return key, tuple(found[key])
+    return key, tuple(name for _, _, name in sorted(found[key]))

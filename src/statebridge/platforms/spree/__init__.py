@@ -30,5 +30,5 @@ PLATFORM = Platform(
     ),
     markers=("payment_state", "shipment_state", "payment_status", "number"),
     webhook="statebridge.platforms.spree.webhook:WEBHOOK",
-    envelopes=("orders", "data", "number"),
+    envelopes=("orders", "number", "data"),
 )
