@@ -23,11 +23,11 @@ import typing as t
 
 import orjson
 
-from statebridge.adapters import get_adapter
 from statebridge.dfc.graph import to_graph
 from statebridge.dfc.iris import IriMinter
 from statebridge.errors import StatebridgeError
 from statebridge.parallel import worker_count
+from statebridge.platforms import get_adapter
 from statebridge.translate import read_orders, translate
 
 from .orders import PLATFORMS, generator

@@ -11,18 +11,27 @@ from __future__ import annotations
 import functools
 import pathlib
 
-from statebridge.adapters import Adapter, adapter_names, get_adapter
 from statebridge.mapping import MappingTable, available_tables, load_table
+from statebridge.platforms import Adapter, get_adapter, names, platforms
 from statebridge.validate import fixture_files
 
-__all__ = ["adapter", "fixture_dirs", "fixture_inputs", "registered", "table", "table_platforms"]
+__all__ = [
+    "adapter",
+    "api_choices",
+    "fixture_dirs",
+    "fixture_inputs",
+    "pullable",
+    "registered",
+    "table",
+    "table_platforms",
+]
 
 FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "fixtures"
 
 
 def registered() -> list[str]:
     """Every registered platform by its own name (no aliases), sorted."""
-    return adapter_names(aliases=False)
+    return names(aliases=False)
 
 
 def adapter(name: str) -> Adapter:
@@ -34,6 +43,18 @@ def table_platforms() -> list[str]:
     """The registered platforms whose statuses a mapping table translates (not DFC itself)."""
     tables = set(available_tables())
     return [name for name in registered() if adapter(name).table in tables]
+
+
+def pullable() -> list[str]:
+    """The registered platforms with an API client (what `pull` and `sync` accept), by own name."""
+    return [described.name for described in platforms() if described.clients]
+
+
+def api_choices() -> dict[str, tuple[str, ...]]:
+    """Per platform whose orders can be pulled through more than one API (`pull --api`), their names."""
+    return {
+        described.name: tuple(described.clients) for described in platforms() if len(described.clients) > 1
+    }
 
 
 def table(name: str) -> MappingTable:

@@ -10,9 +10,10 @@ import httpx
 import pytest
 import respx
 
-from statebridge.clients import ApiClient, Page, RetryPolicy, ShopifyRestClient, describe_request
+from statebridge.clients import ApiClient, Page, RetryPolicy, describe_request
 from statebridge.clients.policy import retry_after_seconds
 from statebridge.errors import FatalAPIError, RequestFailedError
+from statebridge.platforms.shopify.client_rest import ShopifyRestClient
 
 from .fakes import FakeTime, ThrottledOnce
 

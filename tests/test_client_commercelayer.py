@@ -13,9 +13,10 @@ import httpx
 import pytest
 import respx
 
-from statebridge.clients import CLIENTS, CommerceLayerClient, RetryPolicy
-from statebridge.clients.commercelayer import DEFAULT_AUTH_URL
+from statebridge.clients import RetryPolicy
 from statebridge.errors import APIError, ConfigurationError, FatalAPIError, RequestFailedError
+from statebridge.platforms import platform
+from statebridge.platforms.commercelayer.client import DEFAULT_AUTH_URL, CommerceLayerClient
 from statebridge.pull import pull
 from statebridge.store import Store
 
@@ -150,7 +151,7 @@ def test_the_default_auth_url_is_the_platforms_and_the_registry_knows_the_client
     with CommerceLayerClient(BASE) as client:
         assert client.auth_url == DEFAULT_AUTH_URL == "https://auth.commercelayer.io/oauth/token"
         assert client.page_size == 25
-    assert CLIENTS["commercelayer"] is CommerceLayerClient
+    assert platform("commercelayer").client_class() is CommerceLayerClient
     with CommerceLayerClient(BASE, page_size=100) as client:
         assert client.page_size == 25, "Commerce Layer serves at most 25 a page"
 

@@ -13,8 +13,9 @@ import httpx
 import pytest
 import respx
 
-from statebridge.clients import CLIENTS, RelatudeClient
 from statebridge.errors import APIError, FatalAPIError, UsageError
+from statebridge.platforms import platform
+from statebridge.platforms.relatude.client import RelatudeClient
 from statebridge.pull import pull
 from statebridge.store import Store
 
@@ -72,7 +73,7 @@ def test_pages_are_asked_of_the_export_url_itself_keeping_its_query() -> None:
         f"{EXPORT}?format=json&page=3",
     ]
     assert "Authorization" not in route.calls[0].request.headers, "no token set: none sent"
-    assert CLIENTS["relatude"] is RelatudeClient
+    assert platform("relatude").client_class() is RelatudeClient
 
 
 @respx.mock

@@ -15,10 +15,11 @@ import httpx
 import pytest
 import respx
 
-from statebridge.adapters import get_adapter
 from statebridge.clients.policy import RetryPolicy
-from statebridge.clients.shopify import DEFAULT_API_VERSION, TOKEN_ENV, VERSION_ENV
-from statebridge.clients.shopify_graphql import (
+from statebridge.errors import ConfigurationError, FatalAPIError, RequestFailedError, UsageError
+from statebridge.model import Order
+from statebridge.platforms import get_adapter
+from statebridge.platforms.shopify.client_graphql import (
     LINES_QUERY,
     MAX_QUERY_COST,
     ORDERS_QUERY,
@@ -28,8 +29,7 @@ from statebridge.clients.shopify_graphql import (
     orders_query_cost,
     since_filter,
 )
-from statebridge.errors import ConfigurationError, FatalAPIError, RequestFailedError, UsageError
-from statebridge.model import Order
+from statebridge.platforms.shopify.client_rest import DEFAULT_API_VERSION, TOKEN_ENV, VERSION_ENV
 from statebridge.pull import PullReport, pull
 from statebridge.reading import Document
 from statebridge.store import Store

@@ -11,8 +11,10 @@ import httpx
 import pytest
 import respx
 
-from statebridge.clients import CLIENTS, RetryPolicy, SpreeClient
+from statebridge.clients import RetryPolicy
 from statebridge.errors import APIError, ConfigurationError, FatalAPIError, UsageError
+from statebridge.platforms import platform
+from statebridge.platforms.spree.client import SpreeClient
 from statebridge.pull import pull
 from statebridge.store import Store
 
@@ -69,7 +71,7 @@ def test_spree_v2_asks_the_platform_api_oldest_first_with_a_bearer_token() -> No
     assert request.headers["Authorization"] == f"Bearer {TOKEN}"
     assert request.headers["Accept"] == "application/vnd.api+json"
     assert "X-Spree-Token" not in request.headers
-    assert CLIENTS["spree"] is SpreeClient
+    assert platform("spree").client_class() is SpreeClient
 
 
 @respx.mock

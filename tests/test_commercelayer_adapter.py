@@ -15,11 +15,11 @@ from decimal import Decimal
 import pytest
 import yaml
 
-from statebridge.adapters import get_adapter
-from statebridge.adapters.commercelayer import minor_units
 from statebridge.errors import InvalidOrderError, OrderError, UnknownStatusError, UnrecognisedShapeError
 from statebridge.mapping import load_table
 from statebridge.model import Order, OrderLine
+from statebridge.platforms import get_adapter
+from statebridge.platforms.commercelayer.adapter import minor_units
 from statebridge.states import DFCStates, Dimension, FulfilmentStatus, OrderStatus, PaymentStatus
 from statebridge.translate import read_orders, translate
 

@@ -1,6 +1,6 @@
 """One conformance suite over every registered platform: what every adapter must do.
 
-Every platform registered in the `statebridge.adapters` entry-point group is tested here, by name,
+Every platform registered in the `statebridge.platforms` entry-point group is tested here, by name,
 through `tests/platforms.py` (the one module that knows how platforms are registered):
 
 - each fixture in `fixtures/<platform>/` translates without error and equals its golden
@@ -13,7 +13,7 @@ through `tests/platforms.py` (the one module that knows how platforms are regist
   values replaced never crash the reader: it yields orders or errors (`StatebridgeError`), and
   raises nothing else.
 
-Adding a platform needs no edit here: declare its adapter in the `statebridge.adapters` entry-point
+Adding a platform needs no edit here: declare its `Platform` in the `statebridge.platforms` entry-point
 group (pyproject.toml, or any installed package), give it a table in `mappings/` if it has one, and
 put its fixtures with their golden files in `fixtures/<name>/` (`statebridge validate --update`
 writes them). Every test above then gets rows named after it; a platform with no fixture, or a

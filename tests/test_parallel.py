@@ -19,18 +19,20 @@ import typing as t
 
 import orjson
 import pytest
-from bench.orders import generator
+from bench.orders import PLATFORMS as GENERATED, generator
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from statebridge import errors
-from statebridge.adapters import get_adapter
 from statebridge.parallel import translate_in_processes, worker_count
+from statebridge.platforms import get_adapter
 from statebridge.translate import FORMATS, OnUnknown, TranslateReport, translate
 
 from .conftest import FIXTURES, fixture_inputs
 from .platforms import registered
 
 SMALL_CHUNKS = 4096  # bytes: a chunk holds one to three generated orders
+#: The generated platforms whose NDJSON lines are read independently (`--jobs` splits them).
+SPLIT_BY_LINES = [name for name in GENERATED if get_adapter(name).independent_lines]
 
 
 def _run(
@@ -68,7 +70,7 @@ def _same(
 
 
 @pytest.mark.parametrize("fmt", list(FORMATS))
-@pytest.mark.parametrize("platform", ["spree", "commercelayer", "relatude"])
+@pytest.mark.parametrize("platform", SPLIT_BY_LINES)
 def test_every_format_is_the_same_bytes_in_two_processes(platform: str, fmt: str) -> None:
     data = generator(platform).ndjson(40 if fmt in ("turtle", "ntriples") else 150)
     out, report = _same(data, platform, fmt=fmt, base_url="https://shop.example.org")
@@ -113,7 +115,7 @@ def _broken(platform: str) -> bytes:
 
 
 @pytest.mark.parametrize("mode", list(OnUnknown))
-@pytest.mark.parametrize("platform", ["spree", "commercelayer", "relatude"])
+@pytest.mark.parametrize("platform", SPLIT_BY_LINES)
 def test_problems_are_reported_in_input_order_with_absolute_lines(platform: str, mode: OnUnknown) -> None:
     _, report = _same(_broken(platform), platform, on_unknown=mode)
     positions = [p.position for p in report.problems]

@@ -20,8 +20,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from statebridge.clients import RetryPolicy, ShopifyRestClient
+from statebridge.clients import RetryPolicy
 from statebridge.errors import ConfigurationError, FatalAPIError
+from statebridge.platforms.shopify.client_rest import ShopifyRestClient
 from statebridge.pull import PullReport, pull
 from statebridge.store import Store
 
@@ -180,8 +181,9 @@ def test_a_pull_killed_mid_run_and_run_again_loses_and_duplicates_nothing(store_
 
 
 def test_client_options_reach_the_right_client(monkeypatch: pytest.MonkeyPatch) -> None:
-    from statebridge.clients import ShopifyGraphQLClient, client_for
+    from statebridge.clients import client_for
     from statebridge.errors import UsageError
+    from statebridge.platforms.shopify.client_graphql import ShopifyGraphQLClient
 
     monkeypatch.setenv("STATEBRIDGE_SPREE_TOKEN", "spree-fake")
     assert isinstance(client_for("shopify", "https://s.example.org", api="graphql"), ShopifyGraphQLClient)

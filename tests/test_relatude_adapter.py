@@ -25,7 +25,6 @@ from hypothesis import given, settings, strategies as st
 from rdflib import URIRef
 from rdflib.compare import isomorphic
 
-from statebridge.adapters import get_adapter
 from statebridge.dfc import IriMinter, orders_to_graph, parse_jsonld
 from statebridge.dfc.vocab import DFC_B, DFC_M
 from statebridge.errors import (
@@ -36,6 +35,7 @@ from statebridge.errors import (
 )
 from statebridge.mapping import load_table
 from statebridge.model import Order
+from statebridge.platforms import get_adapter
 from statebridge.states import DFCStates
 from statebridge.translate import read_orders
 from statebridge.validate import expected_path, fixture_files

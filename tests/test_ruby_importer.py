@@ -36,12 +36,12 @@ import typing as t
 import pytest
 from rdflib import RDF, BNode, Literal, URIRef
 
-from statebridge.adapters import adapter_names, get_adapter
 from statebridge.dfc import IriMinter, parse_jsonld, write_document, write_ndjson
 from statebridge.dfc.context import term_definitions
 from statebridge.dfc.graph import DFCB
 from statebridge.errors import StatebridgeError
 from statebridge.model import Order
+from statebridge.platforms import get_adapter, names
 from statebridge.translate import read_orders
 from statebridge.validate import expected_path
 
@@ -184,7 +184,7 @@ def _orders(platform: str, path: pathlib.Path) -> list[Order]:
 
 
 def _outputs() -> list[tuple[str, pathlib.Path]]:
-    platforms = sorted(adapter_names(aliases=False))
+    platforms = sorted(names(aliases=False))
     cases = [(platform, path) for platform in platforms for path in fixture_inputs(platform)]
     assert {platform for platform, _ in cases} == set(platforms), "a platform without fixtures"
     return cases
@@ -246,7 +246,7 @@ def test_the_check_catches_what_broke_ofn() -> None:
 
 
 def test_the_fixture_platforms_are_every_platform() -> None:
-    assert {p.name for p in FIXTURES.iterdir() if p.is_dir()} == set(adapter_names(aliases=False))
+    assert {p.name for p in FIXTURES.iterdir() if p.is_dir()} == set(names(aliases=False))
 
 
 def test_types_are_named_as_the_importer_names_them() -> None:

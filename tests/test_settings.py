@@ -18,9 +18,9 @@ from click.testing import CliRunner
 import statebridge
 from statebridge import errors
 from statebridge.cli import cli
-from statebridge.clients import ShopifyRestClient
 from statebridge.errors import ConfigurationError, StatebridgeError, UsageError
 from statebridge.mapping import SHIPPED, Tables, load_table
+from statebridge.platforms.shopify.client_rest import ShopifyRestClient
 from statebridge.settings import Settings
 from statebridge.store import Store
 from statebridge.web import create_app

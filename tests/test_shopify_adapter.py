@@ -20,9 +20,6 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 
-from statebridge.adapters import get_adapter
-from statebridge.adapters.base import RawOrder
-from statebridge.adapters.shopify import ShopifyAdapter
 from statebridge.errors import (
     InvalidOrderError,
     OrderError,
@@ -32,6 +29,9 @@ from statebridge.errors import (
 from statebridge.mapping import load_table
 from statebridge.mapping.coverage import analyse
 from statebridge.model import Order
+from statebridge.platforms import get_adapter
+from statebridge.platforms.base import RawOrder
+from statebridge.platforms.shopify import ShopifyAdapter
 from statebridge.states import DFCStates, Dimension, FulfilmentStatus, OrderStatus, PaymentStatus
 from statebridge.translate import read_orders, translate
 

@@ -19,13 +19,13 @@ from decimal import Decimal
 
 import pytest
 
-from statebridge.adapters import get_adapter
 from statebridge.crosswalk import load_crosswalks
 from statebridge.crosswalk.sssom import mapping_sets
 from statebridge.errors import InvalidOrderError, OrderError, UnknownStatusError, UnrecognisedShapeError
 from statebridge.mapping import load_table
 from statebridge.mapping.coverage import analyse
 from statebridge.model import Order
+from statebridge.platforms import get_adapter
 from statebridge.states import DFCStates
 from statebridge.translate import OnUnknown, read_orders, translate
 from statebridge.validate import fixture_files

@@ -14,9 +14,9 @@ from decimal import Decimal
 import pytest
 import yaml
 
-from statebridge.adapters import adapter_names, get_adapter
 from statebridge.errors import InvalidOrderError, OrderError, UnrecognisedShapeError, UsageError
 from statebridge.model import Order
+from statebridge.platforms import get_adapter, names
 from statebridge.states import FulfilmentStatus, OrderStatus, PaymentStatus
 from statebridge.translate import read_orders
 
@@ -227,7 +227,7 @@ def test_a_bad_element_does_not_stop_the_others() -> None:
 
 
 def test_registry_lists_names_and_aliases() -> None:
-    assert {"spree", "chord", "solidus", "ofn"} <= set(adapter_names())
+    assert {"spree", "chord", "solidus", "ofn"} <= set(names())
     assert get_adapter("chord").name == "spree"
     with pytest.raises(UsageError, match=r"unknown platform 'woo' \(known: .*spree"):
         get_adapter("woo")

@@ -16,11 +16,12 @@ import typing as t
 import httpx
 import pytest
 
-from statebridge.clients import API_CLIENTS, CLIENTS, RetryPolicy, client_for
-from statebridge.clients.spree import FLAVOURS
+from statebridge.clients import RetryPolicy, client_for
 from statebridge.errors import FatalAPIError
+from statebridge.platforms.spree.client import FLAVOURS
 from statebridge.store import Store
 
+from .platforms import api_choices, pullable
 from .standin import demo
 from .standin.__main__ import main as standin_main
 
@@ -29,8 +30,8 @@ ORDERS = 30
 
 #: Every way a client pulls (platform, and its --api or --flavour), from the clients themselves.
 CASES = (
-    [[name] for name in CLIENTS if name not in API_CLIENTS and name != "spree"]
-    + [[name, "--api", api] for name, apis in API_CLIENTS.items() for api in apis]
+    [[name] for name in pullable() if name not in api_choices() and name != "spree"]
+    + [[name, "--api", api] for name, apis in api_choices().items() for api in apis]
     + [["spree", "--flavour", flavour] for flavour in FLAVOURS]
 )
 
@@ -161,7 +162,7 @@ def test_ctrl_c_stops_a_standin_with_130_and_no_traceback() -> None:
 
 def test_every_client_has_a_standin_and_a_new_one_would_be_named() -> None:
     assert demo.missing() == []
-    assert demo.missing(clients=[*CLIENTS, "newshop"]) == ["newshop"]
+    assert demo.missing(clients=[*pullable(), "newshop"]) == ["newshop"]
     assert demo.missing(api_clients={"shopify": ["rest", "graphql", "bulk"]}) == ["shopify --api bulk"]
     assert demo.missing(flavours={"spree": [*FLAVOURS, "spree-v3"]}) == ["spree --flavour spree-v3"]
 
@@ -173,7 +174,7 @@ def test_a_platform_without_client_or_standin_fails_clearly(
         standin_main(["socleo"])
     assert exited.value.code == 2
     assert "'socleo' has no API client" in capsys.readouterr().err
-    monkeypatch.setitem(CLIENTS, "newshop", CLIENTS["relatude"])
+    monkeypatch.setattr(demo, "pullable", lambda: [*pullable(), "newshop"])
     with pytest.raises(SystemExit):
         standin_main(["newshop"])
     assert "no stand-in for newshop: add one to STANDINS" in capsys.readouterr().err

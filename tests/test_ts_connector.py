@@ -32,16 +32,16 @@ from decimal import Decimal
 
 import pytest
 
-from statebridge.adapters import adapter_names, get_adapter
 from statebridge.dfc.iris import IriMinter
 from statebridge.dfc.vocab import CURRENCY_UNITS, DFC_B, DFC_M, DFC_V
 from statebridge.model import Order
+from statebridge.platforms import get_adapter, names
 from statebridge.translate import read_orders, translate
 
 from .conftest import fixture_inputs
 from .ts_connector import pinned_version, run_connector, unavailable
 
-PLATFORMS = adapter_names(aliases=False)
+PLATFORMS = names(aliases=False)
 FIXTURE_CASES = [(platform, path) for platform in PLATFORMS for path in fixture_inputs(platform)]
 
 Line = tuple[Decimal | None, Decimal | None, str | None]

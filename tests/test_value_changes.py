@@ -21,10 +21,10 @@ from decimal import Decimal
 
 import pytest
 
-from statebridge.adapters import get_adapter
 from statebridge.errors import RejectedStatusError
 from statebridge.mapping import MappingTable, available_tables, load_table
 from statebridge.model import Buyer, Order, OrderLine
+from statebridge.platforms import get_adapter
 from statebridge.translate import read_orders
 
 _CHANGE = re.compile(

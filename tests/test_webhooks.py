@@ -19,15 +19,15 @@ import orjson
 import pytest
 import sqlalchemy as sa
 
-from statebridge.adapters import get_adapter
 from statebridge.errors import StoreUnavailable
+from statebridge.platforms import get_adapter
+from statebridge.platforms.commercelayer.webhook import (
+    BASE_URL_ENV as COMMERCELAYER_BASE_URL_ENV,
+    SECRET_ENV as COMMERCELAYER_SECRET_ENV,
+)
+from statebridge.platforms.shopify.webhook import SECRET_ENV as SHOPIFY_SECRET_ENV
 from statebridge.store import Store, schema as store_schema
 from statebridge.web import WebhookSecrets, create_app
-from statebridge.web.webhooks import (
-    COMMERCELAYER_BASE_URL_ENV,
-    COMMERCELAYER_SECRET_ENV,
-    SHOPIFY_SECRET_ENV,
-)
 
 from .conftest import FIXTURES
 from .serving import running

@@ -16,8 +16,11 @@ import typing as t
 
 import pytest
 
+from statebridge.platforms.spree.webhook import (
+    BASE_URL_ENV as SPREE_BASE_URL_ENV,
+    SECRET_ENV as SPREE_SECRET_ENV,
+)
 from statebridge.store import Store
-from statebridge.web.webhooks import SPREE_BASE_URL_ENV, SPREE_SECRET_ENV
 
 from .conftest import FIXTURES
 from .test_webhooks import PROBLEM, Running, serve

@@ -22,13 +22,13 @@ import typing as t
 import click
 
 from . import __version__, progress
-from .adapters import adapter_names, get_adapter
 from .crosswalk import Crosswalk, load_crosswalks, render_html, render_markdown, render_svg
 from .crosswalk.sssom import mapping_sets, write_mapping_sets
 from .errors import StatebridgeError, UsageError
 from .mapping import SHIPPED, Tables
 from .mapping.coverage import analyse
 from .mapping.loader import MAPPINGS_ENV
+from .platforms import ClientOption, names, platform as find_platform, platforms
 from .settings import Settings
 from .translate import FORMATS, OnUnknown, translate
 from .validate import validate_fixtures
@@ -88,7 +88,7 @@ def cli() -> None:
     "--from",
     "platform",
     required=True,
-    type=click.Choice(adapter_names()),
+    type=click.Choice(names()),
     help="Platform the input comes from (chord, solidus and ofn are read by the spree adapter).",
 )
 @click.option(
@@ -96,7 +96,7 @@ def cli() -> None:
     "to",
     default="dfc",
     show_default=True,
-    type=click.Choice(["dfc", *adapter_names()]),
+    type=click.Choice(["dfc", *names()]),
     help="dfc, or a platform to write the orders in its own shape, through their DFC states. "
     "States the platform cannot hold get the table's declared default and are reported on stderr.",
 )
@@ -461,69 +461,55 @@ def _end_progress_line() -> None:
 
 
 def _client_options(function: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
-    """--api, --auth-url and --flavour: which API and how to reach it, for pull and sync."""
-    options = [
-        click.option(
-            "--api",
-            type=click.Choice(["rest", "graphql"]),
-            help="Shopify only: the Admin REST API (default) or the Admin GraphQL API.",
-        ),
-        click.option(
-            "--auth-url",
-            metavar="URL",
-            help="Commerce Layer only: the token endpoint (default https://auth.commercelayer.io/oauth/token).",
-        ),
-        click.option(
-            "--flavour",
-            type=click.Choice(["spree-v2", "solidus", "ofn"]),
-            help="Spree family only: the site's API (default: ofn for `ofn`, solidus for `solidus` and "
-            "`chord`, else the Spree v2 Platform API).",
-        ),
-    ]
-    for option in reversed(options):
-        function = option(function)
+    """The platforms' own client options (`--api`, `--auth-url`, `--flavour`), for pull and sync."""
+    for option in sorted(_platform_client_options(), key=lambda pair: pair[1].flag, reverse=True):
+        described = option[1]
+        function = click.option(
+            described.flag,
+            described.key,
+            type=click.Choice(described.choices) if described.choices else None,
+            metavar=described.metavar,
+            help=described.help,
+        )(function)
     return function
 
 
-def _client_kwargs(
-    platform: str, api: str | None, auth_url: str | None, flavour: str | None
-) -> dict[str, t.Any]:
+def _platform_client_options() -> list[tuple[str, ClientOption]]:
+    """(platform name, option) for every client option a platform declares."""
+    return [(described.name, option) for described in platforms() for option in described.client_options]
+
+
+def _client_kwargs(platform: str, given: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
     """The client options given, each refused for a platform it does not apply to."""
-    name = get_adapter(platform).name
-    given = (
-        ("--api", api, "shopify", "api"),
-        ("--auth-url", auth_url, "commercelayer", "auth_url"),
-        ("--flavour", flavour, "spree", "flavour"),
-    )
+    name = find_platform(platform).name
     chosen: dict[str, t.Any] = {}
-    for option, value, owner, key in given:
+    for owner, option in _platform_client_options():
+        value = given.get(option.key)
         if value is None:
             continue
         if name != owner:
-            _fail(f"{option} is for {owner}, not {platform}", EXIT_USAGE)
-        chosen[key] = value
+            _fail(f"{option.flag} is for {owner}, not {platform}", EXIT_USAGE)
+        chosen[option.key] = value
     return chosen
 
 
 class _PullableChoice(click.Choice):  # type: ignore[type-arg]
     """The platforms `pull` and `sync` can pull from (those with an API client), aliases included;
-    worked out on first use, so that other commands do not import httpx."""
+    read from the descriptors, which name their clients without importing them (nor httpx)."""
 
     def __init__(self) -> None:
         super().__init__([])
 
     @property  # type: ignore[override]
     def choices(self) -> t.Sequence[str]:
-        from .clients import CLIENTS
-
-        return [name for name in adapter_names() if get_adapter(name).name in CLIENTS]
+        return [name for name in names() if find_platform(name).clients]
 
     @choices.setter
     def choices(self, value: t.Sequence[str]) -> None:
         pass
 
     def convert(self, value: t.Any, param: click.Parameter | None, ctx: click.Context | None) -> t.Any:
-        if isinstance(value, str) and value not in self.choices and value in adapter_names():
+        if isinstance(value, str) and value not in self.choices and value in names():
             pullable = ", ".join(self.choices)
             self.fail(
                 f"statebridge cannot pull from {value!r}: it has no API client "
@@ -584,10 +570,8 @@ def pull_command(
     since: dt.datetime | None,
     overlap: float,
     page_size: int | None,
-    api: str | None,
-    auth_url: str | None,
-    flavour: str | None,
     store_url: str | None,
+    **client_options: str | None,
 ) -> None:
     """Pull a platform's orders into the store, resuming where the last pull stopped.
 
@@ -601,7 +585,7 @@ def pull_command(
         _fail("--since needs an offset, e.g. 2026-05-01T00:00:00+00:00", EXIT_USAGE)
     from .pull import pull
 
-    options = _client_kwargs(platform, api, auth_url, flavour)
+    options = _client_kwargs(platform, client_options)
     settings = _settings(store=store_url)
     report = _in_store(
         settings,
@@ -696,10 +680,8 @@ def sync_command(
     since: dt.datetime | None,
     overlap: float,
     page_size: int | None,
-    api: str | None,
-    auth_url: str | None,
-    flavour: str | None,
     store_url: str | None,
+    **client_options: str | None,
 ) -> None:
     """Pull a platform's orders, then write the pulled ones as DFC to a file or a DFC endpoint.
 
@@ -714,7 +696,7 @@ def sync_command(
         _fail("give exactly one of --output FILE or --target URL", EXIT_USAGE)
     from .sync import sync
 
-    options = _client_kwargs(platform, api, auth_url, flavour)
+    options = _client_kwargs(platform, client_options)
     settings = _settings(store=store_url)
     report = _in_store(
         settings,

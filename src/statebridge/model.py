@@ -111,7 +111,7 @@ class KeptStatement(_Model):
     Nodes are named by IRI, by `_:label` for a blank node of this order, or by an anchor for a
     node the writers name themselves (their IRIs change when an order is stored or written under
     another base): `@order`, `@buyer`, `@line:N` (the N-th line, from 0), `@line:N:offer` and
-    `@line:N:price`. `adapters/dfc_kept.py` reads them, `dfc/kept.py` writes them.
+    `@line:N:price`. `platforms/dfc/kept.py` reads them, `dfc/kept.py` writes them.
     """
 
     subject: str = Field(min_length=1)

@@ -41,12 +41,12 @@ import typing as t
 
 import orjson
 
-from .adapters import Adapter, get_adapter
 from .dfc.iris import IriMinter
 from .dfc.jsonld import DOCUMENT_CLOSE, DOCUMENT_OPEN, NODE_SEPARATOR, write_graph_members, write_ndjson
 from .errors import UsageError
 from .mapping import SHIPPED, Tables
 from .model import Order
+from .platforms import Adapter, get_adapter
 from .reading import read_lines
 from .translate import (
     FORMATS,

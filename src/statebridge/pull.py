@@ -16,11 +16,11 @@ import dataclasses
 import datetime as dt
 import typing as t
 
-from .adapters import get_adapter
 from .clients import ApiClient, Page, client_for
 from .errors import OrderError
 from .mapping import Tables
 from .model import Order
+from .platforms import get_adapter
 from .reading import Document
 from .settings import Settings
 from .store import Store

@@ -15,13 +15,13 @@ import pathlib
 import tempfile
 import typing as t
 
-from .adapters import get_adapter
 from .clients import ApiClient
 from .clients.dfc_endpoint import DfcEndpointClient
 from .dfc import IriMinter, write_document
 from .errors import APIError, UsageError
 from .mapping import Tables
 from .model import Order
+from .platforms import get_adapter
 from .pull import DEFAULT_OVERLAP, PageReport, PullReport, pull
 from .settings import Settings
 from .store import Store

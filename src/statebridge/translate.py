@@ -16,12 +16,12 @@ import typing as t
 
 import orjson
 
-from .adapters import Adapter, RawOrder, get_adapter
 from .dfc import IriMinter, write_document, write_ndjson, write_ntriples, write_turtle
 from .dfc.iris import MinterSource
 from .errors import OrderError, StatebridgeError, UsageError
 from .mapping import Tables
 from .model import Order
+from .platforms import Adapter, RawOrder, get_adapter
 from .reading import Document, read_documents
 
 __all__ = [
@@ -216,7 +216,7 @@ def _platform_records(
     orders: t.Iterable[Order], target: Adapter, report: TranslateReport
 ) -> t.Iterator[dict[str, t.Any]]:
     """Each order in the target's shape; an order the target cannot hold is a problem, not a guess."""
-    table = target.tables.load(target.table)
+    table = target.mapping_table()
     reader = get_adapter(target.name, tables=target.tables)
     for order in orders:
         result = table.reverse(order.states)

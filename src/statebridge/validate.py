@@ -25,13 +25,13 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.term import Node
 
-from .adapters import get_adapter
 from .dfc import IriMinter, orders_to_graph, parse_jsonld, write_document
 from .dfc.context import term_definitions
 from .dfc.vocab import CONTEXT_URL
 from .errors import StatebridgeError, UsageError
 from .mapping import Tables
 from .model import Order
+from .platforms import get_adapter
 from .translate import read_orders
 
 __all__ = ["INPUT_SUFFIXES", "FixtureResult", "expected_path", "validate_fixtures"]

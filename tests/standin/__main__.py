@@ -20,9 +20,9 @@ import sys
 import time
 import typing as t
 
-from statebridge.clients import API_CLIENTS, CLIENTS
-from statebridge.clients.spree import FLAVOURS
+from statebridge.platforms.spree.client import FLAVOURS
 
+from ..platforms import api_choices, pullable
 from .demo import NoStandin, Options, build
 
 
@@ -31,11 +31,11 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m tests.standin",
         description="Serve generated orders the way a platform's API does, on 127.0.0.1.",
     )
-    parser.add_argument("platform", metavar="PLATFORM", help=f"one of: {', '.join(sorted(CLIENTS))}")
+    parser.add_argument("platform", metavar="PLATFORM", help=f"one of: {', '.join(sorted(pullable()))}")
     parser.add_argument("--port", type=int, default=0, help="port to listen on (default 0: a free one)")
     parser.add_argument("--orders", type=int, default=500, help="orders to serve (default 500)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated line items (default 1)")
-    apis = sorted({api for choices in API_CLIENTS.values() for api in choices})
+    apis = sorted({api for choices in api_choices().values() for api in choices})
     parser.add_argument("--api", choices=apis, help="Shopify: rest (default) or graphql")
     parser.add_argument("--flavour", choices=FLAVOURS, help="Spree family: spree-v2 (default), solidus, ofn")
     return parser

@@ -1,7 +1,7 @@
 """The stand-ins as something to try `statebridge pull` against by hand: one per platform client.
 
-`STANDINS` holds, for every platform in `statebridge.clients.CLIENTS`, how to build its stand-in
-with `orders` generated orders, for each API (`API_CLIENTS`) and Spree flavour its client speaks.
+`STANDINS` holds, for every registered platform with an API client, how to build its stand-in
+with `orders` generated orders, for each API (`pull --api`) and Spree flavour its client speaks.
 `missing()` names any client without one, so that a new client cannot be forgotten here.
 
 Generated orders are deterministic: their status fields cycle through combinations that together use
@@ -21,15 +21,12 @@ import typing as t
 import orjson
 from bench.orders import FIXTURES, status_variants
 
-from statebridge.clients import (
-    API_CLIENTS,
-    CLIENTS,
-    commercelayer as cl_client,
-    relatude as relatude_client,
-    shopify as shopify_client,
-    spree as spree_client,
-)
+from statebridge.platforms.commercelayer import client as cl_client
+from statebridge.platforms.relatude import client as relatude_client
+from statebridge.platforms.shopify import client_rest as shopify_client
+from statebridge.platforms.spree import client as spree_client
 
+from ..platforms import api_choices, pullable
 from . import commercelayer, relatude, shopify, shopify_graphql, spree
 from .server import StandinServer
 
@@ -208,13 +205,15 @@ STANDINS: dict[str, Platform] = {
 
 
 def missing(
-    clients: t.Iterable[str] = CLIENTS,
-    api_clients: t.Mapping[str, t.Iterable[str]] = API_CLIENTS,
+    clients: t.Iterable[str] | None = None,
+    api_clients: t.Mapping[str, t.Iterable[str]] | None = None,
     flavours: t.Mapping[str, t.Iterable[str]] | None = None,
     standins: t.Mapping[str, Platform] = STANDINS,
 ) -> list[str]:
     """Every platform, API and Spree flavour a client pulls from that no stand-in serves."""
     flavours = {"spree": spree_client.FLAVOURS} if flavours is None else flavours
+    clients = pullable() if clients is None else clients
+    api_clients = api_choices() if api_clients is None else api_clients
     gaps = [name for name in clients if name not in standins]
     for name, apis in api_clients.items():
         gaps += [f"{name} --api {api}" for api in apis if name in standins and api not in standins[name].apis]
@@ -226,9 +225,10 @@ def missing(
 
 def build(platform: str, options: Options) -> Demo:
     """The stand-in of `platform` with `options`; `NoStandin` saying what is missing."""
-    if platform not in CLIENTS:
+    if platform not in pullable():
         msg = (
-            f"{platform!r} has no API client to pull with (platforms with one: {', '.join(sorted(CLIENTS))})"
+            f"{platform!r} has no API client to pull with "
+            f"(platforms with one: {', '.join(sorted(pullable()))})"
         )
         raise NoStandin(msg)
     gaps = [gap for gap in missing() if gap.split()[0] == platform]

@@ -59,7 +59,6 @@ from .terms import (
 __all__ = [
     "DEFINITIONS",
     "DIMENSION_ORDER",
-    "PLATFORM_ORDER",
     "Crosswalk",
     "ForwardEntry",
     "ReverseEntry",
@@ -72,6 +71,7 @@ __all__ = [
     "contexts",
     "dimension_values",
     "load_crosswalks",
+    "platform_order",
     "reverse_terms",
     "rule_terms",
     "says_lossy",
@@ -266,9 +266,13 @@ def _reverse_entries(
     return entries
 
 
-#: The order platforms are shown in: the Spree family first (the DFC table's OFN column), then
-#: Shopify and Socleo (its Shopify and Socleo columns), then the platforms it has no column for.
-PLATFORM_ORDER = ("spree", "shopify", "socleo", "commercelayer", "relatude")
+def platform_order() -> tuple[str, ...]:
+    """The order platforms' tables are shown in: the registry's (`Platform.position`): the Spree family
+    first (the DFC table's OFN column), then Shopify and Socleo (its Shopify and Socleo columns),
+    then the platforms it has no column for."""
+    from ..platforms import platforms
+
+    return tuple(described.table for described in platforms() if described.table is not None)
 
 
 def load_crosswalks(platform: str | None = None, *, tables: Tables = SHIPPED) -> list[Crosswalk]:
@@ -277,5 +281,6 @@ def load_crosswalks(platform: str | None = None, *, tables: Tables = SHIPPED) ->
     if platform is not None:
         return [build_crosswalk(tables.load(tables.resolve(platform)))]
     names = tables.names()
-    ordered = [n for n in PLATFORM_ORDER if n in names] + [n for n in names if n not in PLATFORM_ORDER]
+    order = platform_order()
+    ordered = [n for n in order if n in names] + [n for n in names if n not in order]
     return [build_crosswalk(tables.load(name)) for name in ordered]

@@ -104,8 +104,11 @@ class Tables:
         names: dict[str, str] = {}
         for stem, resource in _table_files(self._root()).items():
             names[stem] = stem
-            document = _parse_yaml(resource.read_text("utf-8"), self._source(resource)) or {}
-            for alias in document.get("aliases", []) if isinstance(document, dict) else []:
+            source = self._source(resource)
+            document = _parse_yaml(resource.read_text("utf-8"), source) or {}
+            declared = document.get("aliases", []) if isinstance(document, dict) else []
+            _check_aliases(stem, [str(alias) for alias in declared], source)
+            for alias in declared:
                 names[str(alias)] = stem
         return names
 
@@ -134,6 +137,19 @@ def load_table(name: str) -> MappingTable:
     For a folder of edited tables, use `Tables(folder).load(name)`.
     """
     return SHIPPED.load(name)
+
+
+def _check_aliases(table: str, declared: list[str], source: str) -> None:
+    """A table's `aliases:` must be its platform's (the `Platform` descriptor is their one home)."""
+    from ..platforms import platforms
+
+    for described in platforms():
+        if described.table == table and tuple(declared) != described.aliases:
+            problem = (
+                f"aliases: {declared} differ from platform {described.name!r}'s "
+                f"{list(described.aliases)} (declared in its Platform descriptor)"
+            )
+            raise MappingTableError(source, [problem])
 
 
 def resolve_platform(name: str) -> str:

@@ -16,8 +16,8 @@ import dataclasses
 import json
 import pathlib
 
-from ..adapters import get_adapter
 from ..errors import ConfigurationError, StatebridgeError
+from ..platforms import get_adapter
 
 __all__ = ["ENTERPRISES_ENV", "Enterprise", "load_enterprises"]
 

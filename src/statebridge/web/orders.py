@@ -21,7 +21,7 @@ Routes (each also under `/api/dfc/Enterprises/{enterprise}/…`, scoped to that 
 
 What a client sends is what it reads back: every statement of the order's graph that the DFC
 defines (offers and their offered items and prices, products, the sale session; see
-`adapters/dfc_kept.py`), and its lines under IRIs that do not change from one PUT to the next
+`platforms/dfc/kept.py`), and its lines under IRIs that do not change from one PUT to the next
 (`lines.py`).
 
 Who sees what is decided in `access.py`: an operator every order, a client only the orders it
@@ -59,7 +59,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..adapters import get_adapter
 from ..errors import (
     AuthUnavailable,
     Forbidden,
@@ -71,6 +70,7 @@ from ..errors import (
 )
 from ..mapping import SHIPPED, Tables
 from ..model import Order
+from ..platforms import get_adapter
 from ..reading import Document
 from ..states import OrderStatus
 from ..store import ClientRegistry, IdempotencyClaim, Store, StoredOrder, buyer_iri
@@ -527,7 +527,7 @@ class OrdersApi:
                 line.model_copy(update={"id": key}) for line, key in zip(order.lines, keys, strict=True)
             )
         if platform != "dfc":
-            table = tables.load(get_adapter(platform).table)
+            table = get_adapter(platform, tables=tables).mapping_table()
             result = table.reverse(order.states)
             update["platform_status"] = result.fields
             losses = [str(loss) for loss in result.losses]

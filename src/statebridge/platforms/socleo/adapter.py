@@ -28,11 +28,12 @@ import re
 import typing as t
 from decimal import Decimal
 
-from ..errors import InvalidOrderError, OrderError, UnrecognisedShapeError
-from ..mapping import load_table
-from ..model import Order
-from .base import Adapter, RawOrder, decimal_text, iso_or_none
-from .json_fields import optional_decimal, optional_id, optional_text, optional_timestamp
+from ...errors import InvalidOrderError, OrderError, UnrecognisedShapeError
+from ...mapping import load_table
+from ...model import Order
+from ..base import Adapter, RawOrder, decimal_text, iso_or_none
+from ..hints import marker_hint
+from ..json_fields import optional_decimal, optional_id, optional_text, optional_timestamp
 
 __all__ = ["SocleoAdapter"]
 
@@ -42,18 +43,6 @@ SHAPE = "socleo-json"
 _ORDER_KEYS = ("reference", "preparation_status")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 #: Keys that say which other platform an object comes from, for the hint in a refusal.
-_FOREIGN_KEYS = {
-    "financial_status": "shopify",
-    "admin_graphql_api_id": "shopify",
-    "displayFinancialStatus": "shopify",
-    "payment_state": "spree",
-    "shipment_state": "spree",
-    "number": "spree or commercelayer",
-    "OrderStatus": "relatude",
-    "Orders": "relatude",
-    "@context": "dfc",
-    "@graph": "dfc",
-}
 _MODEL_NAMES = {
     "number": "reference",
     "lines": "lines",
@@ -66,7 +55,6 @@ class SocleoAdapter(Adapter):
     """Reads and writes the Socleo order export (JSON and NDJSON)."""
 
     name = "socleo"
-    table = "socleo"
     shapes = (SHAPE,)
     field_names: t.ClassVar[t.Mapping[str, t.Mapping[str, str]]] = {SHAPE: _MODEL_NAMES}
 
@@ -181,10 +169,7 @@ def _kind(value: t.Any) -> str:
 def _foreign(record: t.Any) -> str:
     if not isinstance(record, dict):
         return ""
-    for key, platform in _FOREIGN_KEYS.items():
-        if key in record:
-            return f"; it has {key!r}, so it looks like a {platform} order: use --from {platform.split()[0]}"
-    return ""
+    return marker_hint(record, "socleo")
 
 
 def _known(field: str) -> str:

@@ -28,10 +28,10 @@ import xml.etree.ElementTree as ET
 
 import httpx
 
-from ..errors import APIError, FatalAPIError, MalformedInputError, UsageError
-from ..reading import read_documents
-from .base import ApiClient, Page, describe_request, mask_secrets, refuse_redirect
-from .credentials import optional_secret
+from ...clients.base import ApiClient, Page, describe_request, mask_secrets, refuse_redirect
+from ...clients.credentials import optional_secret
+from ...errors import APIError, FatalAPIError, MalformedInputError, UsageError
+from ...reading import read_documents
 
 __all__ = ["RelatudeClient"]
 

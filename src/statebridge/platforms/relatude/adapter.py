@@ -41,49 +41,22 @@ import typing as t
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 
-from ..errors import InvalidOrderError, OrderError, UnrecognisedShapeError
-from ..mapping import load_table
-from ..model import Order
-from .base import Adapter, RawOrder, decimal_text, iso_or_none
-from .json_fields import optional_decimal, optional_id, optional_text, optional_timestamp
+from ...errors import InvalidOrderError, OrderError, UnrecognisedShapeError
+from ...mapping import load_table
+from ...model import Order
+from ..base import Adapter, RawOrder, decimal_text, iso_or_none
+from ..hints import marker_hint
+from ..json_fields import optional_decimal, optional_id, optional_text, optional_timestamp
+from .xml import _local, _xml_record, _xml_text
 
 __all__ = ["RelatudeAdapter"]
 
 JSON_SHAPE = "relatude-json"
 XML_SHAPE = "relatude-xml"
 
-#: Order fields of the export shape; anything else in a record is ignored.
-_ORDER_FIELDS = frozenset(
-    {
-        "OrderGuid",
-        "OrderNumber",
-        "OrderStatus",
-        "DateOrdered",
-        "Currency",
-        "OrderTotal",
-        "ShippingAmount",
-        "Email",
-        "BillingName",
-        "BillingCity",
-        "PaymentMethod",
-        "ShippingMethod",
-        "OrderItems",
-    }
-)
-_ITEM_FIELDS = frozenset({"ProductId", "ProductName", "Quantity", "UnitPrice"})
 #: Any of these makes an object a Relatude order (it is then read, and what is missing reported).
 _ORDER_KEYS = ("OrderStatus", "OrderGuid", "OrderNumber")
-_XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 _GUID = re.compile(r"\{?[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}\}?")
-_FOREIGN_KEYS = {
-    "financial_status": "shopify",
-    "admin_graphql_api_id": "shopify",
-    "displayFinancialStatus": "shopify",
-    "payment_state": "spree",
-    "shipment_state": "spree",
-    "@context": "dfc",
-    "@graph": "dfc",
-}
 _MODEL_NAMES = {
     "id": "OrderGuid",
     "number": "OrderNumber",
@@ -102,7 +75,6 @@ class RelatudeAdapter(Adapter):
     """Reads and writes the Relatude order export (JSON, and its XML twin for reading)."""
 
     name = "relatude"
-    table = "relatude"
     shapes = (JSON_SHAPE, XML_SHAPE)
     field_names: t.ClassVar[t.Mapping[str, t.Mapping[str, str]]] = {
         JSON_SHAPE: _MODEL_NAMES,
@@ -254,72 +226,6 @@ class RelatudeAdapter(Adapter):
         return {"Orders": records}
 
 
-# -- XML to the JSON dict shape -------------------------------------------------------------------
-
-
-def _local(tag: t.Any) -> str:
-    """An element's name without its namespace (`{urn:x}Order` -> `Order`): namespaces are ignored."""
-    return str(tag).rsplit("}", 1)[-1]
-
-
-def _xml_text(element: ET.Element) -> t.Any:
-    """A leaf's value: None for xsi:nil or an empty element (XML has no null), else its text.
-
-    An element that has child elements where text is expected becomes a dict of them, which the
-    field's type check then reports.
-    """
-    if element.get(_XSI_NIL) in ("true", "1"):
-        return None
-    if len(element):
-        return {_local(child.tag): _xml_text(child) for child in element}
-    text = (element.text or "").strip()
-    return text or None
-
-
-def _xml_record(element: ET.Element) -> dict[str, t.Any]:
-    record: dict[str, t.Any] = {}
-    for child in element:
-        tag = _local(child.tag)
-        if tag not in _ORDER_FIELDS:
-            continue
-        if tag in record:
-            msg = f"<{tag}> appears more than once in the order"
-            raise InvalidOrderError(msg, field=tag)
-        record[tag] = _xml_items(child) if tag == "OrderItems" else _xml_text(child)
-    return record
-
-
-def _xml_items(element: ET.Element) -> list[dict[str, t.Any]] | None:
-    if element.get(_XSI_NIL) in ("true", "1"):
-        return None
-    if not len(element):
-        text = (element.text or "").strip()
-        if text:
-            msg = "expected <OrderItem> elements, found text"
-            raise InvalidOrderError(msg, field="OrderItems", value=text, has_value=True)
-        return []
-    items = []
-    counts: collections.Counter[str] = collections.Counter()
-    for child in element:
-        tag = _local(child.tag)
-        counts[tag] += 1
-        where = f"OrderItems/{tag}[{counts[tag]}]"
-        if tag != "OrderItem":
-            msg = f"expected <OrderItem>, found <{tag}>"
-            raise InvalidOrderError(msg, field=where)
-        item: dict[str, t.Any] = {}
-        for part in child:
-            name = _local(part.tag)
-            if name not in _ITEM_FIELDS:
-                continue
-            if name in item:
-                msg = f"<{name}> appears more than once in the order item"
-                raise InvalidOrderError(msg, field=f"{where}/{name}")
-            item[name] = _xml_text(part)
-        items.append(item)
-    return items
-
-
 # -- field readers: each names the field and the value it refuses ---------------------------------
 
 
@@ -343,10 +249,7 @@ def _hint(record: t.Any) -> str:
             "; it has 'orders': the export's names are PascalCase ('Orders', 'OrderStatus'), while "
             "ASP.NET Core writes camelCase by default; for Spree or Shopify orders use their --from"
         )
-    for key, platform in _FOREIGN_KEYS.items():
-        if key in record:
-            return f"; it has {key!r}, so it looks like a {platform} order: use --from {platform}"
-    return ""
+    return marker_hint(record, "relatude")
 
 
 def _label(record: t.Mapping[str, t.Any]) -> str | None:

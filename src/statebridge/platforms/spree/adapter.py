@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import typing as t
 
-from ..errors import OrderError, UnrecognisedShapeError
-from ..model import Order
-from .base import Adapter, RawOrder, decimal_text, iso_or_none, text_or_none
-from .json_fields import (
+from ...errors import OrderError, UnrecognisedShapeError
+from ...model import Order
+from ..base import Adapter, RawOrder, decimal_text, iso_or_none, text_or_none
+from ..hints import marker_hint
+from ..json_fields import (
     each as _each,
     included_index as _index,
     list_field as _list,
@@ -36,14 +37,6 @@ __all__ = ["SpreeAdapter"]
 _OFN_KEYS = frozenset(
     {"completed_at_utc_iso8601", "distributor", "order_cycle", "edit_path", "payments_path"}
 )
-_FOREIGN_KEYS = {
-    "financial_status": "shopify",
-    "admin_graphql_api_id": "shopify",
-    "displayFinancialStatus": "shopify",
-    "OrderStatus": "relatude",
-    "@context": "dfc",
-    "@graph": "dfc",
-}
 _STATUS_KEYS = ("state", "status", "payment_state", "shipment_state", "payment_status", "fulfillment_status")
 _LINE_NAMES = {"unit_price": "price", "item": "sku", "name": "name", "quantity": "quantity"}
 
@@ -52,8 +45,6 @@ class SpreeAdapter(Adapter):
     """Reads the Spree family's order JSON into canonical orders."""
 
     name = "spree"
-    aliases = ("chord", "solidus", "ofn")
-    table = "spree"
     shapes = ("solidus-flat", "spree-v2", "spree-v3", "ofn-v0")
     field_names: t.ClassVar[t.Mapping[str, t.Mapping[str, str]]] = {
         "solidus-flat": {"lines": "line_items", "placed_at": "completed_at", "buyer": "user", **_LINE_NAMES},
@@ -120,12 +111,7 @@ class SpreeAdapter(Adapter):
         return RawOrder(where, "spree-v2", record, included)
 
     def _not_spree(self, record: t.Any, where: str | None) -> UnrecognisedShapeError:
-        hint = ""
-        if isinstance(record, dict):
-            for key, platform in _FOREIGN_KEYS.items():
-                if key in record:
-                    hint = f"; it has {key!r}, so it looks like a {platform} order: use --from {platform}"
-                    break
+        hint = marker_hint(record, self.name) if isinstance(record, dict) else ""
         kind = type(record).__name__ if not isinstance(record, dict) else "object"
         return UnrecognisedShapeError(
             f"not a Spree-family order ({kind}): expected one of {', '.join(self.shapes)} "

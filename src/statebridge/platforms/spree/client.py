@@ -47,10 +47,10 @@ import typing as t
 
 import httpx
 
-from ..errors import APIError, UsageError
-from .base import ApiClient, Page, json_document, mask_secrets
-from .credentials import require_secret
-from .keyset import UpdatedAtKeyset, api_time
+from ...clients.base import ApiClient, Page, json_document, mask_secrets
+from ...clients.credentials import require_secret
+from ...clients.keyset import UpdatedAtKeyset, api_time
+from ...errors import APIError, UsageError
 
 __all__ = ["DEFAULT_PAGE_SIZE", "FLAVOURS", "SpreeClient"]
 

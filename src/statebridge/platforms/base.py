@@ -25,7 +25,7 @@ import typing as t
 from decimal import Decimal
 
 from ..errors import InvalidOrderError, OrderError, UsageError
-from ..mapping import SHIPPED, Tables
+from ..mapping import SHIPPED, MappingTable, Tables
 from ..model import Order, order_from_fields
 from ..states import DFCStates
 
@@ -49,14 +49,11 @@ class RawOrder(t.NamedTuple):
 
 
 class Adapter(abc.ABC):
-    """Base class of the platform adapters; registered by name in `statebridge.adapters`."""
+    """Base class of the platform adapters (readers and writers); a `Platform` descriptor names one."""
 
-    #: The platform name used on the command line (`--from spree`).
+    #: The platform name used on the command line (`--from spree`); its `Platform` descriptor
+    #: holds the rest (aliases, table, clients).
     name: t.ClassVar[str]
-    #: Other names accepted for it (`chord`, `solidus`, `ofn`).
-    aliases: t.ClassVar[tuple[str, ...]] = ()
-    #: The mapping table that translates its statuses.
-    table: t.ClassVar[str]
     #: The shapes `split` recognises, for messages.
     shapes: t.ClassVar[tuple[str, ...]]
     #: Per shape, canonical field names as the platform calls them, so that messages speak the
@@ -124,10 +121,18 @@ class Adapter(abc.ABC):
 
         Raises `StatusError` when the statuses cannot be translated.
         """
+        return self.mapping_table().translate(status)
+
+    def mapping_table(self) -> MappingTable:
+        """The mapping table that translates its statuses; `UsageError` for a platform without one."""
         table = self.__dict__.get("_table")
         if table is None:  # looked up once per adapter: an adapter lives for one run
-            table = self.__dict__["_table"] = self.tables.load(self.table)
-        return table.translate(status)
+            name = self.table
+            if name is None:
+                msg = f"{self.name} has no mapping table: its documents carry their DFC states"
+                raise UsageError(msg)
+            table = self.__dict__["_table"] = self.tables.load(name)
+        return t.cast(MappingTable, table)
 
     def to_record(self, order: Order, status: t.Mapping[str, str | None]) -> dict[str, t.Any]:
         """One order in this platform's shape; `status` holds the reverse-translated status fields."""
@@ -138,6 +143,13 @@ class Adapter(abc.ABC):
         """The platform's envelope around records made by `to_record`."""
         msg = f"writing {self.name} orders is not supported"
         raise UsageError(msg)
+
+    @property
+    def table(self) -> str | None:
+        """The mapping table that translates its statuses (its descriptor's), or None."""
+        from . import platform
+
+        return platform(self.name).table
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"

@@ -40,10 +40,10 @@ import typing as t
 import httpx
 import orjson
 
-from ..errors import APIError, FatalAPIError, UsageError
-from .base import ApiClient, Page, describe_request, json_document, mask_secrets, reason
-from .credentials import require_secret
-from .keyset import UpdatedAtKeyset
+from ...clients.base import ApiClient, Page, describe_request, json_document, mask_secrets, reason
+from ...clients.credentials import require_secret
+from ...clients.keyset import UpdatedAtKeyset
+from ...errors import APIError, FatalAPIError, UsageError
 
 __all__ = ["DEFAULT_AUTH_URL", "MAX_PAGE_SIZE", "CommerceLayerClient"]
 

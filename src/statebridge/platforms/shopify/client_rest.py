@@ -17,8 +17,8 @@ import typing as t
 
 import httpx
 
-from .base import ApiClient, Page
-from .credentials import require_secret
+from ...clients.base import ApiClient, Page
+from ...clients.credentials import require_secret
 
 __all__ = ["ShopifyRestClient"]
 

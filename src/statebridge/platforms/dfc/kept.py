@@ -32,9 +32,9 @@ import typing as t
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from ..dfc.parse import INVALID_IRI_CHARACTERS, RELATIVE_BASE
-from ..dfc.terms import CONNECTOR_OBJECT_PROPERTIES, DFC_CLASSES, DFC_PROPERTIES
-from ..dfc.vocab import DFC_B
+from ...dfc.parse import INVALID_IRI_CHARACTERS, RELATIVE_BASE
+from ...dfc.terms import CONNECTOR_OBJECT_PROPERTIES, DFC_CLASSES, DFC_PROPERTIES
+from ...dfc.vocab import DFC_B
 
 __all__ = ["Roles", "kept_statements"]
 

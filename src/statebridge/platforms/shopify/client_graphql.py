@@ -43,11 +43,33 @@ import typing as t
 
 import httpx
 
-from ..errors import FatalAPIError, QueryTooCostly, UsageError
-from ..settings import or_environment
-from .base import ApiClient, Page, describe_request
-from .credentials import require_secret
-from .shopify import DEFAULT_API_VERSION, TOKEN_ENV, VERSION_ENV
+from ...clients.base import ApiClient, Page, describe_request
+from ...clients.credentials import require_secret
+from ...errors import FatalAPIError, QueryTooCostly, UsageError
+from ...settings import or_environment
+from .client_rest import DEFAULT_API_VERSION, TOKEN_ENV, VERSION_ENV
+from .graphql_answers import (
+    _connection,
+    _describe_errors,
+    _is_throttled,
+    _kind_of,
+    _mapping,
+    _max_cost_exceeded,
+    _next_cursor,
+    _number,
+    _shown,
+)
+from .graphql_queries import (
+    DEFAULT_LINES_PER_ORDER,
+    LINES_QUERY,
+    MAX_FIRST,
+    MAX_QUERY_COST,
+    ORDERS_QUERY,
+    _most_within,
+    lines_query_cost,
+    orders_query_cost,
+    since_filter,
+)
 
 __all__ = [
     "LINES_QUERY",
@@ -62,114 +84,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("statebridge.clients")
-
-#: Shopify's largest `first:` on a connection, and its price limit of a single query.
-MAX_FIRST = 250
-MAX_QUERY_COST = 1000
-DEFAULT_LINES_PER_ORDER = 20
-
-# The fields the Shopify adapter reads from a GraphQL order (adapters/shopify.py `_graphql_fields`,
-# `_graphql_line`, `_graphql_buyer`). Left out on purpose: `transactions` and `fulfillments` (the
-# canonical payments and shipments, which no DFC output uses, for their price), `totalPriceSet`
-# (the adapter reads it only when `currentTotalPriceSet` is absent, which this query always asks
-# for), and `customer.email` (deprecated in recent versions; the order's own `email` comes first).
-_LINE_FIELDS = """
-fragment StatebridgeLine on LineItem {
-  id
-  name
-  title
-  sku
-  quantity
-  originalUnitPriceSet { shopMoney { amount currencyCode } }
-  variant { id sku }
-}
-"""
-
-ORDERS_QUERY = (
-    """
-query StatebridgeOrders($first: Int!, $after: String, $query: String, $lines: Int!) {
-  orders(first: $first, after: $after, sortKey: UPDATED_AT, query: $query) {
-    pageInfo { hasNextPage endCursor }
-    nodes {
-      id
-      legacyResourceId
-      name
-      email
-      createdAt
-      updatedAt
-      processedAt
-      cancelledAt
-      cancelReason
-      closed
-      closedAt
-      test
-      currencyCode
-      displayFinancialStatus
-      displayFulfillmentStatus
-      currentTotalPriceSet { shopMoney { amount currencyCode } }
-      customer { id displayName }
-      lineItems(first: $lines) {
-        pageInfo { hasNextPage endCursor }
-        nodes { ...StatebridgeLine }
-      }
-    }
-  }
-}
-"""
-    + _LINE_FIELDS
-)
-
-LINES_QUERY = (
-    """
-query StatebridgeOrderLines($id: ID!, $first: Int!, $after: String) {
-  order(id: $id) {
-    lineItems(first: $first, after: $after) {
-      pageInfo { hasNextPage endCursor }
-      nodes { ...StatebridgeLine }
-    }
-  }
-}
-"""
-    + _LINE_FIELDS
-)
-
-#: Objects per line item in `StatebridgeLine`: the LineItem, originalUnitPriceSet, its shopMoney, variant.
-_LINE_OBJECTS = 4
-
-
-def orders_query_cost(orders: int, lines: int) -> int:
-    """What Shopify is expected to price `ORDERS_QUERY` at, for `orders` a page of `lines` lines each.
-
-    Shopify's published rules, counting every `pageInfo` as an object too, so that the estimate
-    errs high: the orders connection (2) and its pageInfo (1), then per order the Order (1),
-    currentTotalPriceSet and its shopMoney (2), customer (1), and the lineItems connection (2), its
-    pageInfo (1) and `_LINE_OBJECTS` per line.
-    """
-    per_order = 1 + 2 + 1 + 2 + 1 + lines * _LINE_OBJECTS
-    return 2 + 1 + orders * per_order
-
-
-def lines_query_cost(lines: int) -> int:
-    """What Shopify is expected to price `LINES_QUERY` at, for `lines` line items."""
-    return 1 + 2 + 1 + lines * _LINE_OBJECTS
-
-
-def _most_within(cost: t.Callable[[int], int], limit: int) -> int:
-    """The largest `first:` (at most 250) whose query costs at most `limit`; 0 when none does."""
-    return max((n for n in range(1, MAX_FIRST + 1) if cost(n) <= limit), default=0)
-
-
-def since_filter(since: dt.datetime) -> str:
-    """`updated_at:>='2026-05-01T06:00:00Z'`: Shopify's search syntax, inclusive, in UTC.
-
-    Shopify's search takes whole seconds; the time is rounded down, so that nothing updated at or
-    after `since` is left out.
-    """
-    if since.tzinfo is None or since.utcoffset() is None:
-        msg = f"since needs a UTC offset (e.g. {since.isoformat()}+00:00), not a naive time"
-        raise UsageError(msg)
-    moment = since.astimezone(dt.UTC).replace(microsecond=0)
-    return f"updated_at:>='{moment.strftime('%Y-%m-%dT%H:%M:%SZ')}'"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -459,90 +373,3 @@ class ShopifyGraphQLClient(ApiClient):
                 break
             after = following
         node["lineItems"] = {"pageInfo": {"hasNextPage": False, "endCursor": after}, "nodes": collected}
-
-
-# -- reading GraphQL answers ----------------------------------------------------------------------
-
-
-def _mapping(value: t.Any) -> t.Mapping[str, t.Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _number(value: t.Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
-def _shown(value: float | None) -> str:
-    return "?" if value is None else f"{value:g}"
-
-
-def _kind_of(value: t.Any) -> str:
-    return "null" if value is None else type(value).__name__
-
-
-def _error_items(errors: t.Any) -> list[t.Any]:
-    return errors if isinstance(errors, list) else [errors]
-
-
-def _code(error: t.Any) -> str | None:
-    code = _mapping(_mapping(error).get("extensions")).get("code")
-    return code if isinstance(code, str) else None
-
-
-def _is_throttled(errors: t.Any) -> bool:
-    if not errors:
-        return False
-    return any(
-        _code(error) == "THROTTLED" or _mapping(error).get("message") == "Throttled"
-        for error in _error_items(errors)
-    )
-
-
-def _max_cost_exceeded(errors: t.Any) -> tuple[float | None, float | None] | None:
-    """(price, limit) of a `MAX_COST_EXCEEDED` refusal, as far as Shopify said; None otherwise."""
-    for error in _error_items(errors):
-        if _code(error) == "MAX_COST_EXCEEDED":
-            extensions = _mapping(_mapping(error).get("extensions"))
-            return _number(extensions.get("cost")), _number(extensions.get("maxCost"))
-    return None
-
-
-def _describe_errors(errors: t.Any, limit: int = 5) -> str:
-    """`ACCESS_DENIED: Access denied for orders field. (path orders)`, at most `limit` of them."""
-    items = _error_items(errors)
-    parts = []
-    for error in items[:limit]:
-        if not isinstance(error, dict):
-            parts.append(str(error)[:300])
-            continue
-        message = str(error.get("message", "(no message)")).strip().splitlines()
-        text = message[0][:300] if message else "(no message)"
-        code = _code(error)
-        path = error.get("path")
-        where = f" (path {'.'.join(map(str, path))})" if isinstance(path, list) and path else ""
-        parts.append(f"{code}: {text}{where}" if code else f"{text}{where}")
-    if len(items) > limit:
-        parts.append(f"and {len(items) - limit} more")
-    return "; ".join(parts) or "(no message)"
-
-
-def _connection(value: t.Any, where: str, request: str) -> dict[str, t.Any]:
-    """A connection with a `nodes` list, as the queries ask for; anything else is fatal."""
-    if isinstance(value, dict) and isinstance(value.get("nodes"), list):
-        return value
-    msg = f"expected {where} to be a connection with nodes, got {_kind_of(value)}"
-    raise FatalAPIError(msg, request=request)
-
-
-def _next_cursor(connection: t.Mapping[str, t.Any], previous: str | None, request: str) -> str | None:
-    """The `endCursor` to ask after, or None on the last page; a next page without one is fatal."""
-    info = _mapping(connection.get("pageInfo"))
-    if info.get("hasNextPage") is not True:
-        return None
-    cursor = info.get("endCursor")
-    if not isinstance(cursor, str) or not cursor or cursor == previous:
-        msg = f"Shopify says there is a next page but gives no new endCursor ({cursor!r}): cannot go on"
-        raise FatalAPIError(msg, request=request)
-    return cursor
