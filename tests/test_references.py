@@ -179,13 +179,13 @@ def test_fixture_notes_cite_only_the_repository_and_public_upstream(notes: pathl
 
 def test_an_outside_cite_in_fixture_notes_is_reported() -> None:
     notes = (
-        "a.json <- copied verbatim from ../shared/fixtures-public/a.json\n"
+        "a.json <- copied from ../shared/fixtures-public/a.json\n"
         "b.json <- fields as in platforms.md B.1\n"
-        "c.json <- shape of docs/references/shopify.md#webhooks, github.com/o/r @ abc : docs/api-reference/c.yaml\n"
+        "c.json <- docs/references/shopify.md#webhooks, github.com/o/r @ abc : docs/api-reference/c.yaml\n"
         "d.json <- as in ../shared/reference/contract.md §4\n"
     )
     assert outside_cites(notes, OUTSIDE_FIXTURES) == [
-        "1: cites the shared workspace folder: a.json <- copied verbatim from ../shared/fixtures-public/a.json",
+        "1: cites the shared workspace folder: a.json <- copied from ../shared/fixtures-public/a.json",
         "2: cites a research file by name: b.json <- fields as in platforms.md B.1",
         "4: cites the research notes: d.json <- as in ../shared/reference/contract.md §4",
         "4: cites the shared workspace folder: d.json <- as in ../shared/reference/contract.md §4",
