@@ -4,7 +4,9 @@ The mapping tables' `references:` texts, and the comments, docstrings and pages 
 point at `docs/references/FILE.md#anchor`: the file must exist and the anchor must be one of its
 headings (GitHub's slug). Nothing may cite a document outside the repository any more: the seed
 copies (`seeds/...`), the research notes (`reference/...`, `platforms.md §B.1`, ...) or the contract
-(`contract §3`). That every rule's `cite` names a declared reference is the loader's check
+(`contract §3`). The fixtures' provenance notes (`fixtures/**/SOURCES*` and any Markdown under
+fixtures/) follow the same rules and, besides, name no path under `../shared`: a clone of the
+repository has no such folder. That every rule's `cite` names a declared reference is the loader's check
 (`statebridge.mapping.loader`, tested in test_mapping_table.py).
 """
 
@@ -20,6 +22,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 REFERENCES = ROOT / "docs" / "references"
 SCANNED = ("src", "mappings", "docs", "bench", "tests")
 SUFFIXES = {".py", ".yaml", ".md", ".html", ".svg", ".json", ".toml", ".txt"}
+FIXTURES = ROOT / "fixtures"
 
 #: A cite of a page of docs/references, with its anchor if it has one.
 CITE = re.compile(r"docs/references/([\w.-]+\.md)(?:#([\w-]+))?")
@@ -27,12 +30,15 @@ CITE = re.compile(r"docs/references/([\w.-]+\.md)(?:#([\w-]+))?")
 #: Cites of documents outside the repository.
 OUTSIDE = {
     "the seed documents": re.compile(r"seeds/"),
-    "the research notes": re.compile(r"(?<!docs/)reference/"),
+    "the research notes": re.compile(r"(?<!docs/)(?<![\w-])reference/"),
     "the contract by section": re.compile(r"contract §"),
     "a research file by name": re.compile(
         r"(?<![\w/.-])(?:platforms|dfc|perf|interop|ecosystem|contract|aesthetics)\.md\b"
     ),
 }
+
+#: What the fixtures' notes may not name either: the workspace folder beside the repository.
+OUTSIDE_FIXTURES = {**OUTSIDE, "the shared workspace folder": re.compile(r"\.\./shared\b")}
 
 HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
 
@@ -87,6 +93,30 @@ def scanned_files() -> list[pathlib.Path]:
     )
 
 
+def fixture_notes() -> list[pathlib.Path]:
+    """The provenance notes under fixtures/: every SOURCES file and every Markdown page."""
+    return sorted(
+        path
+        for path in FIXTURES.rglob("*")
+        if path.is_file() and (path.name.startswith("SOURCES") or path.suffix == ".md")
+    )
+
+
+def outside_cites(text: str, rules: dict[str, re.Pattern[str]]) -> list[str]:
+    """`number: cites what: line` for each line of `text` that cites a document outside the repository."""
+    problems = []
+    for number, line in enumerate(text.splitlines(), 1):
+        for what, pattern in rules.items():
+            if pattern.search(line):
+                problems.append(f"{number}: cites {what}: {line.strip()}")
+    return problems
+
+
+def outside_cites_in(path: pathlib.Path, rules: dict[str, re.Pattern[str]]) -> list[str]:
+    text = path.read_text("utf-8", errors="replace")
+    return [f"{path.relative_to(ROOT)}:{problem}" for problem in outside_cites(text, rules)]
+
+
 def tables() -> list[pathlib.Path]:
     return sorted((ROOT / "mappings").glob("*.yaml"))
 
@@ -121,7 +151,7 @@ def test_every_reference_of_a_table_cites_a_page_that_resolves(table: pathlib.Pa
 
 def test_every_cite_in_the_repository_resolves() -> None:
     problems = []
-    for path in scanned_files():
+    for path in scanned_files() + fixture_notes():
         for number, line in enumerate(path.read_text("utf-8", errors="replace").splitlines(), 1):
             problems += [f"{path.relative_to(ROOT)}:{number}: {p}" for p in unresolved(line)]
     assert not problems, "\n".join(problems)
@@ -130,8 +160,33 @@ def test_every_cite_in_the_repository_resolves() -> None:
 def test_nothing_cites_a_document_outside_the_repository() -> None:
     problems = []
     for path in scanned_files():
-        for number, line in enumerate(path.read_text("utf-8", errors="replace").splitlines(), 1):
-            for what, pattern in OUTSIDE.items():
-                if pattern.search(line):
-                    problems.append(f"{path.relative_to(ROOT)}:{number}: cites {what}: {line.strip()}")
+        problems += outside_cites_in(path, OUTSIDE)
     assert not problems, "\n".join(problems)
+
+
+def test_every_fixture_folder_has_notes_that_are_scanned() -> None:
+    folders = {path.parent for path in fixture_notes() if path.name.startswith("SOURCES")}
+    platforms = {path for path in FIXTURES.iterdir() if path.is_dir()}
+    assert platforms, "no fixture folders found"
+    assert platforms <= folders, f"fixture folders without SOURCES: {sorted(map(str, platforms - folders))}"
+
+
+@pytest.mark.parametrize("notes", fixture_notes(), ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_fixture_notes_cite_only_the_repository_and_public_upstream(notes: pathlib.Path) -> None:
+    problems = outside_cites_in(notes, OUTSIDE_FIXTURES)
+    assert not problems, "\n".join(problems)
+
+
+def test_an_outside_cite_in_fixture_notes_is_reported() -> None:
+    notes = (
+        "a.json <- copied from ../shared/fixtures-public/a.json\n"
+        "b.json <- fields as in platforms.md B.1\n"
+        "c.json <- docs/references/shopify.md#webhooks, github.com/o/r @ abc : docs/api-reference/c.yaml\n"
+        "d.json <- as in ../shared/reference/contract.md §4\n"
+    )
+    assert outside_cites(notes, OUTSIDE_FIXTURES) == [
+        "1: cites the shared workspace folder: a.json <- copied from ../shared/fixtures-public/a.json",
+        "2: cites a research file by name: b.json <- fields as in platforms.md B.1",
+        "4: cites the research notes: d.json <- as in ../shared/reference/contract.md §4",
+        "4: cites the shared workspace folder: d.json <- as in ../shared/reference/contract.md §4",
+    ]
