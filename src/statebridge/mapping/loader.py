@@ -59,6 +59,7 @@ class Tables:
         self.folder = None if folder is None else pathlib.Path(folder)
         self._loaded: dict[str, MappingTable] = {}
         self._aliases: dict[str, str] | None = None
+        self._declared: dict[str, tuple[str, ...]] = {}
 
     def __reduce__(self) -> tuple[t.Any, ...]:  # to worker processes: the folder, not the cache
         return type(self), (self.folder,)
@@ -90,6 +91,12 @@ class Tables:
         msg = f"no mapping table for platform {name!r} (known: {', '.join(sorted(self._aliases))})"
         raise UsageError(msg)
 
+    def declared_aliases(self, table: str) -> tuple[tuple[str, ...], str]:
+        """The `aliases:` table `table` declares, in its order, and where it was read from."""
+        self.resolve(table)
+        resource = _table_files(self._root())[table]
+        return self._declared.get(table, ()), self._source(resource)
+
     def load(self, name: str) -> MappingTable:
         """The table for platform family `name` (aliases such as `chord` are accepted)."""
         canonical = self.resolve(name)
@@ -107,7 +114,7 @@ class Tables:
             source = self._source(resource)
             document = _parse_yaml(resource.read_text("utf-8"), source) or {}
             declared = document.get("aliases", []) if isinstance(document, dict) else []
-            _check_aliases(stem, [str(alias) for alias in declared], source)
+            self._declared[stem] = tuple(str(alias) for alias in declared)
             for alias in declared:
                 names[str(alias)] = stem
         return names
@@ -137,19 +144,6 @@ def load_table(name: str) -> MappingTable:
     For a folder of edited tables, use `Tables(folder).load(name)`.
     """
     return SHIPPED.load(name)
-
-
-def _check_aliases(table: str, declared: list[str], source: str) -> None:
-    """A table's `aliases:` must be its platform's (the `Platform` descriptor is their one home)."""
-    from ..platforms import platforms
-
-    for described in platforms():
-        if described.table == table and tuple(declared) != described.aliases:
-            problem = (
-                f"aliases: {declared} differ from platform {described.name!r}'s "
-                f"{list(described.aliases)} (declared in its Platform descriptor)"
-            )
-            raise MappingTableError(source, [problem])
 
 
 def resolve_platform(name: str) -> str:

@@ -11,7 +11,7 @@ import functools
 import importlib.metadata
 import typing as t
 
-from ..errors import UsageError
+from ..errors import MappingTableError, UsageError
 from ..mapping import Tables
 from .base import Adapter, RawOrder
 from .descriptor import ClientOption, Platform
@@ -84,7 +84,21 @@ def platform(name: str) -> Platform:
 def get_adapter(name: str, *, tables: Tables | None = None) -> Adapter:
     """A fresh adapter for platform `name` or one of its aliases, translating with `tables`
     (default: the shipped ones)."""
-    fresh = platform(name).adapter()
+    described = platform(name)
+    fresh = described.adapter()
     if tables is not None:
         fresh.tables = tables
+    if described.table is not None:
+        _check_aliases(described, described.table, fresh.tables)
     return fresh
+
+
+def _check_aliases(described: Platform, table: str, tables: Tables) -> None:
+    """A table's `aliases:` must be its platform's (the `Platform` descriptor is their one home)."""
+    declared, source = tables.declared_aliases(table)
+    if declared != described.aliases:
+        problem = (
+            f"aliases: {list(declared)} differ from platform {described.name!r}'s "
+            f"{list(described.aliases)} (declared in its Platform descriptor)"
+        )
+        raise MappingTableError(source, [problem])

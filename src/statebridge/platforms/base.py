@@ -52,7 +52,7 @@ class Adapter(abc.ABC):
     """Base class of the platform adapters (readers and writers); a `Platform` descriptor names one."""
 
     #: The platform name used on the command line (`--from spree`); its `Platform` descriptor
-    #: holds the rest (aliases, table, clients).
+    #: holds the rest (aliases, clients, webhook, hints).
     name: t.ClassVar[str]
     #: The shapes `split` recognises, for messages.
     shapes: t.ClassVar[tuple[str, ...]]
@@ -62,6 +62,9 @@ class Adapter(abc.ABC):
     #: Whether each NDJSON line can be read without the others (`translate --jobs` splits the
     #: input between processes only then); False when `finish` joins rows across lines.
     independent_lines: t.ClassVar[bool] = True
+    #: The mapping table that translates its statuses (`mappings/<table>.yaml`), or None for a
+    #: platform whose documents carry their DFC states.
+    table: t.ClassVar[str | None] = None
     #: The mapping tables this adapter translates with (`get_adapter(..., tables=)`).
     tables: Tables = SHIPPED
 
@@ -143,13 +146,6 @@ class Adapter(abc.ABC):
         """The platform's envelope around records made by `to_record`."""
         msg = f"writing {self.name} orders is not supported"
         raise UsageError(msg)
-
-    @property
-    def table(self) -> str | None:
-        """The mapping table that translates its statuses (its descriptor's), or None."""
-        from . import platform
-
-        return platform(self.name).table
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"

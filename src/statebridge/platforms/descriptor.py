@@ -54,8 +54,6 @@ class Platform:
     adapter: type[Adapter]
     #: Other names accepted for it (`chord`, `solidus`, `ofn`): the one home of aliases.
     aliases: tuple[str, ...] = ()
-    #: The mapping table that translates its statuses, or None (DFC documents carry their states).
-    table: str | None = None
     #: The clients of its APIs as `module:Class`, by API name (`pull --api`), the default first.
     clients: t.Mapping[str, str] = dataclasses.field(default_factory=lambda: _NOTHING)
     #: Client keyword arguments an alias implies unless given (`ofn` -> `flavour="ofn"`).
@@ -74,6 +72,12 @@ class Platform:
     envelopes: tuple[str, ...] = ()
     #: `module:attribute` of its `WebhookHandler` (served at /webhooks/<name>), or None.
     webhook: str | None = None
+
+    @property
+    def table(self) -> str | None:
+        """The mapping table that translates its statuses (its adapter's), or None (DFC documents
+        carry their states)."""
+        return self.adapter.table
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -11,7 +11,6 @@ PLATFORM = Platform(
     name="commercelayer",
     position=40,
     adapter=CommerceLayerAdapter,
-    table="commercelayer",
     clients={"api": "statebridge.platforms.commercelayer.client:CommerceLayerClient"},
     client_options=(
         ClientOption(

@@ -79,6 +79,7 @@ class CommerceLayerAdapter(Adapter):
     """Reads Commerce Layer JSON:API order documents into canonical orders, and writes them back."""
 
     name = "commercelayer"
+    table = "commercelayer"
     shapes = ("jsonapi-single", "jsonapi-list", "jsonapi-resource")
     field_names: t.ClassVar[t.Mapping[str, t.Mapping[str, str]]] = {
         shape: {

@@ -11,7 +11,6 @@ PLATFORM = Platform(
     name="relatude",
     position=50,
     adapter=RelatudeAdapter,
-    table="relatude",
     clients={"api": "statebridge.platforms.relatude.client:RelatudeClient"},
     markers=("OrderStatus", "Orders"),
     envelopes=("Orders", "OrderStatus"),

@@ -75,6 +75,7 @@ class RelatudeAdapter(Adapter):
     """Reads and writes the Relatude order export (JSON, and its XML twin for reading)."""
 
     name = "relatude"
+    table = "relatude"
     shapes = (JSON_SHAPE, XML_SHAPE)
     field_names: t.ClassVar[t.Mapping[str, t.Mapping[str, str]]] = {
         JSON_SHAPE: _MODEL_NAMES,

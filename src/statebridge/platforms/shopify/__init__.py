@@ -11,7 +11,6 @@ PLATFORM = Platform(
     name="shopify",
     position=20,
     adapter=ShopifyAdapter,
-    table="shopify",
     clients={
         "rest": "statebridge.platforms.shopify.client_rest:ShopifyRestClient",
         "graphql": "statebridge.platforms.shopify.client_graphql:ShopifyGraphQLClient",

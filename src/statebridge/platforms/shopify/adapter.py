@@ -76,6 +76,7 @@ class ShopifyAdapter(Adapter):
     """Reads Shopify orders (REST, webhooks, GraphQL, Bulk Operation JSONL) into canonical orders."""
 
     name = "shopify"
+    table = "shopify"
     shapes = ("rest", "webhook", "graphql", "bulk")
     field_names: t.ClassVar[t.Mapping[str, t.Mapping[str, str]]] = {
         "rest": _REST_NAMES,

@@ -7,4 +7,4 @@ from .adapter import SocleoAdapter
 
 __all__ = ["PLATFORM", "SocleoAdapter"]
 
-PLATFORM = Platform(name="socleo", position=30, adapter=SocleoAdapter, table="socleo")
+PLATFORM = Platform(name="socleo", position=30, adapter=SocleoAdapter)

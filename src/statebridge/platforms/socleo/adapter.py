@@ -55,6 +55,7 @@ class SocleoAdapter(Adapter):
     """Reads and writes the Socleo order export (JSON and NDJSON)."""
 
     name = "socleo"
+    table = "socleo"
     shapes = (SHAPE,)
     field_names: t.ClassVar[t.Mapping[str, t.Mapping[str, str]]] = {SHAPE: _MODEL_NAMES}
 

@@ -12,7 +12,6 @@ PLATFORM = Platform(
     position=10,
     adapter=SpreeAdapter,
     aliases=("chord", "solidus", "ofn"),
-    table="spree",
     clients={"api": "statebridge.platforms.spree.client:SpreeClient"},
     alias_client_kwargs={
         "ofn": {"flavour": "ofn"},

@@ -45,6 +45,7 @@ class SpreeAdapter(Adapter):
     """Reads the Spree family's order JSON into canonical orders."""
 
     name = "spree"
+    table = "spree"
     shapes = ("solidus-flat", "spree-v2", "spree-v3", "ofn-v0")
     field_names: t.ClassVar[t.Mapping[str, t.Mapping[str, str]]] = {
         "solidus-flat": {"lines": "line_items", "placed_at": "completed_at", "buyer": "user", **_LINE_NAMES},
