@@ -357,3 +357,23 @@ def test_the_translate_call_skips_a_bad_order_and_keeps_the_others() -> None:
     )
     assert report.written == 2
     assert [p.position for p in report.problems] == ["orders[1]"]
+
+
+@pytest.mark.parametrize("reader", ["shopify", "spree"])
+def test_a_socleo_order_read_as_another_platform_names_socleo(reader: str) -> None:
+    """The hint comes from Socleo's descriptor (`markers`), not from a list in the other reader."""
+    order = {
+        "id": "1",
+        "reference": "SO-1",
+        "status": "validated",
+        "preparation_status": "prepared",
+        "created_at": "2026-03-01T10:00:00+01:00",
+        "updated_at": "2026-03-01T10:00:00+01:00",
+        "lines": [],
+    }
+    stream = io.BytesIO(json.dumps({"orders": [order]}).encode())
+    (outcome,) = read_orders(stream, reader)
+    assert isinstance(outcome, OrderError)
+    assert str(outcome).endswith(
+        "it has 'preparation_status', so it looks like a socleo order: use --from socleo"
+    )

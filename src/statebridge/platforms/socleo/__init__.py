@@ -7,4 +7,10 @@ from .adapter import SocleoAdapter
 
 __all__ = ["PLATFORM", "SocleoAdapter"]
 
-PLATFORM = Platform(name="socleo", position=30, adapter=SocleoAdapter)
+PLATFORM = Platform(
+    name="socleo",
+    position=30,
+    adapter=SocleoAdapter,
+    # `preparation_status` is Socleo's own; `reference` and `lines` are too common to tell.
+    markers=("preparation_status",),
+)
