@@ -7,6 +7,7 @@ question of its RDF meaning, which JSON Schema cannot state; such bodies get a d
 
 from __future__ import annotations
 
+import importlib.metadata
 import pathlib
 import shutil
 import subprocess
@@ -16,6 +17,9 @@ import typing as t
 import httpx
 import pytest
 
+from statebridge import platforms as registry
+from statebridge.errors import OrderError
+from statebridge.platforms import Adapter, Platform, RawOrder
 from statebridge.store import Store
 from statebridge.web import create_app
 from statebridge.web.auth import Authenticator
@@ -89,3 +93,120 @@ def test_schemathesis_finds_no_failure(app_url: str, tmp_path: pathlib.Path) -> 
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "Tested: 18" in result.stdout
+
+
+def test_the_webhook_paths_of_todays_platforms_name_their_signature_headers() -> None:
+    webhooks = {
+        path: item["post"] for path, item in document()["paths"].items() if path.startswith("/webhooks/")
+    }
+    assert {path: (post["summary"], post["operationId"]) for path, post in webhooks.items()} == {
+        "/webhooks/shopify": ("Shopify webhook (X-Shopify-Hmac-Sha256)", "shopifyWebhook"),
+        "/webhooks/commercelayer": (
+            "Commerce Layer webhook (X-CommerceLayer-Signature)",
+            "commerceLayerWebhook",
+        ),
+        "/webhooks/spree": (
+            "Spree 5.3+ webhook (X-Spree-Webhook-Signature, X-Spree-Webhook-Timestamp)",
+            "spreeWebhook",
+        ),
+    }
+    assert all(post["security"] == [{}] and "401" in post["responses"] for post in webhooks.values())
+
+
+class _FakeAdapter(Adapter):
+    name = "fakehook"
+    shapes = ("fake",)
+
+    def split(self, document: t.Any) -> t.Iterator[RawOrder | OrderError]:
+        yield RawOrder(None, "fake", document)
+
+    def fields(self, raw: RawOrder) -> dict[str, t.Any]:
+        return {}
+
+
+class _FakeWebhook:
+    secret_env = "STATEBRIDGE_FAKEHOOK_WEBHOOK_SECRET"
+    label = "Fake Hook"
+    signature_headers = ("X-Fake-Signature",)
+
+    def handle(self, delivery: t.Any, ingest: t.Any) -> t.Any:  # never called by these tests
+        raise NotImplementedError
+
+
+class _PlainWebhook:
+    """A handler that says nothing about itself: the document describes it generically."""
+
+    secret_env = "STATEBRIDGE_PLAINHOOK_WEBHOOK_SECRET"
+
+    def handle(self, delivery: t.Any, ingest: t.Any) -> t.Any:  # never called by these tests
+        raise NotImplementedError
+
+
+class _PlainAdapter(_FakeAdapter):
+    name = "plainhook"
+
+
+class _SilentAdapter(_FakeAdapter):
+    name = "silenthook"
+
+
+FAKE_WEBHOOK = _FakeWebhook()
+PLAIN_WEBHOOK = _PlainWebhook()
+FAKE_PLATFORM = Platform(
+    name="fakehook", position=60, adapter=_FakeAdapter, webhook=f"{__name__}:FAKE_WEBHOOK"
+)
+PLAIN_PLATFORM = Platform(
+    name="plainhook", position=70, adapter=_PlainAdapter, webhook=f"{__name__}:PLAIN_WEBHOOK"
+)
+SILENT_PLATFORM = Platform(name="silenthook", position=80, adapter=_SilentAdapter)
+
+
+@pytest.fixture
+def registered(monkeypatch: pytest.MonkeyPatch) -> t.Iterator[None]:
+    """Three more platforms in the registry: two with a webhook, one without."""
+    found = list(importlib.metadata.entry_points(group=registry.GROUP))
+    found += [
+        importlib.metadata.EntryPoint(name, f"{__name__}:{attribute}", registry.GROUP)
+        for name, attribute in [
+            ("fakehook", "FAKE_PLATFORM"),
+            ("plainhook", "PLAIN_PLATFORM"),
+        ]
+    ]
+    monkeypatch.setattr(registry, "_entry_points", lambda: found)
+    registry._registry.cache_clear()
+    yield
+    registry._registry.cache_clear()
+
+
+def test_a_registered_platform_with_a_webhook_is_documented(registered: None) -> None:
+    paths = document()["paths"]
+    fake = paths["/webhooks/fakehook"]["post"]
+    assert fake["summary"] == "Fake Hook webhook (X-Fake-Signature)"
+    assert fake["operationId"] == "fakeHookWebhook"
+    assert fake["responses"] == paths["/webhooks/spree"]["post"]["responses"]
+    plain = paths["/webhooks/plainhook"]["post"]
+    assert plain["summary"] == "plainhook webhook (signed with its shared secret)"
+    assert plain["operationId"] == "plainhookWebhook"
+    assert [p for p in paths if p.startswith("/webhooks/")] == [
+        "/webhooks/spree",
+        "/webhooks/shopify",
+        "/webhooks/commercelayer",
+        "/webhooks/fakehook",
+        "/webhooks/plainhook",
+    ]
+
+
+def test_a_registered_platform_without_a_webhook_is_not_documented(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    found = [
+        *importlib.metadata.entry_points(group=registry.GROUP),
+        importlib.metadata.EntryPoint("silenthook", f"{__name__}:SILENT_PLATFORM", registry.GROUP),
+    ]
+    monkeypatch.setattr(registry, "_entry_points", lambda: found)
+    registry._registry.cache_clear()
+    try:
+        assert "silenthook" in registry.names()
+        assert not any("silenthook" in path for path in document()["paths"])
+    finally:
+        registry._registry.cache_clear()

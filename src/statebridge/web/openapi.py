@@ -1,11 +1,16 @@
 """The OpenAPI 3.1 document of `statebridge serve`, served at `GET /openapi.json`.
 
 Written by hand to say what the endpoints really do, every status they answer included; the tests
-run schemathesis against the running app to keep it true.
+run schemathesis against the running app to keep it true. The webhook paths come from the platform
+registry: one `POST /webhooks/<name>` per registered platform with a webhook, as `webhooks.py`
+serves them. Its handler may say how to name it (`label`, e.g. "Commerce Layer") and which headers
+sign a delivery (`signature_headers`); without them the platform's name and a generic description
+are used.
 """
 
 from __future__ import annotations
 
+import re
 import typing as t
 
 from starlette.requests import Request
@@ -13,6 +18,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from .. import __version__
+from ..platforms import platforms
 from .negotiation import OFFERED
 from .orders import DEFAULT_LIMIT, MAX_LIMIT
 from .problems import PROBLEM_JSON
@@ -244,6 +250,41 @@ def _operations(scoped: bool) -> dict[str, dict[str, t.Any]]:
     return {"collection": collection, "item": item, "lines": lines, "line": lines_item}
 
 
+def _webhooks(responses: dict[str, t.Any]) -> dict[str, t.Any]:
+    """The `POST /webhooks/<name>` path of every registered platform with a webhook."""
+    paths: dict[str, t.Any] = {}
+    for described in platforms():
+        handler = described.webhook_handler()
+        if handler is None:
+            continue
+        label = getattr(handler, "label", None)
+        if not isinstance(label, str) or not label.strip():
+            label = described.name
+        headers = getattr(handler, "signature_headers", None)
+        if isinstance(headers, tuple) and headers and all(isinstance(h, str) for h in headers):
+            signed_by = ", ".join(headers)
+        else:
+            signed_by = "signed with its shared secret"
+        paths[f"/webhooks/{described.name}"] = {
+            "post": {
+                "summary": f"{label} webhook ({signed_by})",
+                "operationId": _operation_id(label, described.name),
+                "security": [{}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {}}}},
+                "responses": responses,
+            }
+        }
+    return paths
+
+
+def _operation_id(label: str, name: str) -> str:
+    """`commerceLayerWebhook` for "Commerce Layer": the label's words in camel case (the name's
+    when the label has none)."""
+    words: list[str] = re.findall(r"[A-Za-z]+", label) or re.findall(r"[A-Za-z0-9]+", name) or ["platform"]
+    first, *rest = words
+    return first[0].lower() + first[1:] + "".join(w[0].upper() + w[1:] for w in rest) + "Webhook"
+
+
 def document() -> dict[str, t.Any]:
     """The OpenAPI document."""
     plain = _operations(scoped=False)
@@ -316,33 +357,7 @@ def document() -> dict[str, t.Any]:
                     },
                 }
             },
-            "/webhooks/shopify": {
-                "post": {
-                    "summary": "Shopify webhook (X-Shopify-Hmac-Sha256)",
-                    "operationId": "shopifyWebhook",
-                    "security": [{}],
-                    "requestBody": {"required": True, "content": {"application/json": {"schema": {}}}},
-                    "responses": signed,
-                }
-            },
-            "/webhooks/commercelayer": {
-                "post": {
-                    "summary": "Commerce Layer webhook (X-CommerceLayer-Signature)",
-                    "operationId": "commerceLayerWebhook",
-                    "security": [{}],
-                    "requestBody": {"required": True, "content": {"application/json": {"schema": {}}}},
-                    "responses": signed,
-                }
-            },
-            "/webhooks/spree": {
-                "post": {
-                    "summary": "Spree 5.3+ webhook (X-Spree-Webhook-Signature, X-Spree-Webhook-Timestamp)",
-                    "operationId": "spreeWebhook",
-                    "security": [{}],
-                    "requestBody": {"required": True, "content": {"application/json": {"schema": {}}}},
-                    "responses": signed,
-                }
-            },
+            **_webhooks(signed),
         },
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},

@@ -39,6 +39,9 @@ class CommerceLayerWebhook:
     """One Commerce Layer delivery (headers, raw body) to its answer."""
 
     secret_env = SECRET_ENV
+    #: Its name and the headers that sign a delivery, for the OpenAPI document (`web/openapi.py`).
+    label = "Commerce Layer"
+    signature_headers = ("X-CommerceLayer-Signature",)
 
     def handle(self, delivery: Delivery, ingest: Ingest) -> Answer:
         headers, body, secret = delivery.headers, delivery.body, delivery.secret

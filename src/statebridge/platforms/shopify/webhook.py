@@ -49,6 +49,9 @@ class ShopifyWebhook:
     """One Shopify delivery (headers in either spelling, raw body) to its answer."""
 
     secret_env = SECRET_ENV
+    #: Its name and the headers that sign a delivery, for the OpenAPI document (`web/openapi.py`).
+    label = "Shopify"
+    signature_headers = ("X-Shopify-Hmac-Sha256",)
 
     def handle(self, delivery: Delivery, ingest: Ingest) -> Answer:
         headers, body, secret = delivery.headers, delivery.body, delivery.secret

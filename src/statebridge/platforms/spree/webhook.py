@@ -60,6 +60,9 @@ class SpreeWebhook:
     """One Spree 5.3+ delivery (headers, raw body) to its answer."""
 
     secret_env = SECRET_ENV
+    #: Its name and the headers that sign a delivery, for the OpenAPI document (`web/openapi.py`).
+    label = "Spree 5.3+"
+    signature_headers = ("X-Spree-Webhook-Signature", "X-Spree-Webhook-Timestamp")
 
     def handle(self, delivery: Delivery, ingest: Ingest) -> Answer:
         headers, body, secret = delivery.headers, delivery.body, delivery.secret
