@@ -1,7 +1,7 @@
 """The statebridge web application: one Starlette app over one store.
 
 The factory only assembles: the DFC Orders endpoint lives in `orders.py`, the webhooks in
-`webhooks.py`, authentication in `auth.py`, the OpenAPI document in `openapi.py`. An error that
+`webhooks.py`, authentication in `auth/`, the OpenAPI document in `openapi.py`. An error that
 escapes a route is answered by `faults.py`: 503 with `Retry-After` when the store cannot be reached
 or written now, else a 500; both `application/problem+json` without a traceback, SQL or store URL
 (those go to the server's log only), naming the request id. Every request is logged as one JSON
