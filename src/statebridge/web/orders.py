@@ -43,9 +43,7 @@ platform cannot hold is named in the `Statebridge-Lossy` header of the write. Er
 
 from __future__ import annotations
 
-import collections
 import logging
-import time
 import typing as t
 import uuid
 from urllib.parse import unquote, urlencode
@@ -83,6 +81,7 @@ from .order_requests import (
 )
 from .order_writes import NEW_LINES, LineKeys, prepare, read_order
 from .problems import problem_response
+from .render_cache import RenderCache
 from .representation import (
     Rendered,
     body_etag,
@@ -122,52 +121,7 @@ class OrdersApi:
         self.access = AccessControl(authenticator, clients or ClientRegistry(store))
         self.enterprises = dict(enterprises)
         self.public_url = public_url.rstrip("/") if public_url else None
-        self.freshness = freshness
-        self._known: tuple[int, float] | None = None
-        self._cache: collections.OrderedDict[tuple[t.Any, ...], Rendered] = collections.OrderedDict()
-        self.cache_size = cache_size
-
-    async def _generation(self) -> int:
-        now = time.monotonic()
-        if self._known is not None and now - self._known[1] < self.freshness:
-            return self._known[0]
-        value = await run_in_threadpool(self.store.generation)
-        self._known = (value, now)
-        return value
-
-    async def _render(
-        self,
-        request: Request,
-        scope: Scope,
-        media: str,
-        produce: t.Callable[[], t.Awaitable[Rendered]],
-    ) -> Rendered:
-        """A representation from the cache, valid while the store's generation has not moved.
-
-        Rendering a page of 100 orders costs far more than serving bytes; any write of orders, by
-        this process or a pull in another, bumps the generation and so retires every entry. The
-        generation is read from the store at most every `freshness` seconds: a write through this
-        app is seen at once, one by another process (a pull) within that time. The principal is
-        part of the key: two clients asking for one URL see different orders.
-        """
-        generation = await self._generation()
-        key = (
-            generation,
-            scope.access.key,
-            str(request.base_url),
-            request.url.path,
-            request.url.query,
-            media,
-        )
-        cached = self._cache.get(key)
-        if cached is not None:
-            self._cache.move_to_end(key)
-            return cached
-        rendered = await produce()
-        self._cache[key] = rendered
-        while len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
-        return rendered
+        self.cache = RenderCache(store, size=cache_size, freshness=freshness)
 
     def routes(self) -> list[Route]:
         """One route per resource, so that `Allow` on a 405 lists every method it supports."""
@@ -272,7 +226,7 @@ class OrdersApi:
             body = await run_in_threadpool(render_collection, rows, scope, media)
             return Rendered(body, body_etag(body), {"Link": ", ".join(links)})
 
-        return respond(request, await self._render(request, scope, media, produce), media)
+        return respond(request, await self.cache.render(request, scope, media, produce), media)
 
     async def get_order(self, request: Request) -> Response:
         scope = await self._scope(request)
@@ -284,7 +238,7 @@ class OrdersApi:
             body = await run_in_threadpool(render_order, stored, scope, media)
             return Rendered(body, order_etag(stored, scope, media), {})
 
-        return respond(request, await self._render(request, scope, media, produce), media)
+        return respond(request, await self.cache.render(request, scope, media, produce), media)
 
     async def get_lines(self, request: Request) -> Response:
         """The order's lines, as FDC serves them: every line with the nodes it points at."""
@@ -314,7 +268,7 @@ class OrdersApi:
             part = "OrderLines" if line_id is None else f"OrderLines/{line_id}"
             return Rendered(body, order_etag(stored, scope, media, part), {})
 
-        return respond(request, await self._render(request, scope, media, produce), media)
+        return respond(request, await self.cache.render(request, scope, media, produce), media)
 
     # -- writing -----------------------------------------------------------------------------------
 
@@ -363,7 +317,7 @@ class OrdersApi:
                 platform, base_url, prepared, document, claim, owner=scope.access.owner
             )
         )
-        self._known = None
+        self.cache.written()
         if outcome.stored is not None:
             return outcome.stored, losses, False
         if not outcome.same_request:
@@ -436,5 +390,5 @@ class OrdersApi:
         stored = self.store.replace(
             platform, base_url, prepared, document, owner=owner, expected_version=expected_version
         )
-        self._known = None  # this app's own write is seen by the next read
+        self.cache.written()  # this app's own write is seen by the next read
         return stored, losses
