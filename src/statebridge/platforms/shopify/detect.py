@@ -140,4 +140,3 @@ def _name_line_row(exc: InvalidOrderError, record: t.Mapping[str, t.Any]) -> Non
     position = _mapping(nodes[int(match.group(1))]).get(_ROW)
     if isinstance(position, (str, Position)):
         exc.reason = f"{exc.reason} (the line-item row at {position})"
-        exc.locate()
