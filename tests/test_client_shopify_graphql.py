@@ -18,6 +18,7 @@ import respx
 from statebridge.clients.policy import RetryPolicy
 from statebridge.errors import ConfigurationError, FatalAPIError, RequestFailedError, UsageError
 from statebridge.model import Order
+from statebridge.pipeline import outcomes as pipeline_outcomes
 from statebridge.platforms import get_adapter
 from statebridge.platforms.shopify.client_graphql import (
     LINES_QUERY,
@@ -30,10 +31,10 @@ from statebridge.platforms.shopify.client_graphql import (
     since_filter,
 )
 from statebridge.platforms.shopify.client_rest import DEFAULT_API_VERSION, TOKEN_ENV, VERSION_ENV
+from statebridge.position import Position
 from statebridge.pull import PullReport, pull
 from statebridge.reading import Document
 from statebridge.store import Store
-from statebridge.translate import translate_documents
 from tests.conftest import FIXTURES
 from tests.fakes import FakeTime
 from tests.standin import shopify_graphql as standin
@@ -111,8 +112,9 @@ def sent(call: t.Any) -> dict[str, t.Any]:
 def read(documents: list[t.Any]) -> list[Order]:
     outcomes = [
         outcome
-        for outcome, _ in translate_documents(
-            get_adapter("shopify"), [Document(f"page {i}", d) for i, d in enumerate(documents, 1)]
+        for outcome, _ in pipeline_outcomes(
+            get_adapter("shopify"),
+            [Document(Position(path=f"page {i}"), d) for i, d in enumerate(documents, 1)],
         )
     ]
     bad = [o for o in outcomes if not isinstance(o, Order)]
@@ -271,7 +273,10 @@ def test_an_order_gone_before_its_lines_are_complete_is_left_for_the_adapter_to_
         )
         pages = list(client(fake).pages(None))
     outcomes = [
-        o for o, _ in translate_documents(get_adapter("shopify"), [Document("page 1", pages[0].document)])
+        o
+        for o, _ in pipeline_outcomes(
+            get_adapter("shopify"), [Document(Position(path="page 1"), pages[0].document)]
+        )
     ]
     assert len(outcomes) == 1
     assert "lineItems.pageInfo.hasNextPage" in str(outcomes[0])

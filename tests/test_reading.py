@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from statebridge.errors import MalformedInputError
+from statebridge.position import Position
 from statebridge.reading import Document, read_documents
 
 
@@ -28,10 +29,11 @@ def test_single_line_document_is_not_ndjson() -> None:
 def test_ndjson_lines_are_numbered_and_blank_lines_skipped() -> None:
     outcomes = _read(b'\n{"a": 1}\n\n{"a": 2}\n{"a": 3}')
     assert [(o.position, o.value) for o in outcomes if isinstance(o, Document)] == [
-        ("line 2", {"a": 1}),
-        ("line 4", {"a": 2}),
-        ("line 5", {"a": 3}),
+        (Position(2), {"a": 1}),
+        (Position(4), {"a": 2}),
+        (Position(5), {"a": 3}),
     ]
+    assert [str(o.position) for o in outcomes if isinstance(o, Document)] == ["line 2", "line 4", "line 5"]
 
 
 def test_a_broken_ndjson_line_is_an_error_for_that_line_only() -> None:
@@ -46,6 +48,8 @@ def test_malformed_document_names_line_and_column() -> None:
     assert isinstance(error, MalformedInputError)
     assert error.position is not None
     assert error.position.startswith("line 4 column")
+    assert error.where is not None
+    assert (error.where.line, error.where.inner) == (4, None)
 
 
 def test_byte_order_mark_is_tolerated() -> None:

@@ -252,7 +252,11 @@ def test_adapter_holds_bulk_orders_until_finish() -> None:
         emitted.extend(adapter.split(row))
     assert emitted == []  # nothing can be emitted before the end: rows may still come
     finished = list(adapter.finish())
-    assert [raw.position for raw in finished if isinstance(raw, RawOrder)] == ["line 1", "line 5", "line 9"]
+    assert [str(raw.position) for raw in finished if isinstance(raw, RawOrder)] == [
+        "line 1",
+        "line 5",
+        "line 9",
+    ]
     assert list(adapter.finish()) == []  # state is cleared
 
 

@@ -37,6 +37,8 @@ from __future__ import annotations
 
 import typing as t
 
+from .position import Position, Where, nested
+
 __all__ = [
     "APIError",
     "AccessError",
@@ -201,40 +203,53 @@ def _shown(value: object) -> str:
 
 
 class OrderError(StatebridgeError):
-    """A problem with one order, or with one position of the input."""
+    """A problem with one order, or with one position of the input.
+
+    `where` is a `Position` value, formatted only when the error is shown (`str`, `position`).
+    """
 
     def __init__(
         self,
         reason: str,
         *,
-        position: str | None = None,
+        position: Where = None,
         order: str | None = None,
         field: str | None = None,
         value: object = None,
         has_value: bool = False,
     ) -> None:
         self.reason = reason
-        self.position = position
+        self.where = Position.of(position)
         self.order = order
         self.field = field
         self.value = value
         self.has_value = has_value
-        super().__init__(self.describe())
+        super().__init__(reason)
 
-    def locate(self, *, position: str | None = None, order: str | None = None) -> OrderError:
+    @property
+    def position(self) -> str | None:
+        """Where the error happened, as shown (`line 7: orders[3]`), or None."""
+        return None if self.where is None else str(self.where)
+
+    def locate(self, *, position: Where = None, order: str | None = None) -> OrderError:
         """Fill in where the error happened, keeping anything already known; returns self."""
-        if self.position is None and position is not None:
-            self.position = position
+        if self.where is None:
+            self.where = Position.of(position)
         if self.order is None and order is not None:
             self.order = order
-        self.args = (self.describe(),)
+        return self
+
+    def within(self, outer: Where) -> OrderError:
+        """The error found inside `outer` (`line 7` of the input holding `orders[3]`); returns self."""
+        self.where = nested(outer, self.where)
         return self
 
     def describe(self) -> str:
         """One line: `position: order N: field F: value V: reason`."""
         parts = []
-        if self.position:
-            parts.append(self.position)
+        position = self.position
+        if position:
+            parts.append(position)
         if self.order:
             parts.append(f"order {self.order}")
         if self.field:
@@ -271,7 +286,7 @@ class StatusError(OrderError):
         field: str | None = None,
         value: object = None,
         has_value: bool = False,
-        position: str | None = None,
+        position: Where = None,
         order: str | None = None,
     ) -> None:
         self.platform = platform
@@ -290,7 +305,7 @@ class UnknownStatusError(StatusError):
         field: str,
         value: object,
         valid: t.Sequence[str | None],
-        position: str | None = None,
+        position: Where = None,
         order: str | None = None,
     ) -> None:
         self.valid = list(valid)

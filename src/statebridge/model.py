@@ -27,6 +27,7 @@ from pydantic_core import PydanticCustomError
 
 from .bounds import OUT_OF_RANGE, bounded
 from .errors import InvalidOrderError
+from .position import Where
 from .states import DFCStates
 
 __all__ = [
@@ -169,7 +170,7 @@ class Order(_Model):
 def order_from_fields(
     fields: dict[str, t.Any],
     *,
-    position: str | None = None,
+    position: Where = None,
     field_names: t.Mapping[str, str] | None = None,
 ) -> Order:
     """Validate `fields` into an `Order`, turning pydantic's report into an `InvalidOrderError`.

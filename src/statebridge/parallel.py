@@ -44,20 +44,20 @@ import orjson
 from .dfc.iris import IriMinter
 from .dfc.jsonld import DOCUMENT_CLOSE, DOCUMENT_OPEN, NODE_SEPARATOR, write_graph_members, write_ndjson
 from .errors import UsageError
+from .formats import FORMATS
 from .mapping import SHIPPED, Tables
 from .model import Order
-from .platforms import Adapter, get_adapter
-from .reading import read_lines
-from .translate import (
-    FORMATS,
+from .pipeline import (
     OnUnknown,
     Progress,
     TranslateReport,
     counted,
     good_orders,
+    outcomes,
     read_orders,
-    translate_documents,
 )
+from .platforms import Adapter, get_adapter
+from .reading import read_lines
 
 __all__ = ["CHUNK_BYTES", "translate_in_processes", "worker_count"]
 
@@ -158,9 +158,9 @@ def _translate_chunk(chunk: _Chunk) -> _Done:
     adapter, minter = state
     report = TranslateReport()
     documents = read_lines(chunk.lines(), chunk.first_line)
-    outcomes = (outcome for outcome, _ in translate_documents(adapter, documents))
+    results = (outcome.result for outcome in outcomes(adapter, documents))
     body = io.BytesIO()
-    written = _framing(chunk.fmt).members(good_orders(outcomes, report, chunk.on_unknown), minter, body)
+    written = _framing(chunk.fmt).members(good_orders(results, report, chunk.on_unknown), minter, body)
     return _Done(body.getvalue(), written, list(report.problems))
 
 
@@ -331,8 +331,8 @@ def translate_in_processes(
     head, ndjson = _ndjson_head(stream)
     report = TranslateReport()
     if workers == 1 or not ndjson or not adapter.independent_lines:
-        outcomes = read_orders(t.cast(t.BinaryIO, _Replay(head, stream)), adapter.name, tables=adapter.tables)
-        orders = good_orders(counted(outcomes, progress), report, on_unknown)
+        results = read_orders(t.cast(t.BinaryIO, _Replay(head, stream)), adapter.name, tables=adapter.tables)
+        orders = good_orders(counted(results, progress), report, on_unknown)
         report.written = FORMATS[fmt](orders, IriMinter.for_platform(adapter.name, base_url), out)
         return report
     framing = _framing(fmt)

@@ -17,14 +17,13 @@ import datetime as dt
 import typing as t
 
 from .clients import ApiClient, Page, client_for
-from .errors import OrderError
 from .mapping import Tables
-from .model import Order
-from .platforms import get_adapter
+from .pipeline import outcomes, partition
+from .platforms import Adapter, get_adapter
+from .position import Position
 from .reading import Document
 from .settings import Settings
 from .store import Store
-from .translate import translate_documents
 
 __all__ = ["DEFAULT_OVERLAP", "PageReport", "PullReport", "pull"]
 
@@ -103,20 +102,14 @@ def pull(
 def _save(
     page: Page,
     number: int,
-    adapter: t.Any,
+    adapter: Adapter,
     store: Store,
     report: PullReport,
     progress: t.Callable[[PageReport], None] | None,
 ) -> None:
-    items: list[tuple[Order, t.Any]] = []
-    rejects: list[tuple[str | None, str, t.Any]] = []
-    documents = [Document(page.position, page.document)]
-    for outcome, raw in translate_documents(adapter, documents):
-        if isinstance(outcome, OrderError):
-            report.problems.append(str(outcome))
-            rejects.append((outcome.position, str(outcome), raw.record if raw is not None else page.document))
-        else:
-            items.append((outcome, raw.record if raw is not None else None))
+    documents = [Document(Position.of(page.position), page.document)]
+    items, rejects = partition(outcomes(adapter, documents), page.document)
+    report.problems.extend(reason for _, reason, _ in rejects)
     newest = max((o.updated_at for o, _ in items if o.updated_at is not None), default=None)
     if newest is not None and (report.cursor is None or newest > report.cursor):
         report.cursor = newest

@@ -17,6 +17,7 @@ from xml.parsers import expat
 import orjson
 
 from .errors import MalformedInputError
+from .position import Position
 
 __all__ = ["MAX_XML_DEPTH", "Document", "read_documents", "read_lines"]
 
@@ -27,20 +28,20 @@ MAX_XML_DEPTH = 100
 
 
 class Document(t.NamedTuple):
-    """One parsed JSON value and where it was found (`None` for a whole-file document).
+    """One parsed JSON value and where it was found (`None` for a whole-file document, else its line).
 
     A named tuple: one is made per NDJSON line, and a tuple is cheaper to make than a dataclass.
     """
 
-    position: str | None
+    position: Position | None
     value: t.Any
 
 
-def _loads(data: bytes, position: str | None) -> t.Any:
+def _loads(data: bytes, position: Position | None) -> t.Any:
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        where = f"line {exc.lineno} column {exc.colno}" if position is None else position
+        where = Position(exc.lineno, exc.colno) if position is None else position
         reason = f"not valid JSON ({exc.msg})"
         raise MalformedInputError(reason, position=where) from None
 
@@ -70,14 +71,14 @@ def read_documents(stream: t.BinaryIO) -> t.Iterator[Document | MalformedInputEr
         try:
             yield Document(None, _loads(rest, None))
         except MalformedInputError as exc:
-            exc.position = f"line {number - 1 + _line(exc.position)}" + _column(exc.position)
-            exc.locate()
+            if exc.where is not None:  # the document starts on line `number`, not line 1
+                exc.where = exc.where.shifted(number - 1)
             yield exc
         return
     for raw in stream:
         number += 1
         if raw.strip():  # a second line: NDJSON
-            yield Document(f"line {first_number}", value)
+            yield Document(Position(first_number), value)
             yield from read_lines(itertools.chain((raw,), stream), number)
             return
     yield Document(None, value)  # a single-line document is not NDJSON: no line number
@@ -88,7 +89,7 @@ def read_lines(lines: t.Iterable[bytes], first_line: int = 1) -> t.Iterator[Docu
     for number, raw in enumerate(lines, first_line):
         if not raw.strip():
             continue
-        position = f"line {number}"
+        position = Position(number)
         try:
             yield Document(position, _loads(raw, position))
         except MalformedInputError as exc:
@@ -108,16 +109,14 @@ def _xml(data: bytes, *, offset: int) -> Document | MalformedInputError:
         line, column = deep
         return MalformedInputError(
             f"not valid XML (elements nested deeper than {MAX_XML_DEPTH} levels, the most statebridge reads)",
-            position=f"line {line + offset} column {column + 1}",
+            position=Position(line + offset, column + 1),
         )
     try:
         return Document(None, ET.fromstring(data))
     except ET.ParseError as exc:
         line, column = exc.position
         reason = str(exc).rsplit(": line", 1)[0]
-        return MalformedInputError(
-            f"not valid XML ({reason})", position=f"line {line + offset} column {column + 1}"
-        )
+        return MalformedInputError(f"not valid XML ({reason})", position=Position(line + offset, column + 1))
 
 
 class _TooDeep(Exception):
@@ -152,12 +151,3 @@ def _too_deep(data: bytes) -> tuple[int, int] | None:
     except expat.ExpatError:
         return None
     return None
-
-
-def _line(position: str | None) -> int:
-    # "line L column C" -> L
-    return int(position.split()[1]) if position else 1
-
-
-def _column(position: str | None) -> str:
-    return position[position.index(" column") :] if position and " column" in position else ""

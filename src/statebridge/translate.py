@@ -1,28 +1,34 @@
-"""The translation pipeline: bytes in, canonical orders with DFC states out, errors on the side.
+"""A translation run for the command line: bytes in, DFC (or another platform's shape) out.
 
-`read_orders` never raises for bad input: it yields each order, or the `OrderError` that stopped it,
-in input order, so that callers choose to stop, skip or collect. `translate` drives a whole run for
-the command line: it writes DFC in the chosen format, or another platform's shape through the DFC
-states (`to=PLATFORM`), and reports what was translated, what was not, and what was lost: DFC
-states the target cannot hold and, when the target is the platform the order came from, each of
-the platform's own status values that comes back different (Shopify `refunded` as `voided`).
+Orders are read by the one pipeline (`pipeline.py`): `read_orders` never raises for bad input, it
+yields each order, or the `OrderError` that stopped it, in input order. `translate` drives a run:
+it writes DFC in the chosen format, or another platform's shape through the DFC states
+(`to=PLATFORM`), and reports what was translated, what was not, and what was lost: DFC states the
+target cannot hold and, when the target is the platform the order came from, each of the
+platform's own status values that comes back different (Shopify `refunded` as `voided`).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import enum
 import typing as t
 
 import orjson
 
-from .dfc import IriMinter, write_document, write_ndjson, write_ntriples, write_turtle
-from .dfc.iris import MinterSource
-from .errors import OrderError, StatebridgeError, UsageError
+from .dfc import IriMinter
+from .errors import OrderError, UsageError
+from .formats import FORMATS, PLATFORM_FORMATS
 from .mapping import Tables
 from .model import Order
-from .platforms import Adapter, RawOrder, get_adapter
-from .reading import Document, read_documents
+from .pipeline import (
+    OnUnknown,
+    Progress,
+    TranslateReport,
+    counted,
+    good_orders,
+    platform_fields,
+    read_orders,
+)
+from .platforms import Adapter, get_adapter
 
 __all__ = [
     "FORMATS",
@@ -32,112 +38,7 @@ __all__ = [
     "counted",
     "read_orders",
     "translate",
-    "translate_documents",
 ]
-
-#: Called with the number of orders translated so far.
-Progress = t.Callable[[int], None]
-_Item = t.TypeVar("_Item")
-
-Writer = t.Callable[[t.Iterable[Order], MinterSource, t.BinaryIO], int]
-
-#: Output formats for DFC, by `--format` name.
-FORMATS: dict[str, Writer] = {
-    "jsonld": write_document,
-    "ndjson": write_ndjson,
-    "turtle": write_turtle,
-    "ntriples": write_ntriples,
-}
-
-#: Output formats for another platform: its envelope as one JSON document, or one record per line.
-PLATFORM_FORMATS = ("jsonld", "ndjson")
-
-
-class OnUnknown(enum.StrEnum):
-    """What to do with an order that cannot be translated."""
-
-    FAIL = "fail"
-    SKIP = "skip"
-
-
-def _join(outer: str | None, inner: str | None) -> str | None:
-    if outer and inner:
-        return f"{outer}: {inner}"
-    return outer or inner
-
-
-def read_orders(
-    stream: t.BinaryIO, platform: str, *, tables: Tables | None = None
-) -> t.Iterator[Order | OrderError]:
-    """Every order of `stream` read by `platform`'s adapter and translated to DFC states with
-    `tables` (default: the shipped ones).
-
-    Orders an adapter holds back (Shopify Bulk Operation JSONL, whose child rows may come later)
-    are yielded by `adapter.finish()` after the last document, with absolute positions.
-    """
-    for outcome, _ in translate_documents(get_adapter(platform, tables=tables), read_documents(stream)):
-        yield outcome
-
-
-def translate_documents(
-    adapter: Adapter, documents: t.Iterable[Document | OrderError]
-) -> t.Iterator[tuple[Order | OrderError, RawOrder | None]]:
-    """Each order of `documents` with the raw record it was read from (None for a bad document)."""
-    for document in documents:
-        if isinstance(document, OrderError):
-            yield document, None
-            continue
-        adapter.start_document(document.position)
-        yield from _outcomes(adapter, adapter.split(document.value), document.position)
-    yield from _outcomes(adapter, adapter.finish(), None)
-
-
-def _outcomes(
-    adapter: Adapter, raws: t.Iterable[RawOrder | OrderError], outer: str | None
-) -> t.Iterator[tuple[Order | OrderError, RawOrder | None]]:
-    """Read and translate each raw order; positions are `outer` joined with the adapter's own."""
-    for raw in raws:
-        if isinstance(raw, OrderError):
-            raw.position = _join(outer, raw.position)
-            yield raw.locate(), None
-            continue
-        try:
-            order = adapter.read(raw)
-        except OrderError as exc:
-            exc.position = None
-            yield exc.locate(position=_join(outer, raw.position), order=adapter.label(raw)), raw
-            continue
-        yield order, raw
-
-
-def counted(items: t.Iterable[_Item], progress: Progress | None) -> t.Iterator[_Item]:
-    """`items`, calling `progress` with how many have gone by after each one (no call without it)."""
-    if progress is None:
-        yield from items
-        return
-    for done, item in enumerate(items, 1):
-        progress(done)
-        yield item
-
-
-def good_orders(
-    outcomes: t.Iterable[Order | OrderError], report: TranslateReport, on_unknown: OnUnknown
-) -> t.Iterator[Order]:
-    """The orders to write: problems go to `report`; with `FAIL`, no order after the first problem."""
-    for outcome in outcomes:
-        if isinstance(outcome, StatebridgeError):
-            report.problems.append(outcome)
-        elif on_unknown is OnUnknown.SKIP or not report.problems:
-            yield outcome
-
-
-@dataclasses.dataclass
-class TranslateReport:
-    """What a run did: orders written, problems met, and DFC states a target platform could not hold."""
-
-    written: int = 0
-    problems: list[OrderError] = dataclasses.field(default_factory=list)
-    losses: list[str] = dataclasses.field(default_factory=list)
 
 
 def translate(
@@ -216,16 +117,15 @@ def _platform_records(
     orders: t.Iterable[Order], target: Adapter, report: TranslateReport
 ) -> t.Iterator[dict[str, t.Any]]:
     """Each order in the target's shape; an order the target cannot hold is a problem, not a guess."""
-    table = target.mapping_table()
     reader = get_adapter(target.name, tables=target.tables)
     for order in orders:
-        result = table.reverse(order.states)
+        fields, losses = platform_fields(order.states, target)
         try:
-            record = target.to_record(order, result.fields)
+            record = target.to_record(order, fields)
         except OrderError as exc:
             report.problems.append(exc.locate(order=order.label))
             continue
-        for loss in result.losses:
+        for loss in losses:
             report.losses.append(f"order {order.label}: {target.name} {loss}")
         for change in _changed_values(order, target, reader, record):
             report.losses.append(f"order {order.label}: {target.name} {change} (through DFC {order.states})")

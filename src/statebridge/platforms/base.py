@@ -27,6 +27,7 @@ from decimal import Decimal
 from ..errors import InvalidOrderError, OrderError, UsageError
 from ..mapping import SHIPPED, MappingTable, Tables
 from ..model import Order, order_from_fields
+from ..position import Where
 from ..states import DFCStates
 
 __all__ = ["Adapter", "RawOrder", "decimal_text", "iso_or_none", "text_or_none"]
@@ -42,7 +43,7 @@ class RawOrder(t.NamedTuple):
     several times faster than a frozen dataclass.
     """
 
-    position: str | None
+    position: Where
     shape: str
     record: t.Mapping[str, t.Any]
     included: t.Mapping[tuple[str, str], t.Mapping[str, t.Any]] = _NOTHING_INCLUDED
@@ -72,7 +73,7 @@ class Adapter(abc.ABC):
     def split(self, document: t.Any) -> t.Iterator[RawOrder | OrderError]:
         """The orders held by one JSON document, in order."""
 
-    def start_document(self, position: str | None) -> None:
+    def start_document(self, position: Where) -> None:
         """Called before `split` with where the document was found (`line 7`, None for a whole file).
 
         Adapters that hold orders back use it to name them later; by default nothing is done.

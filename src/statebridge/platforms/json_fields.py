@@ -78,7 +78,7 @@ def each(items: t.Iterable[t.Any], where: str, read: t.Callable[[t.Any], T]) -> 
             read_items.append(read(item))
         except InvalidOrderError as exc:
             exc.field = f"{where}[{i}].{exc.field}" if exc.field else f"{where}[{i}]"
-            raise exc.locate() from None
+            raise exc from None
     return read_items
 
 

@@ -43,17 +43,11 @@ platform cannot hold is named in the `Statebridge-Lossy` header of the write. Er
 
 from __future__ import annotations
 
-import collections
-import dataclasses
-import datetime as dt
 import logging
-import re
-import time
 import typing as t
 import uuid
 from urllib.parse import unquote, urlencode
 
-import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -62,32 +56,35 @@ from starlette.routing import Route
 from ..errors import (
     AuthUnavailable,
     Forbidden,
-    OrderError,
-    StatebridgeError,
-    StoreError,
     Unauthorized,
-    VersionConflict,
 )
 from ..mapping import SHIPPED, Tables
 from ..model import Order
-from ..platforms import get_adapter
-from ..reading import Document
 from ..states import OrderStatus
-from ..store import ClientRegistry, IdempotencyClaim, Store, StoredOrder, buyer_iri
-from ..translate import translate_documents
+from ..store import ClientRegistry, IdempotencyClaim, Store, StoredOrder
 from . import idempotency
 from .access import Access, AccessControl
-from .access_log import request_id
 from .auth import Authenticator
 from .enterprises import Enterprise
-from .faults import identified
-from .lines import line_keys
 from .negotiation import OFFERED, choose
+from .order_requests import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Problem,
+    check_buyer,
+    guarded,
+    idempotency_key,
+    loss_header,
+    paging,
+    precondition,
+    source,
+)
+from .order_writes import NEW_LINES, LineKeys, prepare, read_order
 from .problems import problem_response
+from .render_cache import RenderCache
 from .representation import (
     Rendered,
     body_etag,
-    etag_matches,
     order_etag,
     render_collection,
     render_lines,
@@ -97,33 +94,9 @@ from .representation import (
 )
 from .scope import Scope
 
-__all__ = ["OrdersApi"]
+__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "OrdersApi"]
 
 log = logging.getLogger("statebridge.web")
-
-MAX_LIMIT = 500
-DEFAULT_LIMIT = 100
-_ACCEPTED_BODIES = ("application/ld+json", "application/json")
-_CURSOR = re.compile(r"[A-Za-z0-9]{1,64}")
-
-
-class _Problem(Exception):
-    """An error answer, raised from deep inside a handler."""
-
-    def __init__(self, response: Response) -> None:
-        self.response = response
-
-
-@dataclasses.dataclass(frozen=True)
-class _LineKeys:
-    """What a write needs to key an order's lines: the id it is served under (None for a new order)
-    and the keys of the lines it was served with."""
-
-    order_id: str | None
-    served: frozenset[str]
-
-
-_NEW_LINES = _LineKeys(None, frozenset())
 
 
 class OrdersApi:
@@ -148,52 +121,7 @@ class OrdersApi:
         self.access = AccessControl(authenticator, clients or ClientRegistry(store))
         self.enterprises = dict(enterprises)
         self.public_url = public_url.rstrip("/") if public_url else None
-        self.freshness = freshness
-        self._known: tuple[int, float] | None = None
-        self._cache: collections.OrderedDict[tuple[t.Any, ...], Rendered] = collections.OrderedDict()
-        self.cache_size = cache_size
-
-    async def _generation(self) -> int:
-        now = time.monotonic()
-        if self._known is not None and now - self._known[1] < self.freshness:
-            return self._known[0]
-        value = await run_in_threadpool(self.store.generation)
-        self._known = (value, now)
-        return value
-
-    async def _render(
-        self,
-        request: Request,
-        scope: Scope,
-        media: str,
-        produce: t.Callable[[], t.Awaitable[Rendered]],
-    ) -> Rendered:
-        """A representation from the cache, valid while the store's generation has not moved.
-
-        Rendering a page of 100 orders costs far more than serving bytes; any write of orders, by
-        this process or a pull in another, bumps the generation and so retires every entry. The
-        generation is read from the store at most every `freshness` seconds: a write through this
-        app is seen at once, one by another process (a pull) within that time. The principal is
-        part of the key: two clients asking for one URL see different orders.
-        """
-        generation = await self._generation()
-        key = (
-            generation,
-            scope.access.key,
-            str(request.base_url),
-            request.url.path,
-            request.url.query,
-            media,
-        )
-        cached = self._cache.get(key)
-        if cached is not None:
-            self._cache.move_to_end(key)
-            return cached
-        rendered = await produce()
-        self._cache[key] = rendered
-        while len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
-        return rendered
+        self.cache = RenderCache(store, size=cache_size, freshness=freshness)
 
     def routes(self) -> list[Route]:
         """One route per resource, so that `Allow` on a 405 lists every method it supports."""
@@ -213,7 +141,7 @@ class OrdersApi:
             ),
         ]
         return [
-            Route(prefix + path, _guarded(handlers), methods=list(handlers))
+            Route(prefix + path, guarded(handlers), methods=list(handlers))
             for prefix in ("/api/dfc", "/api/dfc/Enterprises/{enterprise}")
             for path, handlers in resources
         ]
@@ -224,14 +152,14 @@ class OrdersApi:
         try:
             return await self.access.resolve(request.headers.get("authorization"))
         except Forbidden as exc:
-            raise _Problem(problem_response(403, "Forbidden", exc.reason)) from None
+            raise Problem(problem_response(403, "Forbidden", exc.reason)) from None
         except Unauthorized as exc:
-            raise _Problem(
+            raise Problem(
                 problem_response(401, "Unauthorized", exc.reason, headers={"WWW-Authenticate": exc.challenge})
             ) from None
         except AuthUnavailable as exc:
             log.warning("%s", exc)  # the URL detail is for the log, never the client
-            raise _Problem(
+            raise Problem(
                 problem_response(
                     503,
                     "Authentication unavailable",
@@ -254,7 +182,7 @@ class OrdersApi:
         if enterprise is None:
             # An enterprise the client may not order from is as unknown to it as a made-up one.
             known = ", ".join(sorted(usable)) or "none"
-            raise _Problem(
+            raise Problem(
                 problem_response(404, "Unknown enterprise", f"no enterprise {slug!r} (known: {known})")
             )
         return Scope(enterprise, f"{root}/api/dfc/Enterprises/{slug}", access)
@@ -263,7 +191,7 @@ class OrdersApi:
     def _media(request: Request) -> str:
         media = choose(request.headers.get("accept"))
         if media is None:
-            raise _Problem(
+            raise Problem(
                 problem_response(406, "Not Acceptable", f"this resource is available as {', '.join(OFFERED)}")
             )
         return media
@@ -271,7 +199,7 @@ class OrdersApi:
     async def _stored(self, scope: Scope, order_id: str) -> StoredOrder:
         stored = await run_in_threadpool(self.store.by_public_id, order_id)
         if stored is None or not scope.holds(stored):
-            raise _Problem(
+            raise Problem(
                 problem_response(404, "Order not found", f"no order {order_id!r} at {scope.collection}")
             )
         return stored
@@ -281,7 +209,7 @@ class OrdersApi:
     async def list_orders(self, request: Request) -> Response:
         scope = await self._scope(request)
         media = self._media(request)
-        limit, after = _paging(request)
+        limit, after = paging(request)
 
         async def produce() -> Rendered:
             rows = await run_in_threadpool(
@@ -298,7 +226,7 @@ class OrdersApi:
             body = await run_in_threadpool(render_collection, rows, scope, media)
             return Rendered(body, body_etag(body), {"Link": ", ".join(links)})
 
-        return respond(request, await self._render(request, scope, media, produce), media)
+        return respond(request, await self.cache.render(request, scope, media, produce), media)
 
     async def get_order(self, request: Request) -> Response:
         scope = await self._scope(request)
@@ -310,7 +238,7 @@ class OrdersApi:
             body = await run_in_threadpool(render_order, stored, scope, media)
             return Rendered(body, order_etag(stored, scope, media), {})
 
-        return respond(request, await self._render(request, scope, media, produce), media)
+        return respond(request, await self.cache.render(request, scope, media, produce), media)
 
     async def get_lines(self, request: Request) -> Response:
         """The order's lines, as FDC serves them: every line with the nodes it points at."""
@@ -331,7 +259,7 @@ class OrdersApi:
             iris = scope.minter.lines(order, scope.minter.order(order.id))
             wanted = iris if line_id is None else [i for i in iris if unquote(i.rsplit("/", 1)[1]) == line_id]
             if not wanted:
-                raise _Problem(
+                raise Problem(
                     problem_response(
                         404, "Order line not found", f"order {order_id!r} has no line {line_id!r}"
                     )
@@ -340,17 +268,17 @@ class OrdersApi:
             part = "OrderLines" if line_id is None else f"OrderLines/{line_id}"
             return Rendered(body, order_etag(stored, scope, media, part), {})
 
-        return respond(request, await self._render(request, scope, media, produce), media)
+        return respond(request, await self.cache.render(request, scope, media, produce), media)
 
     # -- writing -----------------------------------------------------------------------------------
 
     async def create_order(self, request: Request) -> Response:
         scope = await self._scope(request)
         media = self._media(request)
-        key = _idempotency_key(request)
-        document, order = await self._read_body(request)
-        _check_buyer(scope.access, order)
-        platform, base_url = _source(scope)
+        key = idempotency_key(request)
+        document, order = await read_order(request)
+        check_buyer(scope.access, order)
+        platform, base_url = source(scope)
         order = order.model_copy(update={"id": uuid.uuid4().hex})
         replayed = False
         if key is None:
@@ -366,7 +294,7 @@ class OrdersApi:
                 scope, platform, base_url, order, document, claim
             )
         body = await run_in_threadpool(render_order, stored, scope, media)
-        headers = {"Location": f"{scope.collection}/{stored.public_id}", **_loss_header(losses)}
+        headers = {"Location": f"{scope.collection}/{stored.public_id}", **loss_header(losses)}
         if replayed:
             headers[idempotency.REPLAYED_HEADER] = "true"
         rendered = Rendered(body, order_etag(stored, scope, media), headers)
@@ -383,13 +311,13 @@ class OrdersApi:
     ) -> tuple[StoredOrder, list[str], bool]:
         """The order created under `claim`'s key, what its platform cannot hold, and whether it was
         created by the key's first request (a replay) rather than now."""
-        prepared, losses = await run_in_threadpool(self._prepare, platform, order)
+        prepared, losses = await run_in_threadpool(prepare, platform, order)
         outcome = await run_in_threadpool(
             lambda: self.store.create_once(
                 platform, base_url, prepared, document, claim, owner=scope.access.owner
             )
         )
-        self._known = None
+        self.cache.written()
         if outcome.stored is not None:
             return outcome.stored, losses, False
         if not outcome.same_request:
@@ -403,25 +331,25 @@ class OrdersApi:
                 f"this {idempotency.HEADER} was sent before with another request, which created "
                 f"{created}: use a new key for a new order, and PUT to change that one"
             )
-            raise _Problem(problem_response(422, "Idempotency-Key reused", detail))
+            raise Problem(problem_response(422, "Idempotency-Key reused", detail))
         return await self._stored(scope, outcome.public_id), losses, True
 
     async def update_order(self, request: Request) -> Response:
         scope = await self._scope(request)
         media = self._media(request)
         existing = await self._stored(scope, request.path_params["order_id"])
-        expected = _precondition(request, existing, scope)
-        document, order = await self._read_body(request)
-        _check_buyer(scope.access, order)
+        expected = precondition(request, existing, scope)
+        document, order = await read_order(request)
+        check_buyer(scope.access, order)
         order = order.model_copy(update={"id": existing.order.id})
-        served = _LineKeys(existing.public_id, frozenset(line.id for line in existing.order.lines if line.id))
+        served = LineKeys(existing.public_id, frozenset(line.id for line in existing.order.lines if line.id))
         stored, losses = await run_in_threadpool(
             lambda: self._save(
                 existing.platform, existing.base_url, order, document, expected_version=expected, lines=served
             )
         )
         body = await run_in_threadpool(render_order, stored, scope, media)
-        rendered = Rendered(body, order_etag(stored, scope, media), _loss_header(losses))
+        rendered = Rendered(body, order_etag(stored, scope, media), loss_header(losses))
         return respond(request, rendered, media)
 
     async def delete_order(self, request: Request) -> Response:
@@ -429,7 +357,7 @@ class OrdersApi:
         scope = await self._scope(request)
         media = self._media(request)
         existing = await self._stored(scope, request.path_params["order_id"])
-        expected = _precondition(request, existing, scope)
+        expected = precondition(request, existing, scope)
         states = existing.order.states.model_copy(update={"order": OrderStatus.CANCELLED})
         order = existing.order.model_copy(update={"states": states})
         stored, losses = await run_in_threadpool(
@@ -443,44 +371,8 @@ class OrdersApi:
             )
         )
         body = await run_in_threadpool(render_order, stored, scope, media)
-        rendered = Rendered(body, order_etag(stored, scope, media), _loss_header(losses))
+        rendered = Rendered(body, order_etag(stored, scope, media), loss_header(losses))
         return respond(request, rendered, media)
-
-    async def _read_body(self, request: Request) -> tuple[t.Any, Order]:
-        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if kind not in _ACCEPTED_BODIES:
-            raise _Problem(
-                problem_response(
-                    415,
-                    "Unsupported Media Type",
-                    f"send the order as {' or '.join(_ACCEPTED_BODIES)}, not {kind or 'nothing'}",
-                )
-            )
-        raw = await request.body()
-        try:
-            document = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise _Problem(
-                problem_response(400, "Malformed JSON", f"the body is not JSON: {exc.msg}")
-            ) from None
-        outcomes = await run_in_threadpool(
-            lambda: list(translate_documents(get_adapter("dfc"), [Document(None, document)]))
-        )
-        problems = [str(o) for o, _ in outcomes if isinstance(o, OrderError)]
-        orders = [o for o, _ in outcomes if isinstance(o, Order)]
-        if problems:
-            raise _Problem(
-                problem_response(422, "Order cannot be read", "; ".join(problems), problems=problems)
-            )
-        if len(orders) != 1:
-            raise _Problem(
-                problem_response(
-                    422,
-                    "One order expected",
-                    f"the document holds {len(orders)} dfc-b:Order nodes; send one at a time",
-                )
-            )
-        return document, orders[0]
 
     def _save(
         self,
@@ -491,143 +383,12 @@ class OrdersApi:
         *,
         owner: str | None = None,
         expected_version: int | None = None,
-        lines: _LineKeys | None = _NEW_LINES,
+        lines: LineKeys | None = NEW_LINES,
     ) -> tuple[StoredOrder, list[str]]:
         """Store a DFC order for `platform`, and say what the platform cannot hold of its states."""
-        prepared, losses = self._prepare(platform, order, lines=lines, tables=self.tables)
+        prepared, losses = prepare(platform, order, lines=lines, tables=self.tables)
         stored = self.store.replace(
             platform, base_url, prepared, document, owner=owner, expected_version=expected_version
         )
-        self._known = None  # this app's own write is seen by the next read
+        self.cache.written()  # this app's own write is seen by the next read
         return stored, losses
-
-    @staticmethod
-    def _prepare(
-        platform: str, order: Order, *, lines: _LineKeys | None = _NEW_LINES, tables: Tables = SHIPPED
-    ) -> tuple[Order, list[str]]:
-        """A DFC order as the endpoint stores it for `platform`, and what the platform cannot hold.
-
-        Its lines get their keys (`lines.py`): those of the lines it was served with (`lines`),
-        new ones for the rest; with `lines` None they are kept as they are. For a shop's platform,
-        `platform_status` is what the platform would hold (the table's reverse rules), while the
-        states stay the DFC states the client wrote: a client reads back what it wrote (OFN finds
-        its open backorder only while it reads Held) until the platform itself changes the order,
-        by a pull or a webhook that stores a newer version of it. What the platform cannot hold is
-        reported, as the `Statebridge-Lossy` header of the write.
-        """
-        losses: list[str] = []
-        update: dict[str, t.Any] = {
-            "platform": platform,
-            "shape": "dfc-jsonld",
-            "updated_at": dt.datetime.now(dt.UTC),
-        }
-        if lines is not None:
-            keys = line_keys(order.lines, lines.order_id, lines.served)
-            update["lines"] = tuple(
-                line.model_copy(update={"id": key}) for line, key in zip(order.lines, keys, strict=True)
-            )
-        if platform != "dfc":
-            table = get_adapter(platform, tables=tables).mapping_table()
-            result = table.reverse(order.states)
-            update["platform_status"] = result.fields
-            losses = [str(loss) for loss in result.losses]
-        return order.model_copy(update=update), losses
-
-
-Handler = t.Callable[[Request], t.Awaitable[Response]]
-
-
-def _guarded(handlers: t.Mapping[str, Handler]) -> Handler:
-    """Dispatch on the method (HEAD as GET), answering every `_Problem` as its problem details.
-
-    Store errors are not the caller's: they go on to the app's one fault mapping (`faults.py`),
-    503 when the store is unavailable, else 500; never a 400 carrying the store's URL.
-    """
-
-    async def endpoint(request: Request) -> Response:
-        handler = handlers["GET"] if request.method == "HEAD" else handlers[request.method]
-        try:
-            return await handler(request)
-        except _Problem as problem:
-            return identified(problem.response, request_id(request.scope))
-        except VersionConflict:
-            return problem_response(
-                412,
-                "Precondition Failed",
-                "the order changed since the ETag given in If-Match; GET it again and retry",
-            )
-        except StoreError:
-            raise
-        except StatebridgeError as exc:
-            return problem_response(400, "Bad request", str(exc))
-
-    return endpoint
-
-
-def _check_buyer(access: Access, order: Order) -> None:
-    """A client bound to a buyer orders as that buyer: an order naming another is refused (422)."""
-    client = access.client
-    if client is None or client.buyer is None:
-        return
-    named = buyer_iri(order)
-    if named is not None and named != client.buyer:
-        raise _Problem(
-            problem_response(
-                422,
-                "Order for another buyer",
-                f"dfc-b:orderedBy is {named}, but client {client.name} orders as {client.buyer}",
-            )
-        )
-
-
-def _precondition(request: Request, existing: StoredOrder, scope: Scope) -> int | None:
-    """The version a conditional write must find (`If-Match`), None without the header; 412 when the
-    ETag given is not the order's current one in any representation."""
-    header = request.headers.get("if-match")
-    if header is None:
-        return None
-    current = [order_etag(existing, scope, media) for media in OFFERED]
-    if not any(etag_matches(header, etag) for etag in current):
-        raise _Problem(
-            problem_response(
-                412,
-                "Precondition Failed",
-                "the order changed since the ETag given in If-Match; GET it again and retry",
-            )
-        )
-    return existing.version
-
-
-def _idempotency_key(request: Request) -> str | None:
-    try:
-        return idempotency.parse_key(request.headers.get(idempotency.HEADER))
-    except ValueError as exc:
-        raise _Problem(problem_response(400, "Bad Idempotency-Key", str(exc))) from None
-
-
-def _source(scope: Scope) -> tuple[str, str]:
-    if scope.enterprise is None:
-        return "dfc", scope.base
-    return scope.enterprise.platform, scope.enterprise.base_url
-
-
-def _paging(request: Request) -> tuple[int, str | None]:
-    text = request.query_params.get("limit", str(DEFAULT_LIMIT))
-    try:
-        limit = int(text)
-    except ValueError:
-        limit = 0
-    if not 1 <= limit <= MAX_LIMIT:
-        raise _Problem(
-            problem_response(
-                400, "Bad limit", f"limit must be a whole number from 1 to {MAX_LIMIT}, not {text!r}"
-            )
-        )
-    after = request.query_params.get("after")
-    if after is not None and not _CURSOR.fullmatch(after):
-        raise _Problem(problem_response(400, "Bad cursor", "after must be the cursor of a `next` link"))
-    return limit, after
-
-
-def _loss_header(losses: list[str]) -> dict[str, str]:
-    return {"Statebridge-Lossy": "; ".join(losses)} if losses else {}

@@ -85,14 +85,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from ..errors import MalformedInputError, OrderError, StoreError
+from ..errors import MalformedInputError, StoreError
 from ..mapping import SHIPPED, Tables
 from ..model import Order
+from ..pipeline import outcomes, partition
 from ..platforms import get_adapter, platforms
 from ..reading import Document
 from ..settings import Settings
 from ..store import Store
-from ..translate import translate_documents
 from .access_log import request_id
 from .delivery import Answer, Delivery, Headers, WebhookHandler, problem
 from .faults import fault_for
@@ -277,11 +277,4 @@ def _translate(
     """The orders of one delivery, read as `pull` reads a page, and the reasons it held some back."""
     if isinstance(document, MalformedInputError):
         return [], [(document.position, str(document), _raw_text(body))]
-    items: list[tuple[Order, t.Any]] = []
-    rejects: list[tuple[str | None, str, t.Any]] = []
-    for outcome, raw in translate_documents(get_adapter(platform, tables=tables), [Document(None, document)]):
-        if isinstance(outcome, OrderError):
-            rejects.append((outcome.position, str(outcome), raw.record if raw is not None else document))
-        else:
-            items.append((outcome, raw.record if raw is not None else document))
-    return items, rejects
+    return partition(outcomes(get_adapter(platform, tables=tables), [Document(None, document)]), document)

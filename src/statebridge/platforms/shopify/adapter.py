@@ -59,6 +59,7 @@ import typing as t
 
 from ...errors import InvalidOrderError, OrderError, UnknownStatusError, UnrecognisedShapeError
 from ...model import Order
+from ...position import Where
 from ...states import DFCStates
 from ..base import Adapter, RawOrder
 from ..hints import marker_hint
@@ -92,7 +93,7 @@ class ShopifyAdapter(Adapter):
 
     # -- envelopes -------------------------------------------------------------------------------
 
-    def start_document(self, position: str | None) -> None:
+    def start_document(self, position: Where) -> None:
         """Note where the next document was found (`line 7`), to name held Bulk rows later."""
         self._bulk.start_document(position)
 

@@ -6,8 +6,8 @@ import dataclasses
 import typing as t
 
 from ...errors import InvalidOrderError, OrderError, UnrecognisedShapeError
+from ...position import Position, Where, nested
 from ..base import RawOrder
-from .detect import _join
 from .fields import _ROW, _connection
 from .ids import _GID, _gid_kind, _graphql_id
 
@@ -18,9 +18,9 @@ __all__ = ["BulkJoin"]
 class _Held:
     """A Bulk Operation order waiting for the end of input, with its line-item rows."""
 
-    position: str | None
+    position: Position | None
     record: dict[str, t.Any]
-    lines: list[tuple[str | None, dict[str, t.Any]]] = dataclasses.field(default_factory=list)
+    lines: list[tuple[Position | None, dict[str, t.Any]]] = dataclasses.field(default_factory=list)
 
 
 class BulkJoin:
@@ -31,13 +31,13 @@ class BulkJoin:
     """
 
     def __init__(self) -> None:
-        self._document: str | None = None
+        self._document: Position | None = None
         self._held: dict[str, _Held] = {}
-        self._waiting: dict[str, list[tuple[str | None, dict[str, t.Any]]]] = {}
+        self._waiting: dict[str, list[tuple[Position | None, dict[str, t.Any]]]] = {}
 
-    def start_document(self, position: str | None) -> None:
+    def start_document(self, position: Where) -> None:
         """Note where the next document was found (`line 7`), to name held rows later."""
-        self._document = position
+        self._document = Position.of(position)
 
     def finish(self) -> t.Iterator[RawOrder | OrderError]:
         """The held Bulk Operation orders, in input order, then the rows whose order never came.
@@ -66,7 +66,7 @@ class BulkJoin:
                 )
 
     def hold(self, record: dict[str, t.Any], where: str | None) -> t.Iterator[OrderError]:
-        position = _join(self._document, where)
+        position = nested(self._document, where)
         try:
             order_id = _graphql_id(record, "Order", "id")
         except InvalidOrderError as exc:
@@ -94,7 +94,7 @@ class BulkJoin:
         if match.group("kind") != "Order" or not is_line:
             return  # a child row the canonical order has no place for (see the module docstring)
         row = {key: value for key, value in record.items() if key != "__parentId"}
-        entry = (_join(self._document, where), row)
+        entry = (nested(self._document, where), row)
         held = self._held.get(match.group("id"))
         if held is not None:
             held.lines.append(entry)

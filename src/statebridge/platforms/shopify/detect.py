@@ -8,6 +8,7 @@ import re
 import typing as t
 
 from ...errors import InvalidOrderError
+from ...position import Position
 from ..hints import foreign_keys
 from ..json_fields import mapping_or_empty as _mapping
 from .fields import _ROW
@@ -62,12 +63,6 @@ _NOT_ORDERS = {
     "fulfillment_orders": "fulfillment order list",
     "risks": "order risk list",
 }
-
-
-def _join(outer: str | None, inner: str | None) -> str | None:
-    if outer and inner:
-        return f"{outer}: {inner}"
-    return outer or inner
 
 
 def _kind(record: t.Any) -> str | None:
@@ -143,6 +138,5 @@ def _name_line_row(exc: InvalidOrderError, record: t.Mapping[str, t.Any]) -> Non
     if match is None or not isinstance(nodes, list) or int(match.group(1)) >= len(nodes):
         return
     position = _mapping(nodes[int(match.group(1))]).get(_ROW)
-    if isinstance(position, str):
+    if isinstance(position, (str, Position)):
         exc.reason = f"{exc.reason} (the line-item row at {position})"
-        exc.locate()

@@ -1,0 +1,73 @@
+"""Rendered representations kept while the store's generation has not moved.
+
+Rendering a page of 100 orders costs far more than serving bytes; any write of orders, by this
+process or a pull in another, bumps the store's generation and so retires every entry. The
+generation is read from the store at most every `freshness` seconds: a write through this app is
+seen at once (`written`), one by another process (a pull) within that time. The principal is part
+of the key: two clients asking for one URL see different orders.
+"""
+
+from __future__ import annotations
+
+import collections
+import time
+import typing as t
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from ..store import Store
+from .representation import Rendered
+from .scope import Scope
+
+__all__ = ["RenderCache"]
+
+
+class RenderCache:
+    """At most `size` representations, least recently used first out."""
+
+    def __init__(self, store: Store, *, size: int = 256, freshness: float = 0.1) -> None:
+        self.store = store
+        self.size = size
+        self.freshness = freshness
+        self._known: tuple[int, float] | None = None
+        self._entries: collections.OrderedDict[tuple[t.Any, ...], Rendered] = collections.OrderedDict()
+
+    def written(self) -> None:
+        """This app wrote orders: the next read asks the store for its generation."""
+        self._known = None
+
+    async def _generation(self) -> int:
+        now = time.monotonic()
+        if self._known is not None and now - self._known[1] < self.freshness:
+            return self._known[0]
+        value = await run_in_threadpool(self.store.generation)
+        self._known = (value, now)
+        return value
+
+    async def render(
+        self,
+        request: Request,
+        scope: Scope,
+        media: str,
+        produce: t.Callable[[], t.Awaitable[Rendered]],
+    ) -> Rendered:
+        """The representation of `request` for `scope` in `media`, from the cache or `produce`d."""
+        generation = await self._generation()
+        key = (
+            generation,
+            scope.access.key,
+            str(request.base_url),
+            request.url.path,
+            request.url.query,
+            media,
+        )
+        cached = self._entries.get(key)
+        if cached is not None:
+            self._entries.move_to_end(key)
+            return cached
+        rendered = await produce()
+        self._entries[key] = rendered
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+        return rendered
