@@ -43,6 +43,7 @@ platform cannot hold is named in the `Statebridge-Lossy` header of the write. Er
 
 from __future__ import annotations
 
+import functools
 import logging
 import typing as t
 import uuid
@@ -311,7 +312,9 @@ class OrdersApi:
     ) -> tuple[StoredOrder, list[str], bool]:
         """The order created under `claim`'s key, what its platform cannot hold, and whether it was
         created by the key's first request (a replay) rather than now."""
-        prepared, losses = await run_in_threadpool(prepare, platform, order)
+        prepared, losses = await run_in_threadpool(
+            functools.partial(prepare, platform, order, tables=self.tables)
+        )
         outcome = await run_in_threadpool(
             lambda: self.store.create_once(
                 platform, base_url, prepared, document, claim, owner=scope.access.owner
