@@ -38,3 +38,21 @@ def test_order_error_names_position_order_field_and_value() -> None:
     assert str(error) == "orders[2]: order R7: field quantity: value -1: must be positive"
     error.locate(position="elsewhere")
     assert error.position == "orders[2]"
+
+
+def test_every_package_folder_is_listed_for_the_build() -> None:
+    """pyproject lists the packages by hand (the tables ship from `mappings/` as `statebridge.mappings`):
+    a folder left out installs in editable mode but is missing from a wheel."""
+    import pathlib
+    import tomllib
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    listed = set(
+        tomllib.loads((root / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]["packages"]
+    )
+    source = root / "src"
+    found = {
+        ".".join(init.parent.relative_to(source).parts)
+        for init in (source / "statebridge").rglob("__init__.py")
+    }
+    assert found - listed == set(), "add these to [tool.setuptools] packages in pyproject.toml"
