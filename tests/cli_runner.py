@@ -39,3 +39,18 @@ def invoke(*args: str, stdin: bytes | None = None, env: t.Mapping[str, str] | No
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return Ran(result.exit_code, result.stdout_bytes, result.stderr_bytes)
+
+
+@dataclasses.dataclass(frozen=True)
+class RanText:
+    """A run's exit status and streams as text, as subprocess.run(..., text=True) gives them."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def invoke_text(*args: str, stdin: bytes | None = None, env: t.Mapping[str, str] | None = None) -> RanText:
+    """`invoke`, its streams decoded (UTF-8)."""
+    ran = invoke(*args, stdin=stdin, env=env)
+    return RanText(ran.returncode, ran.stdout.decode("utf-8"), ran.stderr.decode("utf-8"))
