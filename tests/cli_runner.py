@@ -8,12 +8,18 @@ installed script, `python -m statebridge`) is tested with subprocesses elsewhere
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import os
 import typing as t
 
 from click.testing import CliRunner
 
 from statebridge.cli import cli
+
+#: click before 8.2 mixes stderr into stdout unless told not to; 8.2 keeps them apart (pyproject: >=8.1).
+_SEPARATE_STDERR: dict[str, t.Any] = (
+    {"mix_stderr": False} if "mix_stderr" in inspect.signature(CliRunner.__init__).parameters else {}
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,7 +41,9 @@ def invoke(*args: str, stdin: bytes | None = None, env: t.Mapping[str, str] | No
     if env is not None:
         overlay = {name: None for name in os.environ if name not in env}
         overlay.update(env)
-    result = CliRunner().invoke(cli, list(args), input=stdin, env=overlay, prog_name="statebridge")
+    result = CliRunner(**_SEPARATE_STDERR).invoke(
+        cli, list(args), input=stdin, env=overlay, prog_name="statebridge"
+    )
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return Ran(result.exit_code, result.stdout_bytes, result.stderr_bytes)
