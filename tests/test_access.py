@@ -10,8 +10,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
-import subprocess
-import sys
 import time
 import typing as t
 
@@ -23,6 +21,7 @@ from statebridge.store import ClientRegistry, Store, schema as store_schema
 from statebridge.translate import read_orders
 from statebridge.web.enterprises import Enterprise
 
+from .cli_runner import RanText, invoke_text
 from .conftest import FIXTURES
 from .serving import dfc_client
 from .standin.oidc import SigningKey, StandinIssuer
@@ -250,10 +249,8 @@ def test_an_oidc_token_is_the_client_its_claim_names(store: Store, key: SigningK
 # -- the command line --------------------------------------------------------------------------
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "statebridge", *args], capture_output=True, text=True, timeout=60, check=False
-    )
+def _cli(*args: str) -> RanText:
+    return invoke_text(*args)
 
 
 def test_clients_add_prints_the_token_once_and_stores_only_its_digest(store_url: str) -> None:

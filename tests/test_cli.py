@@ -1,4 +1,5 @@
-"""The command line, run as a user runs it: a real process, real files, stdin and exit codes."""
+"""The command line as a user runs it: real files, stdin, messages and exit statuses, through
+click's CliRunner (tests/cli_runner.py); a few smoke tests start the real `statebridge` process."""
 
 from __future__ import annotations
 
@@ -6,27 +7,33 @@ import json
 import pathlib
 import subprocess
 import sys
+import typing as t
 
+import click
 import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
+from statebridge.cli import cli, exits
 from statebridge.dfc import parse_jsonld
+from statebridge.errors import (
+    ConfigurationError,
+    MalformedInputError,
+    StatebridgeError,
+    StoreError,
+    UsageError,
+)
 
+from .cli_runner import Ran, invoke
 from .conftest import FIXTURES
 
 CHORD = FIXTURES / "spree/chord_single_order.json"
 FLAT = FIXTURES / "spree/solidus_flat_orders.json"
 
 
-def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "statebridge", *args],
-        input=stdin,
-        capture_output=True,
-        check=False,
-        timeout=120,
-    )
+def run(*args: str, stdin: bytes | None = None) -> Ran:
+    """`statebridge ARGS` in this process (CliRunner), `stdin` its standard input."""
+    return invoke(*args, stdin=stdin)
 
 
 def _flat_with(edit) -> bytes:  # type: ignore[no-untyped-def]
@@ -231,3 +238,78 @@ def test_translate_does_not_load_the_store_or_http_clients() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False"]
+
+
+# -- exit statuses: one mapping for every command -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (UsageError("unknown platform 'magento'"), 2),
+        (ConfigurationError("STATEBRIDGE_ENTERPRISES is not valid JSON"), 1),
+        (StoreError("cannot open the store"), 1),
+        (MalformedInputError("not valid JSON"), 1),
+    ],
+)
+def test_each_error_has_one_exit_status(
+    error: StatebridgeError, code: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert exits.code_for(error) == code
+    with pytest.raises(SystemExit) as stopped, exits.reported():
+        raise error
+    assert stopped.value.code == code
+    assert capsys.readouterr().err == f"statebridge: {error}\n"
+
+
+def test_a_command_may_say_what_an_error_means_to_it(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped, exits.reported(code=exits.EXIT_USAGE):
+        raise ConfigurationError("STATEBRIDGE_OIDC_AUDIENCE is missing")
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err == "statebridge: STATEBRIDGE_OIDC_AUDIENCE is missing\n"
+
+
+def test_reported_lets_other_exceptions_and_success_through() -> None:
+    with exits.reported():
+        done = True
+    assert done
+    with pytest.raises(KeyError), exits.reported():
+        raise KeyError("not statebridge's")
+
+
+def test_every_command_has_help() -> None:
+    def walk(command: click.Command, path: list[str]) -> t.Iterator[list[str]]:
+        yield path
+        if isinstance(command, click.Group):
+            for name, sub in sorted(command.commands.items()):
+                yield from walk(sub, [*path, name])
+
+    paths = list(walk(cli, []))
+    assert len(paths) == 15  # the group, 8 commands, 6 subcommands
+    for path in paths:
+        result = run(*path, "-h")
+        assert result.returncode == 0, (path, result.stderr)
+        assert result.stdout.decode().startswith(f"Usage: {' '.join(['statebridge', *path])} "), path
+
+
+# -- smoke tests: the real process -----------------------------------------------------------------
+
+
+def test_the_installed_script_and_python_m_run_the_same_command_line() -> None:
+    script = pathlib.Path(sys.executable).parent / "statebridge"
+    in_process = run("translate", "--from", "chord", str(CHORD))
+    for command in ([str(script)], [sys.executable, "-m", "statebridge"]):
+        done = subprocess.run(
+            [*command, "translate", "--from", "chord", str(CHORD)],
+            capture_output=True,
+            check=False,
+            timeout=120,
+        )
+        assert (done.returncode, done.stderr) == (0, b""), command
+        assert done.stdout == in_process.stdout, command
+    failed = subprocess.run(
+        [str(script), "translate", "--from", "spree", "-"], input=b"{oops", capture_output=True, check=False
+    )
+    assert failed.returncode == 1
+    assert failed.stderr.decode().splitlines()[-1] == "statebridge: 1 problem(s); nothing written"
+    assert b"Traceback" not in failed.stderr

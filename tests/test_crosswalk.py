@@ -12,8 +12,6 @@ import importlib.resources
 import itertools
 import os
 import pathlib
-import subprocess
-import sys
 import typing as t
 import xml.etree.ElementTree as ET
 
@@ -29,6 +27,7 @@ from statebridge.mapping.loader import MAPPINGS_ENV
 from statebridge.mapping.table import REJECT, UNSET
 from statebridge.states import DIMENSION_STATES, DFCStates, Dimension
 
+from .cli_runner import Ran, invoke
 from .conftest import ROOT
 
 TABLES = available_tables()
@@ -296,13 +295,9 @@ def _without_env() -> dict[str, str]:
 
 
 def test_docs_crosswalk_md_is_current() -> None:
-    fresh = subprocess.run(
-        [sys.executable, "-m", "statebridge", "mappings", "show", "--format", "markdown"],
-        capture_output=True,
-        check=True,
-        env=_without_env(),
-        timeout=120,
-    ).stdout.decode("utf-8")
+    shown = invoke("mappings", "show", "--format", "markdown", env=_without_env())
+    assert shown.returncode == 0, shown.stderr
+    fresh = shown.stdout.decode("utf-8")
     committed = (DOCS / "crosswalk.md").read_text("utf-8") if (DOCS / "crosswalk.md").exists() else ""
     assert committed == fresh, f"docs/crosswalk.md is not current with the mapping tables: {REGENERATE}"
 
@@ -386,14 +381,8 @@ def test_markup_in_values_is_escaped_everywhere(tricky: Crosswalk) -> None:
 # -- command line ----------------------------------------------------------------------------------
 
 
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "statebridge", *args],
-        capture_output=True,
-        check=False,
-        timeout=120,
-        env=env if env is not None else _without_env(),
-    )
+def run(*args: str, env: dict[str, str] | None = None) -> Ran:
+    return invoke(*args, env=env if env is not None else _without_env())
 
 
 def test_show_one_platform_by_alias() -> None:

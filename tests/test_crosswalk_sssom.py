@@ -16,7 +16,6 @@ import os
 import pathlib
 import shutil
 import subprocess
-import sys
 
 import pytest
 import yaml
@@ -24,6 +23,7 @@ import yaml
 from statebridge.crosswalk.sssom import COLUMNS, LICENSE, Mapping, MappingSet, mapping_sets
 from statebridge.dfc.vocab import DFC_V
 
+from .cli_runner import invoke
 from .conftest import ROOT
 from .test_crosswalk import TABLES, TRICKY, crosswalk, shipped, tricky  # noqa: F401 (fixture)
 
@@ -179,13 +179,7 @@ def test_values_are_percent_encoded_into_iris(tricky) -> None:  # type: ignore[n
 
 def export(tmp_path: pathlib.Path, *args: str) -> list[pathlib.Path]:
     env = {k: v for k, v in os.environ.items() if k != "STATEBRIDGE_MAPPINGS"}
-    result = subprocess.run(
-        [sys.executable, "-m", "statebridge", "mappings", "export", "--format", "sssom", *args],
-        capture_output=True,
-        check=False,
-        timeout=120,
-        env=env,
-    )
+    result = invoke("mappings", "export", "--format", "sssom", *args, env=env)
     assert result.returncode == 0, result.stderr
     paths = [pathlib.Path(line) for line in result.stdout.decode().splitlines()]
     assert all(p.is_file() for p in paths)

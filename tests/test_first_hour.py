@@ -1,8 +1,9 @@
 """The first hour of a new user: what `make run` does, and how the CLI fails.
 
 Every test runs the real thing: `make -n` on the real Makefile, the real `statebridge` script as a
-subprocess (closed or full streams, Ctrl-C as a real SIGINT), and asserts one-line messages and exit
-codes, never a traceback.
+subprocess where a process matters (closed or full streams, Ctrl-C as a real SIGINT, serve, pull's
+retries), the command line in this process through CliRunner elsewhere, and asserts one-line
+messages and exit codes, never a traceback.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import time
 import typing as t
 
 import pytest
+
+from .cli_runner import RanText, invoke_text
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -42,7 +45,7 @@ STATEBRIDGE = [sys.executable, "-m", "statebridge"]
 FIXTURE = str(ROOT / "fixtures" / "spree" / "solidus_flat_orders.json")
 
 
-def _one_line_failure(result: subprocess.CompletedProcess[str], code: int, *phrases: str) -> None:
+def _one_line_failure(result: subprocess.CompletedProcess[str] | RanText, code: int, *phrases: str) -> None:
     assert "Traceback" not in result.stderr, result.stderr
     assert result.returncode == code, (result.returncode, result.stderr)
     first = result.stderr.strip().splitlines()[0] if result.stderr.strip() else ""
@@ -82,10 +85,10 @@ def test_a_yaml_syntax_error_names_the_file_and_line(tmp_path: pathlib.Path) -> 
         shutil.copy(table, tmp_path)
     (tmp_path / "spree.yaml").write_text("fields:\n  status: [open\n  payment: paid\n")
     for args in (["mappings", "check"], ["mappings", "show"], ["validate", str(ROOT / "fixtures" / "spree")]):
-        result = _run([*args, "--mappings", str(tmp_path)])
+        result = invoke_text(*args, "--mappings", str(tmp_path))
         _one_line_failure(result, 1, f"{tmp_path / 'spree.yaml'}", "not valid YAML at line 3, column 10")
-    result = _run(
-        ["translate", "--from", "spree", FIXTURE], env={**os.environ, "STATEBRIDGE_MAPPINGS": str(tmp_path)}
+    result = invoke_text(
+        "translate", "--from", "spree", FIXTURE, env={**os.environ, "STATEBRIDGE_MAPPINGS": str(tmp_path)}
     )
     _one_line_failure(result, 1, "spree.yaml", "line 3")
 
@@ -196,29 +199,29 @@ def test_mappings_commands_refuse_a_folder_without_tables(tmp_path: pathlib.Path
         ["mappings", "show"],
         ["mappings", "export", "--output", str(tmp_path)],
     ):
-        result = _run([*args, "--mappings", str(tmp_path)])
+        result = invoke_text(*args, "--mappings", str(tmp_path))
         _one_line_failure(result, 2, f"no mapping tables (PLATFORM.yaml) in {tmp_path}")
 
 
 def test_mappings_check_accepts_the_aliases_show_accepts() -> None:
-    check = _run(["mappings", "check", "--platform", "chord"])
+    check = invoke_text("mappings", "check", "--platform", "chord")
     assert check.returncode == 0, check.stderr
     assert check.stdout.startswith("spree: ")
-    assert _run(["mappings", "show", "--platform", "chord"]).returncode == 0
-    unknown = _run(["mappings", "check", "--platform", "nope"])
+    assert invoke_text("mappings", "show", "--platform", "chord").returncode == 0
+    unknown = invoke_text("mappings", "check", "--platform", "nope")
     _one_line_failure(unknown, 2, "no mapping table for platform 'nope'", "chord", "shopify")
 
 
 @pytest.mark.parametrize("command", ["pull", "sync"])
 def test_pull_and_sync_offer_only_platforms_they_can_pull(command: str) -> None:
-    help_text = _run([command, "--help"]).stdout
+    help_text = invoke_text(command, "--help").stdout
     assert "dfc" not in help_text.split("\n", 2)[0] + help_text.split("\n", 2)[1]
     assert "shopify" in help_text
-    result = _run([command, "dfc", "--base-url", "https://shop.example.org"])
+    result = invoke_text(command, "dfc", "--base-url", "https://shop.example.org")
     assert result.returncode == 2
     assert "Invalid value for 'PLATFORM': statebridge cannot pull from 'dfc'" in result.stderr
     assert "can pull: chord, commercelayer, ofn, relatude, shopify, solidus, spree" in result.stderr
-    made_up = _run([command, "nope", "--base-url", "https://shop.example.org"])
+    made_up = invoke_text(command, "nope", "--base-url", "https://shop.example.org")
     assert made_up.returncode == 2
     assert "Invalid value for 'PLATFORM': 'nope' is not one of" in made_up.stderr
 
@@ -226,6 +229,6 @@ def test_pull_and_sync_offer_only_platforms_they_can_pull(command: str) -> None:
 @pytest.mark.parametrize("args", [["export"], ["clients", "list"], ["clients", "revoke", "hub"]])
 def test_reading_a_store_that_is_not_there_says_so(args: list[str], tmp_path: pathlib.Path) -> None:
     missing = tmp_path / "missing.db"
-    result = _run([*args, "--store", f"sqlite:///{missing}"])
+    result = invoke_text(*args, "--store", f"sqlite:///{missing}")
     _one_line_failure(result, 2, f"no store at {missing}")
     assert not missing.exists()

@@ -15,8 +15,6 @@ import io
 import json
 import pathlib
 import re
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 
@@ -40,6 +38,7 @@ from statebridge.states import DFCStates
 from statebridge.translate import read_orders
 from statebridge.validate import expected_path, fixture_files
 
+from .cli_runner import invoke
 from .conftest import FIXTURES, ROOT
 
 FOLDER = FIXTURES / "relatude"
@@ -604,21 +603,8 @@ def test_amounts_that_a_json_number_cannot_hold_exactly_are_written_as_text() ->
 
 
 def test_command_line_writes_relatude_and_reports_losses() -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "statebridge",
-            "translate",
-            "--from",
-            "spree",
-            "--to",
-            "relatude",
-            str(FIXTURES / "spree/chord_single_order.json"),
-        ],
-        capture_output=True,
-        check=False,
-        timeout=120,
+    result = invoke(
+        "translate", "--from", "spree", "--to", "relatude", str(FIXTURES / "spree/chord_single_order.json")
     )
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
@@ -627,12 +613,7 @@ def test_command_line_writes_relatude_and_reports_losses() -> None:
 
 
 def test_command_line_reads_the_xml_twin() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "statebridge", "translate", "--from", "relatude", str(EXPORT_XML)],
-        capture_output=True,
-        check=False,
-        timeout=120,
-    )
+    result = invoke("translate", "--from", "relatude", str(EXPORT_XML))
     assert result.returncode == 0, result.stderr
     assert isomorphic(parse_jsonld(result.stdout), parse_jsonld(expected_path(EXPORT).read_bytes()))
 

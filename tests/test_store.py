@@ -6,8 +6,6 @@ import datetime as dt
 import io
 import json
 import pathlib
-import subprocess
-import sys
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +15,7 @@ from statebridge.store import LATEST, Store, migrate
 from statebridge.store.migrations import current_version
 from statebridge.translate import read_orders
 
+from .cli_runner import invoke
 from .conftest import FIXTURES
 
 
@@ -140,35 +139,14 @@ def test_export_writes_every_stored_order_under_its_source(tmp_path: pathlib.Pat
             "https://fish.example.no/export",
             [(o, {}) for o in _orders("relatude/export.json", "relatude")],
         )
-    result = subprocess.run(
-        [sys.executable, "-m", "statebridge", "export", "--store", url],
-        capture_output=True,
-        check=False,
-        timeout=60,
-    )
+    result = invoke("export", "--store", url)
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     ids = [n["@id"] for n in document["@graph"] if n["@type"] == "dfc-b:Order"]
     assert sum(i.startswith("https://shop.example.org/api/dfc/Orders/") for i in ids) == 17
     assert any(i.startswith("https://fish.example.no/export/api/dfc/Orders/") for i in ids)
     assert result.stderr.decode().strip() == f"exported {len(ids)} orders"
-    ntriples = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "statebridge",
-            "export",
-            "--store",
-            url,
-            "--format",
-            "ntriples",
-            "--platform",
-            "spree",
-        ],
-        capture_output=True,
-        check=False,
-        timeout=60,
-    )
+    ntriples = invoke("export", "--store", url, "--format", "ntriples", "--platform", "spree")
     assert ntriples.returncode == 0
     from rdflib import Graph
 
