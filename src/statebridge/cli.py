@@ -28,7 +28,7 @@ from .errors import StatebridgeError, UsageError
 from .mapping import SHIPPED, Tables
 from .mapping.coverage import analyse
 from .mapping.loader import MAPPINGS_ENV
-from .platforms import ClientOption, names, platform as find_platform, platforms
+from .platforms import ClientOption, check_aliases, names, platform as find_platform, platforms
 from .settings import Settings
 from .translate import FORMATS, OnUnknown, translate
 from .validate import validate_fixtures
@@ -222,6 +222,7 @@ def mappings_check(platform: str | None, mappings_dir: pathlib.Path | None) -> N
     shown: set[str] = set()  # one broken file can fail every table (aliases are read from all)
     for name in [platform] if platform else names:
         try:
+            check_aliases(tables, name)
             report = analyse(tables.load(name))
         except StatebridgeError as exc:
             if str(exc) not in shown:
