@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 import threading
@@ -22,18 +23,21 @@ import typing as t
 
 import httpx
 import pytest
+import yaml
 
 from statebridge.clients import RetryPolicy
 from statebridge.clients.dfc_endpoint import DfcEndpointClient, idempotency_key
 from statebridge.dfc import IriMinter
+from statebridge.settings import Settings
 from statebridge.store import Client, IdempotencyClaim, Store
 from statebridge.sync import sync
 from statebridge.web import create_app
 from statebridge.web.access import OPERATOR, Access
 from statebridge.web.auth import Authenticator
+from statebridge.web.enterprises import Enterprise
 from statebridge.web.idempotency import scope_of
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, ROOT
 from .serving import running
 from .standin.dfc_target import StandinDfcTarget
 from .standin.shopify import TOKEN as SHOPIFY_TOKEN, Shop, StandinShopify
@@ -256,6 +260,49 @@ def test_the_endpoint_replays_a_key_and_refuses_it_with_another_body(tmp_path: p
         assert unkeyed.headers["Location"] != first.headers["Location"]
         assert bad.status_code == 400
         assert store.count() == 2
+
+
+def _tables_held_as_confirm(folder: pathlib.Path) -> pathlib.Path:
+    """A copy of the repository's tables whose Spree reverse rule for a Held order writes
+    `confirm` instead of the shipped `complete`."""
+    shutil.copytree(ROOT / "mappings", folder)
+    path = folder / "spree.yaml"
+    table = yaml.safe_load(path.read_text("utf-8"))
+    [held] = [rule for rule in table["reverse"]["state"] if rule["when"] == {"order": ["Held"]}]
+    assert held["then"] == "complete", "the shipped rule this test edits has changed"
+    held["then"] = "confirm"
+    path.write_text(yaml.safe_dump(table, sort_keys=False), "utf-8")
+    return folder
+
+
+def test_a_post_with_or_without_a_key_translates_with_the_apps_edited_tables(
+    tmp_path: pathlib.Path,
+) -> None:
+    """`serve --mappings FOLDER`: an order POSTed to a Spree shop's enterprise is stored with the
+    platform fields of the edited table's reverse rules, whether or not it carries a key."""
+    folder = _tables_held_as_confirm(tmp_path / "mappings")
+    with Store(f"sqlite:///{tmp_path / 's.db'}") as store:
+        app = create_app(
+            store,
+            settings=Settings(mappings=folder),
+            authenticator=Authenticator.from_env({"STATEBRIDGE_API_TOKENS": API_TOKEN}),
+            enterprises={"acme": Enterprise("acme", "spree", "https://hub.example.org")},
+        )
+        with (
+            running(app, name="uvicorn-edited-tables") as url,
+            httpx.Client(base_url=url, timeout=20) as http,
+        ):
+            orders = "/api/dfc/Enterprises/acme/Orders"
+            keyed = http.post(
+                orders, content=POST_HELD.read_bytes(), headers={**LD, "Idempotency-Key": '"edited-1"'}
+            )
+            unkeyed = http.post(orders, content=POST_HELD.read_bytes(), headers=LD)
+        assert (keyed.status_code, unkeyed.status_code) == (201, 201), keyed.text + unkeyed.text
+        assert keyed.headers["Location"] != unkeyed.headers["Location"]
+        stored = list(store.orders())
+    assert len(stored) == 2
+    assert [s.order.platform_status["state"] for s in stored] == ["confirm", "confirm"]
+    assert all(s.order.states.order == "Held" for s in stored)  # what the client sent, kept beside it
 
 
 def test_ten_concurrent_posts_with_one_key_create_one_order(store_url: str) -> None:

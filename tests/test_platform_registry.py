@@ -12,13 +12,15 @@ import sys
 import textwrap
 
 import pytest
+from click.testing import CliRunner
 
 from statebridge import platforms as registry
+from statebridge.cli import cli
 from statebridge.clients import client_for, pullable
 from statebridge.crosswalk.model import load_crosswalks, platform_order
 from statebridge.errors import MappingTableError, UsageError
 from statebridge.mapping import Tables
-from statebridge.platforms import get_adapter, names, platform, platforms
+from statebridge.platforms import alias_problems, get_adapter, names, platform, platforms
 from statebridge.platforms.hints import envelope_hint, marker_hint
 
 
@@ -175,14 +177,50 @@ def test_the_dfc_reader_names_the_platforms_whose_documents_have_that_key_most_t
     assert envelope_hint(["@id"], "dfc") is None
 
 
-def test_a_table_whose_aliases_differ_from_its_platform_is_refused(tmp_path: pathlib.Path) -> None:
+def _spree_without_ofn(folder: pathlib.Path) -> pathlib.Path:
+    """A copy of the repository's tables in `folder` whose Spree table no longer lists `ofn`."""
+    folder.mkdir()
     shipped = pathlib.Path(__file__).resolve().parent.parent / "mappings"
     for table in shipped.glob("*.yaml"):
         text = table.read_text("utf-8")
         if table.name == "spree.yaml":
             text = text.replace("aliases: [chord, solidus, ofn]", "aliases: [chord, solidus]")
-        (tmp_path / table.name).write_text(text, "utf-8")
+        (folder / table.name).write_text(text, "utf-8")
+    return folder
+
+
+def test_a_table_whose_aliases_differ_from_its_platform_is_refused(tmp_path: pathlib.Path) -> None:
+    tables = Tables(_spree_without_ofn(tmp_path / "edited"))
     with pytest.raises(
         MappingTableError, match=r"aliases: \['chord', 'solidus'\] differ from platform 'spree'"
     ):
-        get_adapter("chord", tables=Tables(tmp_path))
+        get_adapter("chord", tables=tables)
+    [problem] = alias_problems(tables)
+    assert problem.table == str(tmp_path / "edited" / "spree.yaml")
+    assert alias_problems(tables, "shopify") == []
+    assert alias_problems(Tables()) == []  # the shipped tables agree with their platforms
+    assert alias_problems(Tables(pathlib.Path(__file__).resolve().parent.parent / "mappings")) == []
+
+
+def test_mappings_check_reports_a_table_whose_aliases_differ_as_translate_would(
+    tmp_path: pathlib.Path,
+) -> None:
+    edited = _spree_without_ofn(tmp_path / "edited")
+    checked = CliRunner().invoke(cli, ["mappings", "check", "--mappings", str(edited)])
+    assert checked.exit_code == 1, checked.output
+    assert f"mapping table '{edited / 'spree.yaml'}' is invalid" in checked.output
+    assert "aliases: ['chord', 'solidus'] differ from platform 'spree''s" in checked.output
+    assert "Traceback" not in checked.output
+    assert checked.output.count("  ok") == 4  # the other tables are still checked, and pass
+    one = CliRunner().invoke(cli, ["mappings", "check", "--platform", "chord", "--mappings", str(edited)])
+    assert one.exit_code == 1, one.output
+    assert "differ from platform 'spree'" in one.output
+    other = CliRunner().invoke(cli, ["mappings", "check", "--platform", "shopify", "--mappings", str(edited)])
+    assert other.exit_code == 0, other.output
+    # what `mappings check` refuses is what `translate` refuses with the same tables
+    order = pathlib.Path(__file__).resolve().parent.parent / "fixtures/spree/chord_single_order.json"
+    translated = CliRunner().invoke(
+        cli, ["translate", "--from", "spree", str(order)], env={"STATEBRIDGE_MAPPINGS": str(edited)}
+    )
+    assert translated.exit_code == 1, translated.output
+    assert "differ from platform 'spree'" in translated.output

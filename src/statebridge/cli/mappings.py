@@ -13,6 +13,7 @@ from ..crosswalk.sssom import mapping_sets, write_mapping_sets
 from ..errors import StatebridgeError
 from ..mapping import Tables
 from ..mapping.coverage import analyse
+from ..platforms import check_aliases
 from ..validate import validate_fixtures
 from .exits import EXIT_BAD_INPUT, EXIT_USAGE, fail, reported
 from .options import mappings_option, settings, tables as tables_of
@@ -42,6 +43,7 @@ def mappings_check(platform: str | None, mappings_dir: pathlib.Path | None) -> N
     shown: set[str] = set()  # one broken file can fail every table (aliases are read from all)
     for name in [platform] if platform else names:
         try:
+            check_aliases(tables, name)
             report = analyse(tables.load(name))
         except StatebridgeError as exc:
             if str(exc) not in shown:

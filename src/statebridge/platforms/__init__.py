@@ -3,6 +3,8 @@
 Each platform lives in its own folder (`platforms/<name>/`) behind a `Platform` descriptor; a
 third-party package adds one by declaring an entry point in that group that names its descriptor.
 `platform` finds one by name or alias, `platforms` lists them in their `position` order.
+A mapping table's `aliases:` must be its platform's: `alias_problems` lists the tables of a folder
+whose aliases differ, `check_aliases` refuses one, as `get_adapter` does before handing it out.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ __all__ = [
     "ClientOption",
     "Platform",
     "RawOrder",
+    "alias_problems",
+    "check_aliases",
     "get_adapter",
     "names",
     "platform",
@@ -89,16 +93,40 @@ def get_adapter(name: str, *, tables: Tables | None = None) -> Adapter:
     if tables is not None:
         fresh.tables = tables
     if described.table is not None:
-        _check_aliases(described, described.table, fresh.tables)
+        problem = _alias_problem(described, described.table, fresh.tables)
+        if problem is not None:
+            raise problem
     return fresh
 
 
-def _check_aliases(described: Platform, table: str, tables: Tables) -> None:
+def alias_problems(tables: Tables, table: str | None = None) -> list[MappingTableError]:
+    """One error per table of `tables` (or only `table`) whose `aliases:` differ from those of the
+    platform it translates for, naming the file; tables no registered platform uses are not looked at."""
+    present = set(tables.names())
+    found: list[MappingTableError] = []
+    for described in _registry():
+        used = described.table
+        if used is None or used not in present or (table is not None and used != table):
+            continue
+        problem = _alias_problem(described, used, tables)
+        if problem is not None:
+            found.append(problem)
+    return found
+
+
+def check_aliases(tables: Tables, table: str) -> None:
+    """`MappingTableError` when table `table`'s `aliases:` differ from its platform's."""
+    for problem in alias_problems(tables, table):
+        raise problem
+
+
+def _alias_problem(described: Platform, table: str, tables: Tables) -> MappingTableError | None:
     """A table's `aliases:` must be its platform's (the `Platform` descriptor is their one home)."""
     declared, source = tables.declared_aliases(table)
-    if declared != described.aliases:
-        problem = (
-            f"aliases: {list(declared)} differ from platform {described.name!r}'s "
-            f"{list(described.aliases)} (declared in its Platform descriptor)"
-        )
-        raise MappingTableError(source, [problem])
+    if declared == described.aliases:
+        return None
+    problem = (
+        f"aliases: {list(declared)} differ from platform {described.name!r}'s "
+        f"{list(described.aliases)} (declared in its Platform descriptor)"
+    )
+    return MappingTableError(source, [problem])
