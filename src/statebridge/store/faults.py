@@ -65,6 +65,10 @@ def install(engine: sa.Engine, url: str) -> None:
     def translate(context: sa.engine.ExceptionContext) -> None:
         if context.is_pre_ping:
             return  # the pool replaces the dead connection itself
+        if not isinstance(context.original_exception, Exception):
+            # Ctrl-C (or SystemExit) while a statement runs: SQLAlchemy counts it as a disconnect,
+            # but it is the user stopping the program, which must stay an interruption (exit 130).
+            return
         error: BaseException = context.sqlalchemy_exception or context.original_exception
         if context.is_disconnect or is_unavailable(error):
             raise unavailable(url, error)
