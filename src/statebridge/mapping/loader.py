@@ -59,7 +59,10 @@ class Tables:
         self.folder = None if folder is None else pathlib.Path(folder)
         self._loaded: dict[str, MappingTable] = {}
         self._aliases: dict[str, str] | None = None
-        self._declared: dict[str, tuple[str, ...]] = {}
+        #: Per table: the `aliases:` it declares and where it was read from (with `_aliases`).
+        self._declared: dict[str, tuple[tuple[str, ...], str]] = {}
+        #: Per table: its parsed YAML, read with the aliases, so that `load` does not parse it again.
+        self._documents: dict[str, t.Any] = {}
 
     def __reduce__(self) -> tuple[t.Any, ...]:  # to worker processes: the folder, not the cache
         return type(self), (self.folder,)
@@ -93,17 +96,15 @@ class Tables:
 
     def declared_aliases(self, table: str) -> tuple[tuple[str, ...], str]:
         """The `aliases:` table `table` declares, in its order, and where it was read from."""
-        self.resolve(table)
-        resource = _table_files(self._root())[table]
-        return self._declared.get(table, ()), self._source(resource)
+        return self._declared[self.resolve(table)]  # read with the aliases, once per Tables
 
     def load(self, name: str) -> MappingTable:
         """The table for platform family `name` (aliases such as `chord` are accepted)."""
         canonical = self.resolve(name)
         table = self._loaded.get(canonical)
         if table is None:
-            resource = _table_files(self._root())[canonical]
-            table = load_table_text(resource.read_text("utf-8"), source=self._source(resource))
+            _, source = self._declared[canonical]
+            table = _table_from_document(self._documents[canonical], source)
             self._loaded[canonical] = table
         return table
 
@@ -112,9 +113,9 @@ class Tables:
         for stem, resource in _table_files(self._root()).items():
             names[stem] = stem
             source = self._source(resource)
-            document = _parse_yaml(resource.read_text("utf-8"), source) or {}
+            document = self._documents[stem] = _parse_yaml(resource.read_text("utf-8"), source)
             declared = document.get("aliases", []) if isinstance(document, dict) else []
-            self._declared[stem] = tuple(str(alias) for alias in declared)
+            self._declared[stem] = (tuple(str(alias) for alias in declared), source)
             for alias in declared:
                 names[str(alias)] = stem
         return names
@@ -153,7 +154,11 @@ def resolve_platform(name: str) -> str:
 
 def load_table_text(text: str, *, source: str) -> MappingTable:
     """Parse, validate and build a table from YAML text; `source` names it in errors."""
-    document = _parse_yaml(text, source)
+    return _table_from_document(_parse_yaml(text, source), source)
+
+
+def _table_from_document(document: t.Any, source: str) -> MappingTable:
+    """Validate and build a table from its parsed YAML; `source` names it in errors."""
     problems = list(_non_string_keys(document, "$"))
     if not problems:
         problems = [
