@@ -35,12 +35,10 @@ import multiprocessing
 import os
 import pathlib
 import signal
-import stat
 import threading
 import typing as t
 
-import orjson
-
+from . import ndjson_split as split
 from .dfc.iris import IriMinter
 from .dfc.jsonld import DOCUMENT_CLOSE, DOCUMENT_OPEN, NODE_SEPARATOR, write_graph_members, write_ndjson
 from .errors import UsageError
@@ -164,95 +162,6 @@ def _translate_chunk(chunk: _Chunk) -> _Done:
     return _Done(body.getvalue(), written, list(report.problems))
 
 
-class _Replay(io.RawIOBase):
-    """Lines already read from a stream, then the rest of it, for the one-process path."""
-
-    def __init__(self, head: list[bytes], rest: t.BinaryIO) -> None:
-        super().__init__()
-        self._head = head
-        self._rest = rest
-
-    def readable(self) -> bool:
-        return True
-
-    def __iter__(self) -> t.Iterator[bytes]:
-        while self._head:
-            yield self._head.pop(0)
-        yield from self._rest
-
-    def read(self, size: int | None = -1) -> bytes:
-        """All that is left (`read_documents` only ever reads the rest of a stream)."""
-        if size is not None and size >= 0:
-            msg = "_Replay.read reads the whole rest of the stream only"
-            raise ValueError(msg)
-        head, self._head = b"".join(self._head), []
-        return head + self._rest.read()
-
-
-def _ndjson_head(stream: t.BinaryIO) -> tuple[list[bytes], bool]:
-    """The lines up to the second non-blank one, and whether the input is NDJSON (as `read_documents`)."""
-    head: list[bytes] = []
-    for raw in stream:
-        head.append(raw.removeprefix(b"\xef\xbb\xbf") if not head else raw)
-        if head[-1].strip():
-            break
-    if not head or head[-1].lstrip().startswith(b"<"):
-        return head, False
-    try:
-        orjson.loads(head[-1])
-    except orjson.JSONDecodeError:
-        return head, False
-    for raw in stream:
-        head.append(raw)
-        if raw.strip():
-            return head, True
-    return head, False
-
-
-def _blocks(stream: t.BinaryIO, size: int) -> t.Iterator[bytes]:
-    """Runs of about `size` bytes of whole lines (ending at LF), from where `stream` stands."""
-    while block := stream.read(size):
-        if not block.endswith(b"\n"):
-            block += stream.readline()
-        yield block
-
-
-def _numbered(blocks: t.Iterable[bytes], start: int) -> t.Iterator[tuple[int, int, bytes]]:
-    """Each block with its first line number and its offset in the input (which begins at `start`)."""
-    first = 1
-    for block in blocks:
-        yield first, start, block
-        first += block.count(b"\n")
-        start += len(block)
-
-
-def _inheritable(stream: t.BinaryIO, origin: int | None) -> tuple[bytes | int, int] | None:
-    """The input as workers can inherit it (its bytes, or its file's descriptor), and where it starts.
-
-    None for a pipe, or anything else that cannot be read again by offset.
-    """
-    if origin is None:
-        return None
-    if isinstance(stream, io.BytesIO):
-        data = stream.getvalue()
-        return data, origin + 3 if data.startswith(b"\xef\xbb\xbf", origin) else origin
-    try:
-        descriptor = stream.fileno()
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            return None
-    except (AttributeError, OSError, ValueError):
-        return None
-    return descriptor, origin + 3 if os.pread(descriptor, 3, origin) == b"\xef\xbb\xbf" else origin
-
-
-def _origin(stream: t.BinaryIO) -> int | None:
-    """Where a seekable input starts (workers can then read it by offset), else None."""
-    try:
-        return stream.tell() if stream.seekable() else None
-    except (AttributeError, OSError, ValueError):
-        return None
-
-
 def _warm(adapter: Adapter) -> None:
     """Load (and validate) the adapter's mapping table here, so that forked workers inherit it."""
     _TABLES.setdefault(adapter.tables.folder, adapter.tables)
@@ -327,11 +236,13 @@ def translate_in_processes(
     `progress` is called with the number of orders translated so far, in this process: after each
     order on the one-process path, after each chunk a worker sends back otherwise."""
     workers = worker_count(jobs)
-    origin = _origin(stream)
-    head, ndjson = _ndjson_head(stream)
+    origin = split.origin(stream)
+    head, ndjson = split.ndjson_head(stream)
     report = TranslateReport()
     if workers == 1 or not ndjson or not adapter.independent_lines:
-        results = read_orders(t.cast(t.BinaryIO, _Replay(head, stream)), adapter.name, tables=adapter.tables)
+        results = read_orders(
+            t.cast(t.BinaryIO, split.Replay(head, stream)), adapter.name, tables=adapter.tables
+        )
         orders = good_orders(counted(results, progress), report, on_unknown)
         report.written = FORMATS[fmt](orders, IriMinter.for_platform(adapter.name, base_url), out)
         return report
@@ -355,12 +266,12 @@ def translate_in_processes(
 
     global _INPUT
     context = _context()
-    shared = _inheritable(stream, origin) if context.get_start_method() == "fork" else None
+    shared = split.inheritable(stream, origin) if context.get_start_method() == "fork" else None
     if shared is None:  # sent: the lines already read, then the rest, a block at a time
-        blocks = itertools.chain([b"".join(head)], _blocks(stream, chunk_bytes))
+        blocks = itertools.chain([b"".join(head)], split.blocks(stream, chunk_bytes))
         chunks = (
             _Chunk(adapter.name, fmt, base_url, on_unknown, first, block, mappings=adapter.tables.folder)
-            for first, _, block in _numbered(blocks, 0)
+            for first, _, block in split.numbered(blocks, 0)
         )
     else:  # inherited: read here only to find where lines end; workers read their span themselves
         _INPUT, start = shared
@@ -376,7 +287,7 @@ def translate_in_processes(
                 (offset, offset + len(block)),
                 mappings=adapter.tables.folder,
             )
-            for first, offset, block in _numbered(_blocks(stream, chunk_bytes), start)
+            for first, offset, block in split.numbered(split.blocks(stream, chunk_bytes), start)
         )
     # Forked workers inherit this process's heap; frozen, their collector leaves it alone instead of
     # touching (and so copying) every inherited page. That took 2 workers from 1.3x to 1.8x one.

@@ -180,9 +180,11 @@ class WebhookReceiver:
         """The settings in force for this delivery."""
         return self._settings if isinstance(self._settings, Settings) else self._settings()
 
-    def secrets(self) -> WebhookSecrets:
-        """The secrets given to the app, else the settings'."""
-        return self._secrets if self._secrets is not None else WebhookSecrets.from_settings(self.settings())
+    def secrets(self, settings: Settings | None = None) -> WebhookSecrets:
+        """The secrets given to the app, else those of `settings` (default: the settings in force)."""
+        if self._secrets is not None:
+            return self._secrets
+        return WebhookSecrets.from_settings(settings if settings is not None else self.settings())
 
     def _endpoint(
         self, name: str, handler: WebhookHandler
@@ -204,10 +206,13 @@ class WebhookReceiver:
         now: float | None = None,
     ) -> Answer:
         """One delivery to platform `name`'s webhook (headers, raw body) to its answer."""
-        settings = self.settings()
-        secrets = self._secrets if self._secrets is not None else WebhookSecrets.from_settings(settings)
+        settings = self.settings()  # asked once: the secret and the base URLs come from the same read
         delivery = Delivery(
-            Headers(header_items), body, secrets.get(name), time.time() if now is None else now, settings
+            Headers(header_items),
+            body,
+            self.secrets(settings).get(name),
+            time.time() if now is None else now,
+            settings,
         )
         return handler.handle(delivery, self._ingest)
 
