@@ -14,7 +14,7 @@ import pytest
 # as pydantic-core does (another exception, the KeyboardInterrupt only in its context) or not at all.
 _SCRIPT = textwrap.dedent(
     """
-    import importlib.abc, importlib.util, os, signal, sys
+    import importlib.abc, importlib.util, os, signal, sys, time
 
     MODE = sys.argv[1]
 
@@ -30,6 +30,25 @@ _SCRIPT = textwrap.dedent(
         def exec_module(self, module):
             if MODE == "bug":
                 raise RuntimeError("a real bug in the import")
+            if MODE == "unraisable":  # the Ctrl-C lands in a finaliser, whose exceptions are only reported
+                class Finalised:
+                    def __del__(self):
+                        os.kill(os.getpid(), signal.SIGINT)
+                Finalised()
+                return
+            if MODE == "later":  # the same once the command line runs, under Python's own handler
+                def main():
+                    class Finalised:
+                        def __del__(self):
+                            os.kill(os.getpid(), signal.SIGINT)
+                    try:
+                        Finalised()
+                        time.sleep(20)
+                    except KeyboardInterrupt:  # as statebridge.cli.main does
+                        sys.stderr.write("statebridge: interrupted\\n")
+                        sys.exit(130)
+                module.main = main
+                return
             try:
                 os.kill(os.getpid(), signal.SIGINT)
             except KeyboardInterrupt as exc:
@@ -50,7 +69,7 @@ def _run(mode: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("mode", ["plain", "wrapped"])
+@pytest.mark.parametrize("mode", ["plain", "wrapped", "unraisable", "later"])
 def test_ctrl_c_while_importing_is_one_line_and_130(mode: str) -> None:
     result = _run(mode)
     assert (result.returncode, result.stderr) == (130, "statebridge: interrupted\n")
