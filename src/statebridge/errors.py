@@ -44,11 +44,13 @@ __all__ = [
     "AccessError",
     "AuthUnavailable",
     "ConfigurationError",
+    "DeliveryError",
     "FatalAPIError",
     "Forbidden",
     "InvalidOrderError",
     "MalformedInputError",
     "MappingTableError",
+    "NoWriteApi",
     "OrderError",
     "QueryTooCostly",
     "RejectedStatusError",
@@ -59,6 +61,7 @@ __all__ = [
     "StoreUnavailable",
     "Unauthorized",
     "UnknownStatusError",
+    "UnreachableState",
     "UnrecognisedShapeError",
     "UsageError",
     "VersionConflict",
@@ -182,6 +185,29 @@ class QueryTooCostly(FatalAPIError):
 
 class RequestFailedError(APIError):
     """Throttling, server errors or transport faults outlasted the retry budget."""
+
+
+class DeliveryError(StatebridgeError):
+    """An order cannot be delivered to a target as it is: retrying the same delivery cannot help.
+
+    The outbox parks the delivery at once with this message as its reason (`statebridge outbox
+    list` shows it); a later change of the order, or `statebridge outbox retry`, tries again."""
+
+    def __init__(self, message: str, *, target: str | None = None, order: str | None = None) -> None:
+        self.target = target
+        self.order = order
+        parts = (f"order {order}" if order else "", f"to {target}" if target else "")
+        where = " ".join(part for part in parts if part)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class UnreachableState(DeliveryError):
+    """The target cannot go from where the order stands there to the DFC state asked for
+    (uncancelling a cancelled Shopify order, say): refused, never forced."""
+
+
+class NoWriteApi(DeliveryError):
+    """The platform publishes no API to write orders through (Relatude, Socleo)."""
 
 
 class MappingTableError(StatebridgeError):

@@ -16,10 +16,11 @@ import importlib
 import types
 import typing as t
 
-from ..errors import UsageError
+from ..errors import NoWriteApi, UsageError
 
 if t.TYPE_CHECKING:
     from ..clients.base import ApiClient
+    from ..delivery.writer import Writer
     from ..web.delivery import WebhookHandler
     from .base import Adapter
 
@@ -72,6 +73,10 @@ class Platform:
     envelopes: tuple[str, ...] = ()
     #: `module:attribute` of its `WebhookHandler` (served at /webhooks/<name>), or None.
     webhook: str | None = None
+    #: `module:Class` of the `Writer` that writes orders through its API (a delivery target), or
+    #: None with `no_writer` saying why (Relatude and Socleo publish no write API).
+    writer: str | None = None
+    no_writer: str = "statebridge has no writer for it"
 
     @property
     def table(self) -> str | None:
@@ -100,6 +105,13 @@ class Platform:
             msg = f"statebridge pulls {self.name} through {known}, not --api {api}"
             raise UsageError(msg)
         return t.cast("type[ApiClient]", _resolve(self.clients[api]))
+
+    def writer_class(self) -> type[Writer]:
+        """The class of its write API's `Writer`; `NoWriteApi` when it has none. Imported on first use."""
+        if self.writer is None:
+            msg = f"{self.name} cannot be a delivery target: {self.no_writer}"
+            raise NoWriteApi(msg)
+        return t.cast("type[Writer]", _resolve(self.writer))
 
     def webhook_handler(self) -> WebhookHandler | None:
         """Its webhook handler, or None when it has no webhook; imported on first use."""
