@@ -64,6 +64,9 @@ class Delivery:
     minter: IriMinter
     #: What the last successful delivery recorded, or None.
     link: Link | None = None
+    #: An earlier send of this order to this target began and its outcome was never recorded (the
+    #: run was killed, or the answer lost): it may have reached the target. Look before creating.
+    attempted: bool = False
 
 
 def delivery_key(platform: str, base_url: str, order_id: str, target: str) -> str:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from ..errors import VersionConflict
 from ..model import Order
 from . import schema
-from .base import StoreBase
+from .outbox import Outbox
 from .records import IdempotencyClaim, KeyedWrite, StoredOrder, now_text, utc_text
 from .rows import order_row, written
 
@@ -20,7 +20,7 @@ __all__ = ["KEY_LIFETIME", "KeyedWrites"]
 KEY_LIFETIME = dt.timedelta(hours=24)  # how long an Idempotency-Key names the order it created
 
 
-class KeyedWrites(StoreBase):
+class KeyedWrites(Outbox):
     """`replace` and `create_once`."""
 
     def replace(
@@ -51,6 +51,9 @@ class KeyedWrites(StoreBase):
                         "read it again and retry"
                     )
                     raise VersionConflict(msg)
+                self._enqueue(
+                    connection, platform, base_url, [(row["public_id"], order.id, result.version)], "endpoint"
+                )
                 self._bump(connection)
         except sa.exc.SQLAlchemyError as exc:
             raise self._write_failed(exc) from None
@@ -125,6 +128,14 @@ class KeyedWrites(StoreBase):
                     ).one()
                     return KeyedWrite(False, held.public_id, held.fingerprint == claim.fingerprint)
                 result = self._overwrite(connection, row)
+                if result is not None:
+                    self._enqueue(
+                        connection,
+                        platform,
+                        base_url,
+                        [(row["public_id"], order.id, result.version)],
+                        "endpoint",
+                    )
                 self._bump(connection)
                 connection.execute(keys.delete().where(keys.c.created_at <= expired))
         except sa.exc.SQLAlchemyError as exc:

@@ -143,6 +143,15 @@ def _v6_idempotency_keys(connection: sa.Connection) -> None:
         index.create(connection, checkfirst=True)
 
 
+def _v7_deliveries(connection: sa.Connection) -> None:
+    """The outbox: one delivery per (target, order), with what the target knows of the order.
+
+    Idempotent: the table and its indexes are created only if absent."""
+    schema.deliveries.create(connection, checkfirst=True)
+    for index in schema.deliveries.indexes:
+        index.create(connection, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "orders and cursors", _v1_orders_and_cursors),
     (2, "rejected orders and webhook events", _v2_rejects_and_webhook_events),
@@ -150,6 +159,7 @@ MIGRATIONS: list[tuple[int, str, Step]] = [
     (4, "store generation", _v4_generation),
     (5, "clients, order owners and buyers, order versions", _v5_clients_and_ownership),
     (6, "idempotency keys of POSTed orders", _v6_idempotency_keys),
+    (7, "the outbox of deliveries to targets", _v7_deliveries),
 ]
 LATEST = MIGRATIONS[-1][0]
 

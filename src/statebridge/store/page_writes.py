@@ -11,14 +11,14 @@ import sqlalchemy as sa
 
 from ..model import Order
 from . import schema
-from .base import StoreBase
+from .outbox import Outbox
 from .records import now_text, utc_text
 from .rows import order_row
 
 __all__ = ["PageWrites"]
 
 
-class PageWrites(StoreBase):
+class PageWrites(Outbox):
     """`save_page`, and the cursors, rejects and webhook event ids it writes."""
 
     @t.overload
@@ -58,6 +58,7 @@ class PageWrites(StoreBase):
         """Upsert `items` (order, raw payload), keep `rejects`, and move the cursor, atomically.
 
         Returns how many orders were new or newer than what was stored. The cursor only moves forward.
+        Each of those is enqueued, in the same transaction, for every target `routes` names (outbox).
 
         With `event` (source, event id), a webhook delivery: the event id is recorded in the same
         transaction, first. If it was recorded before (a redelivery), nothing at all is written and
@@ -73,9 +74,11 @@ class PageWrites(StoreBase):
             with self.engine.begin() as connection:
                 if event is not None and not self._record_event(connection, *event, now):
                     return None  # a redelivery: the conflict wrote nothing, and nothing else is written
-                changed = 0
+                changes: list[tuple[str, str, int]] = []
                 for row in rows:
-                    changed += self._upsert(connection, row)
+                    changes.extend(self._upsert(connection, row))
+                changed = len(changes)
+                self._enqueue(connection, platform, base_url, changes, "source")
                 for position, problem, raw in rejects:
                     connection.execute(
                         schema.rejects.insert().values(
@@ -95,7 +98,8 @@ class PageWrites(StoreBase):
             raise self._write_failed(exc) from None
         return changed
 
-    def _upsert(self, connection: sa.Connection, row: dict[str, t.Any]) -> int:
+    def _upsert(self, connection: sa.Connection, row: dict[str, t.Any]) -> list[tuple[str, str, int]]:
+        """Write `row` if it is newer; the (public id, order id, version) it wrote, or nothing."""
         table = schema.orders
         statement = self._insert(table).values(**row)
         excluded = statement.excluded
@@ -113,8 +117,8 @@ class PageWrites(StoreBase):
                 "version": table.c.version + 1,
             },
             where=newer,
-        ).returning(table.c.order_id)
-        return len(connection.execute(statement).all())
+        ).returning(table.c.public_id, table.c.order_id, table.c.version)
+        return [(found.public_id, found.order_id, found.version) for found in connection.execute(statement)]
 
     def _advance(
         self, connection: sa.Connection, platform: str, base_url: str, cursor: str, now: str

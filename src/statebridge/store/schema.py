@@ -11,6 +11,7 @@ import sqlalchemy as sa
 __all__ = [
     "clients",
     "cursors",
+    "deliveries",
     "generation",
     "idempotency_keys",
     "metadata",
@@ -112,4 +113,27 @@ idempotency_keys = sa.Table(
     sa.Column("public_id", sa.String(40), nullable=False, comment="the order the first request created"),
     sa.Column("created_at", sa.String(40), nullable=False, comment="UTC ISO 8601; the key expires 24 h on"),
     sa.Index("idempotency_keys_created_at", "created_at"),
+)
+
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("target", sa.String(100), primary_key=True, comment="the target's name (connections file)"),
+    sa.Column("public_id", sa.String(40), primary_key=True, comment="the order's public id"),
+    sa.Column("platform", sa.String(40), nullable=False),
+    sa.Column("base_url", sa.String(500), nullable=False),
+    sa.Column("order_id", sa.String(500), nullable=False),
+    sa.Column("state", sa.String(10), nullable=False, comment="pending, parked, done or dropped"),
+    sa.Column("wanted_version", sa.Integer, nullable=False, comment="the order version to deliver"),
+    sa.Column("delivered_version", sa.Integer, comment="the last version the target acknowledged"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0", comment="failures in a row"),
+    sa.Column("next_attempt_at", sa.String(40), nullable=False, comment="UTC ISO 8601, fixed width"),
+    sa.Column("attempted_at", sa.String(40), comment="when a send began whose outcome is not recorded"),
+    sa.Column("reason", sa.Text, comment="why the last attempt failed, or why it is parked"),
+    sa.Column("remote_id", sa.String(500), comment="the target's own id of the order (Link.remote_id)"),
+    sa.Column("remote_detail", sa.Text, comment="JSON object of Link.detail"),
+    sa.Column("sequence", sa.BigInteger, nullable=False, comment="enqueue order: oldest change first"),
+    sa.Column("updated_at", sa.String(40), nullable=False),
+    sa.Index("deliveries_due", "target", "state", "next_attempt_at"),
+    sa.Index("deliveries_remote", "target", "remote_id"),
 )

@@ -19,14 +19,16 @@ checked before use, so a database restart between two calls goes unnoticed.
 
 `Store` is put together from one part per job: opening the database (`engine`, `base`), pages
 from pulls and webhooks with their cursors, rejects and event ids (`page_writes`), single orders
-written through the API (`keyed_writes`), and reads (`reads`); rows and records in `rows` and
-`records`.
+written through the API (`keyed_writes`), the outbox of deliveries that both enqueue in their
+transaction (`outbox`), and reads (`reads`); rows and records in `rows` and `records`.
 """
 
 from __future__ import annotations
 
 from .engine import DEFAULT_STORE, STORE_ENV
 from .keyed_writes import KEY_LIFETIME, KeyedWrites
+from .locks import TargetLocks
+from .outbox import NO_ROUTES, STATES, DeliveryRow, Router
 from .page_writes import PageWrites
 from .reads import OrderReads
 from .records import IdempotencyClaim, KeyedWrite, Seen, StoredOrder, buyer_iri, utc_text
@@ -34,9 +36,13 @@ from .records import IdempotencyClaim, KeyedWrite, Seen, StoredOrder, buyer_iri,
 __all__ = [
     "DEFAULT_STORE",
     "KEY_LIFETIME",
+    "NO_ROUTES",
+    "STATES",
     "STORE_ENV",
+    "DeliveryRow",
     "IdempotencyClaim",
     "KeyedWrite",
+    "Router",
     "Seen",
     "Store",
     "StoredOrder",
@@ -45,5 +51,5 @@ __all__ = [
 ]
 
 
-class Store(PageWrites, KeyedWrites, OrderReads):
-    """Orders, cursors, rejected payloads and webhook event ids, in one database."""
+class Store(PageWrites, KeyedWrites, OrderReads, TargetLocks):
+    """Orders, cursors, rejected payloads, webhook event ids and the outbox, in one database."""

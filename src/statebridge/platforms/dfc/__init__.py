@@ -7,4 +7,10 @@ from .adapter import DfcAdapter
 
 __all__ = ["PLATFORM", "DfcAdapter"]
 
-PLATFORM = Platform(name="dfc", position=1000, adapter=DfcAdapter, markers=("@context", "@graph"))
+PLATFORM = Platform(
+    name="dfc",
+    position=1000,
+    adapter=DfcAdapter,
+    markers=("@context", "@graph"),
+    writer="statebridge.delivery.dfc_writer:DfcWriter",
+)
