@@ -47,8 +47,8 @@ class Backoff:
 
     def delay(self, attempt: int, rng: random.Random | None = None) -> float:
         """The wait after failure number `attempt` (1-based): exponential, with half of it jittered."""
-        ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
-        return ceiling / 2 + float((rng or random).uniform(0, ceiling / 2))
+        ceiling = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
+        return ceiling / 2 + (rng or random.Random()).uniform(0, ceiling / 2)
 
 
 @dataclasses.dataclass
