@@ -45,6 +45,8 @@ class DfcServer:
                     status = 401
                 payload = b'{"status": "refused"}' if status >= 400 else b"{}"
                 self.send_response(status)
+                if self.command == "POST" and status == 201:  # where the server keeps the new order
+                    self.send_header("Location", f"{self.path}/{len(server.received)}")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)

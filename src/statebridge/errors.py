@@ -196,6 +196,8 @@ class DeliveryError(StatebridgeError):
     def __init__(self, message: str, *, target: str | None = None, order: str | None = None) -> None:
         self.target = target
         self.order = order
+        #: The message without the order and target (for reports that name them already).
+        self.reason = message
         parts = (f"order {order}" if order else "", f"to {target}" if target else "")
         where = " ".join(part for part in parts if part)
         super().__init__(f"{where}: {message}" if where else message)

@@ -199,11 +199,12 @@ def sync_command(
     )
     progress.end_line()
     for failure in report.failures:
-        click.echo(f"not sent: {failure}", err=True)
+        click.echo(f"not sent: order {failure.order}: {failure.reason}", err=True)
     where = str(output) if output is not None else target
     click.echo(
         f"pulled {report.pull.orders} orders, {report.sent} written to {where}"
-        + (f", {len(report.failures)} refused" if report.failures else ""),
+        + (f", {len(report.failures)} refused" if report.failures else "")
+        + (f"; {report.waiting} waiting to be retried (statebridge outbox list)" if report.waiting else ""),
         err=True,
     )
     if report.failures or report.pull.problems:

@@ -32,7 +32,7 @@ from .writer import Delivery, Link, Writer, delivery_key
 if t.TYPE_CHECKING:
     from ..store import DeliveryRow, Store
 
-__all__ = ["Backoff", "DrainReport", "drain"]
+__all__ = ["Backoff", "DrainReport", "Problem", "drain"]
 
 log = logging.getLogger("statebridge.delivery")
 
@@ -51,15 +51,27 @@ class Backoff:
         return ceiling / 2 + (rng or random.Random()).uniform(0, ceiling / 2)
 
 
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """A delivery that failed: to which target, of which order (its label: number, else id), why."""
+
+    target: str
+    order: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"order {self.order} to {self.target}: {self.reason}"
+
+
 @dataclasses.dataclass
 class DrainReport:
     """What a drain did, per delivery."""
 
     delivered: int = 0
-    #: Deliveries that failed and will be tried again later: "target: order: reason".
-    retrying: list[str] = dataclasses.field(default_factory=list)
-    #: Deliveries parked by this drain: "target: order: reason".
-    parked: list[str] = dataclasses.field(default_factory=list)
+    #: Deliveries that failed and will be tried again later.
+    retrying: list[Problem] = dataclasses.field(default_factory=list)
+    #: Deliveries parked by this drain.
+    parked: list[Problem] = dataclasses.field(default_factory=list)
     #: Targets another process was draining (left to it).
     busy: list[str] = dataclasses.field(default_factory=list)
 
@@ -115,12 +127,12 @@ def _deliver_one(
 ) -> str:
     """Send one delivery and record what happened; "delivered", "retrying" or "parked"."""
     stored = store.by_public_id(row.public_id)
-    label = f"{row.target}: order {row.order_id}"
     if stored is None:
-        reason = f"order {row.order_id} ({row.public_id}) is no longer in the store"
+        reason = f"the order ({row.public_id}) is no longer in the store"
         store.failed(row, reason, retry_at=None)
-        report.parked.append(f"{label}: {reason}")
+        report.parked.append(Problem(row.target, row.order_id, reason))
         return "parked"
+    label = stored.order.label
     delivery = Delivery(
         target=row.target,
         key=delivery_key(row.platform, row.base_url, row.order_id, row.target),
@@ -133,22 +145,25 @@ def _deliver_one(
     try:
         link = writer.deliver(delivery)
     except (DeliveryError, FatalAPIError) as exc:
-        store.failed(row, str(exc), retry_at=None)
-        report.parked.append(f"{label}: {exc}")
-        log.warning("%s: parked: %s", label, exc)
+        reason = exc.reason if isinstance(exc, DeliveryError) else str(exc)
+        store.failed(row, reason, retry_at=None)
+        report.parked.append(Problem(row.target, label, reason))
+        log.debug("order %s to %s: parked: %s", label, row.target, reason)
         return "parked"
     except APIError as exc:
         attempts = row.attempts + 1
         if attempts >= policy.max_attempts:
             reason = f"gave up after {attempts} failed attempts; last: {exc}"
             store.failed(row, reason, retry_at=None)
-            report.parked.append(f"{label}: {reason}")
-            log.warning("%s: parked: %s", label, reason)
+            report.parked.append(Problem(row.target, label, reason))
+            log.debug("order %s to %s: parked: %s", label, row.target, reason)
             return "parked"
         wait = policy.delay(attempts, rng)
         store.failed(row, str(exc), retry_at=now() + dt.timedelta(seconds=wait))
-        report.retrying.append(f"{label}: {exc}")
-        log.info("%s: attempt %d failed (%s); next in %.0f s", label, attempts, exc, wait)
+        report.retrying.append(Problem(row.target, label, str(exc)))
+        log.info(
+            "order %s to %s: attempt %d failed (%s); next in %.0f s", label, row.target, attempts, exc, wait
+        )
         return "retrying"
     store.delivered(row, stored.version, link)
     report.delivered += 1

@@ -177,10 +177,10 @@ class Outbox(StoreBase):
         ]  # fmt: skip
         try:
             with self.engine.begin() as connection:
-                result = connection.execute(table.insert().from_select(columns, missing))
+                statement = table.insert().from_select(columns, missing).returning(table.c.public_id)
+                return len(connection.execute(statement).all())
         except sa.exc.SQLAlchemyError as exc:
             raise self._write_failed(exc) from None
-        return int(result.rowcount or 0)
 
     # -- the drain ---------------------------------------------------------------------------------
 

@@ -118,7 +118,7 @@ idempotency_keys = sa.Table(
 deliveries = sa.Table(
     "deliveries",
     metadata,
-    sa.Column("target", sa.String(100), primary_key=True, comment="the target's name (connections file)"),
+    sa.Column("target", sa.String(500), primary_key=True, comment="the target's name, or its URL"),
     sa.Column("public_id", sa.String(40), primary_key=True, comment="the order's public id"),
     sa.Column("platform", sa.String(40), nullable=False),
     sa.Column("base_url", sa.String(500), nullable=False),
