@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import pathlib
 import random
 
 import pytest
@@ -14,6 +15,8 @@ from statebridge.delivery.writer import Delivery, Link, Writer
 from statebridge.errors import DeliveryError, FatalAPIError, RequestFailedError, UnreachableState
 from statebridge.model import Order
 from statebridge.store import Store
+
+from .cli_runner import invoke
 
 SHOP = "https://shop.example.org"
 
@@ -215,3 +218,28 @@ def test_endpoint_writes_enqueue_for_the_enterprise_targets(store: Store) -> Non
     assert [(row.target, row.order_id) for row in store.deliveries()] == [("platform", "9")]
     stored = routed.replace("shopify", SHOP, _order("9", 1), {})
     assert store.deliveries()[0].wanted_version == stored.version == 2
+
+
+def test_outbox_commands_list_retry_and_drop(tmp_path: pathlib.Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    with Store(url) as store:
+        _save(store, _order("1", 0), _order("2", 0))
+        drain(store, {"hub": Recorder(UnreachableState("cannot uncancel"))})
+    listed = invoke("outbox", "list", "--target", "hub", "--store", url)
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.decode().splitlines()
+    assert len(lines) == 1  # order 2 was delivered: not pending, not parked
+    assert lines[0].startswith("hub\tshopify 1\t")
+    assert "\tparked\tv1\t" in lines[0]
+    assert lines[0].endswith("cannot uncancel")
+    assert b"1 parked in the outbox" in listed.stderr
+    every = invoke("outbox", "list", "--state", "all", "--store", url).stdout.decode().splitlines()
+    assert len(every) == 4  # hub 1 and 2, crm 1 and 2
+    assert invoke("outbox", "retry", "--store", url).returncode == 2  # says what to name
+    retried = invoke("outbox", "retry", "1", "--target", "hub", "--store", url)
+    assert (retried.returncode, retried.stderr) == (0, b"1 deliveries pending again\n")
+    dropped = invoke("outbox", "drop", "--all", "--store", url)
+    assert dropped.stderr == b"3 deliveries dropped\n"  # hub 1, crm 1 and 2
+    missing = invoke("outbox", "list", "--store", f"sqlite:///{tmp_path / 'none.db'}")
+    assert missing.returncode != 0
+    assert b"no store" in missing.stderr

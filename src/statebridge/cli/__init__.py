@@ -24,6 +24,7 @@ from .exits import EXIT_BAD_INPUT, EXIT_INTERRUPTED, fail_for
 from .jobs import export_command, pull_command, sync_command
 from .mappings import mappings, validate_command
 from .options import DEFAULT_OVERLAP_SECONDS, DEFAULT_STORE, STORE_ENV
+from .outbox import outbox_group
 from .serve import serve_command
 from .streams import os_error_message, silence_stdout, stand_in_for_closed_streams
 from .translate import translate_command
@@ -51,6 +52,7 @@ for _command in (
     sync_command,
     serve_command,
     clients_group,
+    outbox_group,
 ):
     cli.add_command(_command)
 
