@@ -26,7 +26,8 @@ import pytest
 import yaml
 
 from statebridge.clients import RetryPolicy
-from statebridge.clients.dfc_endpoint import DfcEndpointClient, idempotency_key
+from statebridge.clients.dfc_endpoint import idempotency_key
+from statebridge.delivery.dfc_writer import DfcWriter
 from statebridge.dfc import IriMinter
 from statebridge.settings import Settings
 from statebridge.store import Client, IdempotencyClaim, Store
@@ -109,11 +110,11 @@ def test_a_client_told_the_target_honours_keys_retries_within_the_run(
         StandinShopify(Shop(count=ORDERS)) as shop,
         StandinDfcTarget(honour_keys=True) as target,
         Store(f"sqlite:///{tmp_path / 's.db'}") as store,
-        DfcEndpointClient(
+        DfcWriter(
             target.url, method="POST", honours_idempotency_key=True, policy=RetryPolicy(base_delay=0.01)
-        ) as client,
+        ) as writer,
     ):
-        report = sync("shopify", shop.base_url, store, target_client=client)
+        report = sync("shopify", shop.base_url, store, writer=writer)
     assert (report.sent, report.failures) == (ORDERS, [])
     assert len(target.stored) == ORDERS
     assert len(target.posts) == 2 * ORDERS  # each order: the lost answer, then the replay
@@ -216,14 +217,14 @@ def test_a_library_sync_that_may_retry_posts_to_statebridge_serve_once_per_order
         Store(f"sqlite:///{tmp_path / 'target.db'}") as target,
         Store(f"sqlite:///{tmp_path / 's.db'}") as source,
         _serving(target, wrap=True) as (url, _),
-        DfcEndpointClient(
+        DfcWriter(
             f"{url}/api/dfc/Orders",
             method="POST",
             honours_idempotency_key=True,
             policy=RetryPolicy(base_delay=0.01),
-        ) as client,
+        ) as writer,
     ):
-        report = sync("shopify", shop.base_url, source, target_client=client)
+        report = sync("shopify", shop.base_url, source, writer=writer)
         assert (report.sent, report.failures) == (ORDERS, [])
         assert target.count() == ORDERS
 

@@ -117,7 +117,7 @@ def sync(
             report.sent = _write(orders, minter, output)
             return report
         store.backfill(target_name, name, pulled.base_url)
-        report.drained = drain(store, {target_name: sink}, backoff=backoff)
+        report.drained = drain(store, {target_name: sink}, backoff=backoff, any_time=True)
         report.sent = report.drained.delivered
         report.waiting = len(store.deliveries(target=target_name, states=("pending",)))
     finally:

@@ -13,7 +13,8 @@ a key whose first request is still being handled is a 409. Without `honour_keys`
 ignored, as most servers do, and every POST stores one more order.
 
 It records every POST (`posts`: the key sent, the order's `@id`) and every order it stored
-(`stored`).
+(`stored`). As a real DFC server, it lists its orders on `GET {collection}` (each named by the IRI
+it gave it, with its `dfc-b:orderNumber`) and replaces one on `PUT {collection}/{n}` (`puts`).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class StandinDfcTarget(StandinServer):
         self.fail_first = fail_first
         self.posts: list[Post] = []
         self.stored: list[dict[str, t.Any]] = []
+        self.puts: list[str] = []
         self._keys: dict[str, tuple[str, str | None]] = {}  # key -> (fingerprint, Location or None)
         self._failed: set[str | None] = set()
         self._lock = threading.Lock()
@@ -63,7 +65,36 @@ class StandinDfcTarget(StandinServer):
                 status, headers, answer = target.receive(key, body)
                 self.send_json(status, answer, content_type="application/ld+json", headers=headers)
 
+            def do_GET(self) -> None:
+                if self.path != COLLECTION:
+                    self.send_json(404, {"title": "not found"})
+                    return
+                self.send_json(200, target.listing(), content_type="application/ld+json")
+
+            def do_PUT(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                number = self.path.removeprefix(COLLECTION + "/")
+                with target._lock:
+                    if not number.isdigit() or not 0 < int(number) <= len(target.stored):
+                        self.send_json(404, {"title": "no such order"})
+                        return
+                    target.stored[int(number) - 1] = json.loads(body)
+                    target.puts.append(self.path)
+                self.send_json(200, {"status": "replaced"}, content_type="application/ld+json")
+
         return Handler
+
+    def listing(self) -> dict[str, t.Any]:
+        """The collection as a DFC server lists it: each order under the IRI this server gave it."""
+        with self._lock:
+            graph = []
+            for n, document in enumerate(self.stored, start=1):
+                [order] = [node for node in document["@graph"] if node.get("@type") == "dfc-b:Order"]
+                node = {"@id": f"{self.url}/{n}", "@type": "dfc-b:Order"}
+                if "dfc-b:orderNumber" in order:
+                    node["dfc-b:orderNumber"] = order["dfc-b:orderNumber"]
+                graph.append(node)
+        return {"@context": "https://w3id.org/dfc/ontology/context/context_1.16.0.json", "@graph": graph}
 
     def receive(self, key: str | None, body: bytes) -> tuple[int, dict[str, str], t.Any]:
         document = json.loads(body)

@@ -6,9 +6,10 @@ The first delivery of an order creates it, later ones replace it where it was cr
   JSON-LD to the collection with an `Idempotency-Key` (the delivery key), and link the order to the
   IRI the server gave it (`Location`, else the created order's `@id`); every later change is a PUT
   to that IRI. A POST is never repeated blindly: the client does not resend it after a 5xx or a
-  dropped connection, and the next attempt, knowing one was sent (`Delivery.attempted`), first
-  looks the order up in the collection by its order number, and only then POSTs again, with the
-  same key, which a server honouring keys (statebridge does) answers with the order it created.
+  dropped connection (unless told the server honours keys), and the next attempt, knowing one was
+  sent (`Delivery.attempted`), first looks the order up in the collection by its order number,
+  and only then POSTs again, with the same key, which a server honouring keys (statebridge does)
+  answers with the order it created.
 - `method: PUT`: PUT to `{collection}/{order id}`. A server that does not create on PUT answers 404;
   the order is then POSTed as above.
 """
@@ -49,6 +50,7 @@ class DfcWriter(Writer):
         settings: Settings | None = None,
         tables: Tables | None = None,
         method: str | None = None,
+        honours_idempotency_key: bool = False,
         **client_kwargs: t.Any,
     ) -> None:
         self.method = (method or "POST").upper()
@@ -57,6 +59,9 @@ class DfcWriter(Writer):
             raise UsageError(msg)
         self.client = DfcEndpointClient(base_url, method="PUT", settings=settings, **client_kwargs)
         self.collection = self.client.base_url
+        #: Whether the server is known to honour `Idempotency-Key` (statebridge does): then a POST
+        #: is retried within the attempt like an idempotent request.
+        self.honours_idempotency_key = honours_idempotency_key
 
     def close(self) -> None:
         self.client.close()
@@ -87,7 +92,11 @@ class DfcWriter(Writer):
 
     def _post(self, delivery: Delivery, body: bytes) -> str:
         response = self.client.request(
-            "POST", self.collection, content=body, headers={IDEMPOTENCY_KEY: f'"{delivery.key}"'}
+            "POST",
+            self.collection,
+            content=body,
+            headers={IDEMPOTENCY_KEY: f'"{delivery.key}"'},
+            repeatable=self.honours_idempotency_key,
         )
         location: str | None = response.headers.get("Location")
         if location:

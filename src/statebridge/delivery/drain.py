@@ -27,6 +27,7 @@ import typing as t
 
 from ..dfc import IriMinter
 from ..errors import APIError, DeliveryError, FatalAPIError
+from ..store.records import utc_text
 from .writer import Delivery, Link, Writer, delivery_key
 
 if t.TYPE_CHECKING:
@@ -84,8 +85,11 @@ def drain(
     clock: t.Callable[[], dt.datetime] | None = None,
     rng: random.Random | None = None,
     progress: t.Callable[[str, DeliveryRow, str], None] | None = None,
+    any_time: bool = False,
 ) -> DrainReport:
-    """Send every due delivery of every target in `writers` (target name -> its writer)."""
+    """Send every due delivery of every target in `writers` (target name -> its writer), each at most
+    once per drain. With `any_time` (an operator's `sync` or `outbox drain`), every pending delivery
+    is due, whatever its backoff said; the backoff paces unattended drains (serve, workers)."""
     report = DrainReport()
     policy = backoff or Backoff()
     now = clock or (lambda: dt.datetime.now(dt.UTC))
@@ -95,25 +99,13 @@ def drain(
                 report.busy.append(target)
                 log.info("%s: another process is delivering to it; left to that one", target)
                 continue
-            _drain_target(store, target, writer, policy, now, rng, report, progress)
+            start = utc_text(now())
+            while rows := store.due(target, now=now(), any_time=any_time, untouched_since=start):
+                for row in rows:
+                    outcome = _deliver_one(store, row, writer, policy, now, rng, report)
+                    if progress is not None:
+                        progress(target, row, outcome)
     return report
-
-
-def _drain_target(
-    store: Store,
-    target: str,
-    writer: Writer,
-    policy: Backoff,
-    now: t.Callable[[], dt.datetime],
-    rng: random.Random | None,
-    report: DrainReport,
-    progress: t.Callable[[str, DeliveryRow, str], None] | None,
-) -> None:
-    while rows := store.due(target, now=now()):
-        for row in rows:
-            outcome = _deliver_one(store, row, writer, policy, now, rng, report)
-            if progress is not None:
-                progress(target, row, outcome)
 
 
 def _deliver_one(

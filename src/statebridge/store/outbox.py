@@ -184,16 +184,25 @@ class Outbox(StoreBase):
 
     # -- the drain ---------------------------------------------------------------------------------
 
-    def due(self, target: str, *, now: dt.datetime | None = None, limit: int = 100) -> list[DeliveryRow]:
-        """Pending deliveries to `target` whose time has come, oldest change first."""
+    def due(
+        self,
+        target: str,
+        *,
+        now: dt.datetime | None = None,
+        limit: int = 100,
+        any_time: bool = False,
+        untouched_since: str | None = None,
+    ) -> list[DeliveryRow]:
+        """Pending deliveries to `target` whose time has come (every pending one with `any_time`),
+        oldest change first; with `untouched_since` (UTC text), only rows not written since then
+        (a drain passes its start, so that it tries each delivery once)."""
         table = schema.deliveries
-        moment = utc_text(now or dt.datetime.now(dt.UTC))
-        query = (
-            sa.select(table)
-            .where(table.c.target == target, table.c.state == "pending", table.c.next_attempt_at <= moment)
-            .order_by(table.c.sequence, table.c.public_id)
-            .limit(limit)
-        )
+        query = sa.select(table).where(table.c.target == target, table.c.state == "pending")
+        if not any_time:
+            query = query.where(table.c.next_attempt_at <= utc_text(now or dt.datetime.now(dt.UTC)))
+        if untouched_since is not None:
+            query = query.where(table.c.updated_at < untouched_since)
+        query = query.order_by(table.c.sequence, table.c.public_id).limit(limit)
         with self.engine.connect() as connection:
             return [DeliveryRow.of(row) for row in connection.execute(query)]
 
@@ -227,10 +236,12 @@ class Outbox(StoreBase):
         )
 
     def failed(self, row: DeliveryRow, reason: str, *, retry_at: dt.datetime | None) -> None:
-        """A send failed: try again at `retry_at`, or park the delivery (None) with `reason`. The
-        attempt is over either way (what it did is known: it failed)."""
+        """A send failed: try again at `retry_at`, or park the delivery (None) with `reason`.
+        `attempted_at` stays: a failed request may still have reached the target (a 5xx after the
+        server acted, a lost answer), so every later attempt looks before it creates, until one
+        succeeds."""
         table = schema.deliveries
-        values: dict[str, t.Any] = {"attempts": table.c.attempts + 1, "reason": reason, "attempted_at": None}
+        values: dict[str, t.Any] = {"attempts": table.c.attempts + 1, "reason": reason}
         if retry_at is None:
             values["state"] = "parked"
         else:
