@@ -35,6 +35,7 @@ if t.TYPE_CHECKING:
 __all__ = ["DfcWriter"]
 
 _ORDER_TYPES = frozenset({"dfc-b:Order", "Order", f"{DFC_B}Order"})
+_MAX_PAGES = 1000
 _NUMBER_KEYS = ("dfc-b:orderNumber", "orderNumber", f"{DFC_B}orderNumber")
 
 
@@ -111,18 +112,25 @@ class DfcWriter(Writer):
         return created
 
     def _look_up(self, delivery: Delivery) -> str | None:
-        """The IRI of the order in the collection whose order number is ours, if there is one."""
+        """The IRI of the order in the collection whose order number is ours, if there is one; the
+        collection's pages are followed by their `Link: <…>; rel="next"` (as statebridge and FDC
+        servers page), at most `_MAX_PAGES` of them."""
         number = delivery.order.number
         if not number:
             return None
-        document = json_document(
-            self.client.request("GET", self.collection), redirect_advice="GET the Orders collection itself"
-        )
-        for node in _nodes(document):
-            if _is_order(node) and number in _values(node, _NUMBER_KEYS):
-                identifier = node.get("@id")
-                if isinstance(identifier, str):
-                    return urljoin(self.collection + "/", identifier)
+        url: str | None = self.collection
+        for _ in range(_MAX_PAGES):
+            if url is None:
+                return None
+            response = self.client.request("GET", url)
+            document = json_document(response, redirect_advice="GET the Orders collection itself")
+            for node in _nodes(document):
+                if _is_order(node) and number in _values(node, _NUMBER_KEYS):
+                    identifier = node.get("@id")
+                    if isinstance(identifier, str):
+                        return urljoin(self.collection + "/", identifier)
+            following = response.links.get("next", {}).get("url")
+            url = urljoin(url, following) if following else None
         return None
 
 

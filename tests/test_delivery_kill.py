@@ -1,0 +1,115 @@
+"""Exactly once, whatever happens: `statebridge sync` killed with SIGKILL at random moments, rerun, ends
+with every order at the target once, in its latest state.
+
+Real processes and real stores: the sync runs as `python -m statebridge` over SQLite or PostgreSQL,
+pulls a stand-in Shopify over loopback HTTP, and delivers to a real `statebridge serve` app (its own
+store), which names each created order in `Location` and honours `Idempotency-Key`. Between the
+kills the shop changes some orders, so "latest state" means something. The figures of each run are
+printed (`pytest -s tests/test_delivery_kill.py`) for the record.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import pathlib
+import random
+import signal
+import subprocess
+import sys
+import time
+import typing as t
+
+import pytest
+
+from statebridge.store import Store
+from statebridge.web import create_app
+from statebridge.web.auth import Authenticator
+
+from .serving import running
+from .standin.shopify import TOKEN as SHOPIFY_TOKEN, Shop, StandinShopify
+
+ORDERS = 150
+KILLS = 6
+API_TOKEN = "kill-test-token"
+FINANCIAL = ("paid", "refunded", "pending", "voided", "partially_refunded", "authorized")
+
+
+def _sync(source: str, store_url: str, target: str, *extra: str) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STATEBRIDGE_")}
+    env.update({"STATEBRIDGE_SHOPIFY_TOKEN": SHOPIFY_TOKEN, "STATEBRIDGE_DFC_TOKEN": API_TOKEN})
+    command = [sys.executable, "-m", "statebridge", "sync", "shopify", "--base-url", source]
+    command += ["--store", store_url, "--target", target, "--overlap", "0", *extra]
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _states(store: Store, platform: str) -> dict[str, tuple[str | None, ...]]:
+    """Order number -> its DFC states, of every stored order of `platform`; fails on a duplicate."""
+    seen: dict[str, tuple[str | None, ...]] = {}
+    counts: collections.Counter[str] = collections.Counter()
+    for stored in store.orders(platform=platform):
+        number = stored.order.number or stored.order.id
+        counts[number] += 1
+        states = stored.order.states
+        seen[number] = (states.order, states.payment, states.fulfilment)
+    doubled = [number for number, count in counts.items() if count > 1]
+    assert not doubled, f"orders stored more than once at the target: {doubled[:10]}"
+    return seen
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_sync_killed_at_random_moments_delivers_every_order_once_in_its_latest_state(
+    kind: str, tmp_path: pathlib.Path, request: pytest.FixtureRequest
+) -> None:
+    store_url = (
+        f"sqlite:///{tmp_path / 'source.db'}" if kind == "sqlite" else request.getfixturevalue("postgres_url")
+    )
+    rng = random.Random(20261207)
+    shop = Shop(count=ORDERS)
+    figures: list[str] = []
+    with (
+        StandinShopify(shop) as standin,
+        Store(f"sqlite:///{tmp_path / 'target.db'}") as target,
+        running(
+            create_app(
+                target,
+                authenticator=Authenticator.from_env({"STATEBRIDGE_API_TOKENS": API_TOKEN}),
+                enterprises={},
+            ),
+            name="uvicorn-kill-target",
+        ) as url,
+    ):
+        collection = f"{url}/api/dfc/Orders"
+        for kill in range(KILLS):
+            for index in rng.sample(range(1, ORDERS + 1), 10):  # the shop changes some orders
+                shop.touch(index, financial=rng.choice(FINANCIAL))
+            before = target.count()
+            process = _sync(standin.base_url, store_url, collection, "--method", "POST")
+            time.sleep(rng.uniform(0.4, 3.5))
+            process.send_signal(signal.SIGKILL)
+            process.communicate(timeout=30)
+            figures.append(f"kill {kill + 1}: exit {process.returncode}, target {before} -> {target.count()}")
+        final = _sync(standin.base_url, store_url, collection, "--method", "POST")
+        _, err = final.communicate(timeout=300)
+        assert final.returncode == 0, err.decode()
+        again = _sync(standin.base_url, store_url, collection, "--method", "POST")
+        _, err_again = again.communicate(timeout=300)
+        assert again.returncode == 0, err_again.decode()
+        with Store(store_url) as source:
+            expected = _states(source, "shopify")
+            pending = source.deliveries(states=("pending", "parked"))
+        delivered = _states(target, "dfc")
+    print(f"\n[{kind}] {ORDERS} orders, {KILLS} kills:", *figures, sep="\n  ")
+    print(f"  final run: {err.decode().strip().splitlines()[-1]}")
+    print(f"  second run: {err_again.decode().strip().splitlines()[-1]}")
+    assert len(expected) == ORDERS
+    assert pending == []
+    assert delivered == expected, _difference(expected, delivered)
+    assert "0 written" in err_again.decode()  # nothing changed since: nothing sent
+
+
+def _difference(expected: t.Mapping[str, t.Any], got: t.Mapping[str, t.Any]) -> str:
+    missing = sorted(set(expected) - set(got))[:5]
+    extra = sorted(set(got) - set(expected))[:5]
+    wrong = [(n, expected[n], got[n]) for n in sorted(set(expected) & set(got)) if expected[n] != got[n]][:5]
+    return f"missing {missing}, unexpected {extra}, other state {wrong}"
