@@ -9,7 +9,8 @@ The first delivery of an order creates it, later ones replace it where it was cr
   dropped connection (unless told the server honours keys), and the next attempt, knowing one was
   sent (`Delivery.attempted`), first looks the order up in the collection by its order number,
   and only then POSTs again, with the same key, which a server honouring keys (statebridge does)
-  answers with the order it created.
+  answers with the order it created. A server that answers a keyed POST with 409 or 422 (the key
+  was used for another version of the order, by another machine) gets the same look-up, then a PUT.
 - `method: PUT`: PUT to `{collection}/{order id}`. A server that does not create on PUT answers 404;
   the order is then POSTed as above.
 """
@@ -86,7 +87,19 @@ class DfcWriter(Writer):
             if found is not None:
                 self._put(found, body)
                 return Link(found)
-        return Link(self._post(delivery, body))
+        try:
+            return Link(self._post(delivery, body))
+        except FatalAPIError as exc:
+            # 409/422 to a keyed POST: the key is in use (another machine created the order with
+            # it, from another version of the order), or the order is refused. Where it exists
+            # already, it is found and replaced; else the refusal stands.
+            if exc.status not in (409, 422):
+                raise
+            found = self._look_up(delivery)
+            if found is None:
+                raise
+            self._put(found, body)
+            return Link(found)
 
     def _put(self, iri: str, body: bytes) -> None:
         self.client.request("PUT", iri, content=body)
