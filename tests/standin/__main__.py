@@ -5,6 +5,10 @@
     python -m tests.standin spree --flavour ofn
     python -m tests.standin commercelayer
     python -m tests.standin relatude
+    python -m tests.standin spree --write --flavour solidus
+
+`--write` serves a Spree-family store to deliver orders to (tests/standin/spree_write.py) instead
+of orders to pull.
 
 Run it from the repository root. It prints one line on stdout: the URL it listens on (`--port 0`,
 the default, picks a free port) and the `statebridge pull` command to try, with the environment
@@ -23,6 +27,7 @@ import typing as t
 from statebridge.platforms.spree.client import FLAVOURS
 
 from ..platforms import api_choices, pullable
+from . import spree_write
 from .demo import NoStandin, Options, build
 
 
@@ -38,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     apis = sorted({api for choices in api_choices().values() for api in choices})
     parser.add_argument("--api", choices=apis, help="Shopify: rest (default) or graphql")
     parser.add_argument("--flavour", choices=FLAVOURS, help="Spree family: spree-v2 (default), solidus, ofn")
+    parser.add_argument("--write", action="store_true", help="Spree family: a store to deliver orders to")
     return parser
 
 
@@ -50,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.orders < 0 or not 0 <= args.port <= 65535:
         parser.error("--orders must be 0 or more and --port from 0 to 65535")
+    if args.write:
+        if args.platform != "spree" or args.flavour == "ofn":
+            parser.error("--write serves spree with --flavour spree-v2 or solidus only")
+        return spree_write.main(["--flavour", args.flavour or "spree-v2", "--port", str(args.port)])
     try:
         demo = build(args.platform, Options(args.orders, args.seed, args.api, args.flavour))
     except NoStandin as exc:

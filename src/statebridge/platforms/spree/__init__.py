@@ -29,5 +29,6 @@ PLATFORM = Platform(
     ),
     markers=("payment_state", "shipment_state", "payment_status", "number"),
     webhook="statebridge.platforms.spree.webhook:WEBHOOK",
+    writer="statebridge.platforms.spree.deliver:SpreeWriter",
     envelopes=("orders", "number", "data"),
 )
