@@ -42,16 +42,20 @@ class BackgroundDrain:
         self.interval = interval
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self._starting = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="statebridge-outbox", daemon=True)
         #: Deliveries made since start (for logs and tests).
         self.delivered = 0
 
     def start(self) -> None:
-        if self.writers:
-            self._thread.start()
+        """Start draining (once; a drain without targets never starts)."""
+        with self._starting:
+            if self.writers and not self._thread.is_alive() and not self._stop.is_set():
+                self._thread.start()
 
     def wake(self) -> None:
-        """Drain now (something was enqueued)."""
+        """Drain now (something was enqueued); starts the drain if it was not running."""
+        self.start()
         self._wake.set()
 
     def stop(self, timeout: float = 30.0) -> None:

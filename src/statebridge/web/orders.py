@@ -19,10 +19,8 @@ Routes (each also under `/api/dfc/Enterprises/{enterprise}/…`, scoped to that 
 - `GET  /api/dfc/Orders/{id}/OrderLines` and `…/OrderLines/{key}` (`orderLines` too, as FDC's
   routes match either case): the order's lines, or one, with the nodes they point at (`lines.py`).
 
-What a client sends is what it reads back: every statement of the order's graph that the DFC
-defines (offers and their offered items and prices, products, the sale session; see
-`platforms/dfc/kept.py`), and its lines under IRIs that do not change from one PUT to the next
-(`lines.py`).
+What a client sends is what it reads back (`platforms/dfc/kept.py`, `lines.py`). A write for an
+enterprise whose platform is a delivery target goes on to it through the outbox (`forwarding.py`).
 
 Who sees what is decided in `access.py`: an operator every order, a client only the orders it
 created or that are ordered by its buyer, at the enterprises it may order from; any other order is
@@ -67,6 +65,7 @@ from . import idempotency
 from .access import Access, AccessControl
 from .auth import Authenticator
 from .enterprises import Enterprise
+from .forwarding import Forwarding
 from .negotiation import OFFERED, choose
 from .order_requests import (
     DEFAULT_LIMIT,
@@ -114,8 +113,11 @@ class OrdersApi:
         cache_size: int = 256,
         freshness: float = 0.1,
         tables: Tables = SHIPPED,
+        forwarding: Forwarding | None = None,
     ) -> None:
         self.store = store
+        #: Wakes the outbox's drain after a write, and says where the order stands at its targets.
+        self.forwarding = forwarding or Forwarding(store)
         #: The mapping tables that give a shop's platform its status fields.
         self.tables = tables
         self.authenticator = authenticator
@@ -296,6 +298,7 @@ class OrdersApi:
             )
         body = await run_in_threadpool(render_order, stored, scope, media)
         headers = {"Location": f"{scope.collection}/{stored.public_id}", **loss_header(losses)}
+        headers.update(await run_in_threadpool(self.forwarding.written, stored))
         if replayed:
             headers[idempotency.REPLAYED_HEADER] = "true"
         rendered = Rendered(body, order_etag(stored, scope, media), headers)
@@ -352,7 +355,8 @@ class OrdersApi:
             )
         )
         body = await run_in_threadpool(render_order, stored, scope, media)
-        rendered = Rendered(body, order_etag(stored, scope, media), loss_header(losses))
+        headers = {**loss_header(losses), **await run_in_threadpool(self.forwarding.written, stored)}
+        rendered = Rendered(body, order_etag(stored, scope, media), headers)
         return respond(request, rendered, media)
 
     async def delete_order(self, request: Request) -> Response:
@@ -374,7 +378,8 @@ class OrdersApi:
             )
         )
         body = await run_in_threadpool(render_order, stored, scope, media)
-        rendered = Rendered(body, order_etag(stored, scope, media), loss_header(losses))
+        headers = {**loss_header(losses), **await run_in_threadpool(self.forwarding.written, stored)}
+        rendered = Rendered(body, order_etag(stored, scope, media), headers)
         return respond(request, rendered, media)
 
     def _save(
