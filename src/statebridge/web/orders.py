@@ -4,8 +4,7 @@ Routes (each also under `/api/dfc/Enterprises/{enterprise}/…`, scoped to that 
 
 - `GET  /api/dfc/Orders`: a page of orders, every order's nodes in one flat graph as FDC's server
   lists them (no container node, nothing outside the DFC ontology), page links in `Link`
-  (`rel="next"`, `rel="first"`);
-  `?limit=` (1 to 500, default 100) and `?after=` (the opaque cursor a `next` link carries);
+  (`rel="next"`, `rel="first"`); `?limit=` (1 to 500, default 100) and `?after=` (a cursor);
 - `GET  /api/dfc/Orders/{id}`: one order;
 - `POST /api/dfc/Orders`: a new order, sent as DFC JSON-LD (Open Food Network sends a Held order);
   answered 201 with `Location` and the stored order. With an `Idempotency-Key` header, the same
