@@ -15,8 +15,7 @@ Routes (each also under `/api/dfc/Enterprises/{enterprise}/…`, scoped to that 
 - `DELETE /api/dfc/Orders/{id}`: cancels the order (its order state becomes Cancelled), answered
   with the cancelled order; `If-Match` as for PUT (OFN's open pull request #14423 cancels the same
   way; FDC's server has no DELETE);
-- `GET  /api/dfc/Orders/{id}/OrderLines` and `…/OrderLines/{key}` (`orderLines` too, as FDC's
-  routes match either case): the order's lines, or one, with the nodes they point at (`lines.py`).
+- `GET  /api/dfc/Orders/{id}/OrderLines` and `…/OrderLines/{key}` (`orderLines` too): its lines.
 
 What a client sends is what it reads back (`platforms/dfc/kept.py`, `lines.py`). A write for an
 enterprise whose platform is a delivery target goes on to it through the outbox (`forwarding.py`).
