@@ -19,8 +19,8 @@ checked before use, so a database restart between two calls goes unnoticed.
 
 `Store` is put together from one part per job: opening the database (`engine`, `base`), pages
 from pulls and webhooks with their cursors, rejects and event ids (`page_writes`), single orders
-written through the API (`keyed_writes`), and reads (`reads`); rows and records in `rows` and
-`records`.
+written through the API (`keyed_writes`), reads (`reads`), and the platforms' tokens
+(`tokens`); rows and records in `rows` and `records`.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from .keyed_writes import KEY_LIFETIME, KeyedWrites
 from .page_writes import PageWrites
 from .reads import OrderReads
 from .records import IdempotencyClaim, KeyedWrite, Seen, StoredOrder, buyer_iri, utc_text
+from .tokens import PlatformTokens, StoredGrant
 
 __all__ = [
     "DEFAULT_STORE",
@@ -39,11 +40,12 @@ __all__ = [
     "KeyedWrite",
     "Seen",
     "Store",
+    "StoredGrant",
     "StoredOrder",
     "buyer_iri",
     "utc_text",
 ]
 
 
-class Store(PageWrites, KeyedWrites, OrderReads):
-    """Orders, cursors, rejected payloads and webhook event ids, in one database."""
+class Store(PageWrites, KeyedWrites, OrderReads, PlatformTokens):
+    """Orders, cursors, rejected payloads, webhook event ids and platform tokens, in one database."""
