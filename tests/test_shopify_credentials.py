@@ -26,6 +26,7 @@ from statebridge.clients.shopify_auth import (
 from statebridge.errors import ConfigurationError, FatalAPIError
 from statebridge.platforms.shopify.client_graphql import ShopifyGraphQLClient
 from statebridge.platforms.shopify.client_rest import ShopifyRestClient
+from statebridge.pull import pull
 from statebridge.settings import Settings
 from statebridge.store import LATEST, Store
 
@@ -307,5 +308,13 @@ def test_a_static_token_refused_stays_refused_without_a_second_try() -> None:
     assert not issuer.grants
 
 
-def test_the_store_has_the_token_table() -> None:
+def test_a_pull_keeps_the_rotated_refresh_token_in_its_store(tmp_path: t.Any) -> None:
+    issuer = OAuthIssuer()
+    with _rest(issuer, count=20) as shop, Store(f"sqlite:///{tmp_path / 's.db'}") as store:
+        report = pull("shopify", shop.base_url, store, settings=PUBLIC_APP)
+        stored = store.stored_token("shopify", shop.base_url, CLIENT_ID)
+    assert report.orders == 20
     assert LATEST >= 8
+    assert stored is not None
+    assert stored.refresh_token in issuer.refresh
+    assert issuer.grants == {"refresh_token": 1}
