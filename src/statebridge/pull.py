@@ -88,6 +88,8 @@ def pull(
         **({"page_size": page_size} if page_size else {}),
         **({"settings": settings} if settings is not None else {}),
     }
+    if name == "shopify":  # its rotating refresh tokens are kept in the store (clients/shopify_auth.py)
+        options.setdefault("store", store)
     api = client or client_for(platform, base_url, **options)
     try:
         for number, page in enumerate(api.pages(start), start=1):

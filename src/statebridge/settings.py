@@ -58,6 +58,11 @@ class Settings(BaseModel):
     spree_base_url: str | None = None
     #: Platform API credentials (pull, sync).
     shopify_token: SecretStr | None = None
+    #: Shopify apps that mint their own tokens: client credentials (Dev Dashboard apps on your own
+    #: shops) and, with a refresh token, expiring offline tokens (public apps); see clients/shopify_auth.py.
+    shopify_client_id: SecretStr | None = None
+    shopify_client_secret: SecretStr | None = None
+    shopify_refresh_token: SecretStr | None = None
     shopify_api_version: str | None = None
     spree_token: SecretStr | None = None
     relatude_token: SecretStr | None = None

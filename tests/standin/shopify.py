@@ -26,6 +26,7 @@ import typing as t
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from .server import StandinHandler, StandinServer
+from .shopify_oauth import OAuthIssuer
 
 FINANCIAL = ["pending", "authorized", "partially_paid", "paid", "partially_refunded", "refunded", "voided"]
 FULFILLMENT = [None, "fulfilled", "partial", "restocked"]
@@ -104,9 +105,12 @@ class Shop:
 class StandinShopify(StandinServer):
     """Runs `Shop` behind a threaded HTTP server on 127.0.0.1; use as a context manager."""
 
-    def __init__(self, shop: Shop, *, version: str = "2026-10") -> None:
+    def __init__(self, shop: Shop, *, version: str = "2026-10", oauth: OAuthIssuer | None = None) -> None:
         self.shop = shop
         self.version = version
+        #: With an issuer, the shop serves its token endpoint and accepts only the tokens it issued.
+        self.oauth = oauth
+        self.unauthorized = 0
         self.lock = threading.Lock()
         self.requests: list[tuple[float, str, int]] = []
         self.early_after_429 = 0
@@ -197,6 +201,15 @@ class StandinShopify(StandinServer):
         standin = self
 
         class Handler(StandinHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                if standin.oauth is None or urlsplit(self.path).path != "/admin/oauth/access_token":
+                    self.send_body(404, b'{"errors": "Not Found"}')
+                    return
+                status, answer = standin.oauth.answer(raw, self.headers.get("Content-Type") or "")
+                self.send_json(status, answer)
+
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 kind, wait = standin._admit()
@@ -209,7 +222,10 @@ class StandinShopify(StandinServer):
                 if kind.startswith("fail"):
                     self.send_body(int(kind[-3:]), b'{"errors": "Internal Server Error"}')
                     return
-                if self.headers.get("X-Shopify-Access-Token") != TOKEN:
+                token = self.headers.get("X-Shopify-Access-Token")
+                if not (standin.oauth.accepts(token) if standin.oauth is not None else token == TOKEN):
+                    with standin.lock:
+                        standin.unauthorized += 1
                     self.send_body(401, b'{"errors": "[API] Invalid API key or access token"}')
                     return
                 if kind == "throttle":

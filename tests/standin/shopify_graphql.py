@@ -31,6 +31,7 @@ import time
 import typing as t
 
 from .server import StandinHandler, StandinServer
+from .shopify_oauth import OAuthIssuer
 
 TOKEN = "shpat_standin_graphql_token_for_tests"
 FINANCIAL = ["PENDING", "AUTHORIZED", "PARTIALLY_PAID", "PAID", "PARTIALLY_REFUNDED", "REFUNDED", "VOIDED"]
@@ -145,9 +146,12 @@ class _Refusal(Exception):
 class StandinShopifyGraphQL(StandinServer):
     """Runs `Shop` behind a threaded HTTP server on 127.0.0.1; use as a context manager."""
 
-    def __init__(self, shop: Shop, *, version: str = "2026-10") -> None:
+    def __init__(self, shop: Shop, *, version: str = "2026-10", oauth: OAuthIssuer | None = None) -> None:
         self.shop = shop
         self.version = version
+        #: With an issuer, the shop serves its token endpoint and accepts only the tokens it issued.
+        self.oauth = oauth
+        self.unauthorized = 0
         self.lock = threading.Lock()
         #: (arrival, operationName, variables) of every request that got past the token check.
         self.requests: list[tuple[float, str, dict[str, t.Any]]] = []
@@ -158,6 +162,14 @@ class StandinShopifyGraphQL(StandinServer):
         self._refilled_at = time.monotonic()
         self._covered_at = 0.0
         super().__init__(poll_interval=0.05)
+
+    def authorised(self, token: str | None) -> bool:
+        """Whether a request carrying `token` is let in (counting the refusals)."""
+        accepted = self.oauth.accepts(token) if self.oauth is not None else token == TOKEN
+        if not accepted:
+            with self.lock:
+                self.unauthorized += 1
+        return accepted
 
     def operations(self, name: str) -> list[dict[str, t.Any]]:
         """The variables of every request of one operation, in order."""
@@ -311,10 +323,13 @@ class StandinShopifyGraphQL(StandinServer):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
+                if standin.oauth is not None and self.path == "/admin/oauth/access_token":
+                    self.send_json(*standin.oauth.answer(raw, self.headers.get("Content-Type") or ""))
+                    return
                 if self.path != f"/admin/api/{standin.version}/graphql.json":
                     self.send_json(404, {"errors": "Not Found"})
                     return
-                if self.headers.get("X-Shopify-Access-Token") != TOKEN:
+                if not standin.authorised(self.headers.get("X-Shopify-Access-Token")):
                     self.send_json(
                         401, {"errors": "[API] Invalid API key or access token (unrecognized login)"}
                     )

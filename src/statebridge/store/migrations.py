@@ -152,6 +152,15 @@ def _v7_deliveries(connection: sa.Connection) -> None:
         index.create(connection, checkfirst=True)
 
 
+def _v8_platform_tokens(connection: sa.Connection) -> None:
+    """The platforms' access and (rotated) refresh tokens, one row per (platform, shop, client id).
+
+    Self-contained and idempotent (the table is created only if absent), so that it can be
+    renumbered when the steps of parallel branches are merged.
+    """
+    schema.platform_tokens.create(connection, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "orders and cursors", _v1_orders_and_cursors),
     (2, "rejected orders and webhook events", _v2_rejects_and_webhook_events),
@@ -160,6 +169,7 @@ MIGRATIONS: list[tuple[int, str, Step]] = [
     (5, "clients, order owners and buyers, order versions", _v5_clients_and_ownership),
     (6, "idempotency keys of POSTed orders", _v6_idempotency_keys),
     (7, "the outbox of deliveries to targets", _v7_deliveries),
+    (8, "platform access and refresh tokens", _v8_platform_tokens),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -16,6 +16,7 @@ __all__ = [
     "idempotency_keys",
     "metadata",
     "orders",
+    "platform_tokens",
     "rejects",
     "schema_version",
     "webhook_events",
@@ -136,4 +137,18 @@ deliveries = sa.Table(
     sa.Column("updated_at", sa.String(40), nullable=False),
     sa.Index("deliveries_due", "target", "state", "next_attempt_at"),
     sa.Index("deliveries_remote", "target", "remote_id"),
+)
+
+platform_tokens = sa.Table(
+    "platform_tokens",
+    metadata,
+    sa.Column("platform", sa.String(40), primary_key=True),
+    sa.Column("base_url", sa.String(500), primary_key=True),
+    sa.Column("client_id", sa.String(255), primary_key=True, comment="the app's client id"),
+    sa.Column("access_token", sa.Text, nullable=False, comment="'' until the first grant is stored"),
+    sa.Column("expires_at", sa.Float, nullable=False, comment="Unix time the access token expires"),
+    sa.Column("refresh_token", sa.Text, comment="the current (rotated) refresh token, if the grant has one"),
+    sa.Column("refresh_expires_at", sa.Float, comment="Unix time the refresh token expires"),
+    sa.Column("origin", sa.String(64), comment="SHA-256 of the configured refresh token it descends from"),
+    sa.Column("updated_at", sa.String(40), nullable=False),
 )

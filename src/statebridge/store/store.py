@@ -20,7 +20,8 @@ checked before use, so a database restart between two calls goes unnoticed.
 `Store` is put together from one part per job: opening the database (`engine`, `base`), pages
 from pulls and webhooks with their cursors, rejects and event ids (`page_writes`), single orders
 written through the API (`keyed_writes`), the outbox of deliveries that both enqueue in their
-transaction (`outbox`), and reads (`reads`); rows and records in `rows` and `records`.
+transaction (`outbox`), reads (`reads`), and the platforms' tokens (`tokens`); rows and records in
+`rows` and `records`.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from .outbox import NO_ROUTES, STATES, DeliveryRow, Router
 from .page_writes import PageWrites
 from .reads import OrderReads
 from .records import IdempotencyClaim, KeyedWrite, Seen, StoredOrder, buyer_iri, utc_text
+from .tokens import PlatformTokens, StoredGrant
 
 __all__ = [
     "DEFAULT_STORE",
@@ -45,11 +47,13 @@ __all__ = [
     "Router",
     "Seen",
     "Store",
+    "StoredGrant",
     "StoredOrder",
     "buyer_iri",
     "utc_text",
 ]
 
 
-class Store(PageWrites, KeyedWrites, OrderReads, TargetLocks):
-    """Orders, cursors, rejected payloads, webhook event ids and the outbox, in one database."""
+class Store(PageWrites, KeyedWrites, OrderReads, TargetLocks, PlatformTokens):
+    """Orders, cursors, rejected payloads, webhook event ids, the outbox and platform tokens, in one
+    database."""

@@ -43,11 +43,12 @@ import typing as t
 
 import httpx
 
-from ...clients.base import ApiClient, Page, describe_request
-from ...clients.credentials import require_secret
+from ...clients.base import Page, describe_request
+from ...clients.oauth_tokens import GrantStore, TokenSource
 from ...errors import FatalAPIError, QueryTooCostly, UsageError
 from ...settings import or_environment
-from .client_rest import DEFAULT_API_VERSION, TOKEN_ENV, VERSION_ENV
+from .client_auth import ShopifyAuth, token_source
+from .client_rest import DEFAULT_API_VERSION, VERSION_ENV
 from .graphql_answers import (
     _connection,
     _describe_errors,
@@ -113,8 +114,12 @@ _ORDERS = "orders"
 _LINES = "lines"
 
 
-class ShopifyGraphQLClient(ApiClient):
-    """Pages of `{"data": {"orders": {"nodes": [...]}}}` from a shop's Admin GraphQL API."""
+class ShopifyGraphQLClient(ShopifyAuth):
+    """Pages of `{"data": {"orders": {"nodes": [...]}}}` from a shop's Admin GraphQL API.
+
+    The access token comes from `tokens`, else from the source the settings ask for (a static
+    token, client credentials, or a rotating refresh token kept in `store`: clients/shopify_auth.py).
+    """
 
     platform = "shopify"
 
@@ -126,6 +131,8 @@ class ShopifyGraphQLClient(ApiClient):
         page_size: int | None = None,
         lines_per_order: int = DEFAULT_LINES_PER_ORDER,
         max_query_cost: int = MAX_QUERY_COST,
+        tokens: TokenSource | None = None,
+        store: GrantStore | None = None,
         **kwargs: t.Any,
     ) -> None:
         if not 1 <= lines_per_order <= MAX_FIRST:
@@ -157,9 +164,7 @@ class ShopifyGraphQLClient(ApiClient):
             )
         #: Line items per follow-up request for an order with more than `lines_per_order` lines.
         self.lines_page = _most_within(lines_query_cost, max_query_cost)
-        self._token = require_secret(
-            TOKEN_ENV, purpose="the Admin API access token of the shop", settings=settings
-        )
+        self.tokens = token_source(base_url.rstrip("/"), settings, tokens, store)
         # checked before the HTTP client exists, so that a refusal leaves nothing open
         super().__init__(base_url, settings=settings, **kwargs)
         self.bucket: Bucket | None = None
@@ -174,9 +179,6 @@ class ShopifyGraphQLClient(ApiClient):
     @property
     def endpoint(self) -> str:
         return f"/admin/api/{self.api_version}/graphql.json"
-
-    def headers(self) -> dict[str, str]:
-        return {"X-Shopify-Access-Token": self._token, "Accept": "application/json"}
 
     # -- reading answers ---------------------------------------------------------------------------
 

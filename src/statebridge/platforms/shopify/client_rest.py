@@ -17,18 +17,24 @@ import typing as t
 
 import httpx
 
-from ...clients.base import ApiClient, Page
-from ...clients.credentials import require_secret
+from ...clients.base import Page
+from ...clients.oauth_tokens import GrantStore, TokenSource
+from ...clients.shopify_auth import TOKEN_ENV
+from ...settings import or_environment
+from .client_auth import ShopifyAuth, token_source
 
-__all__ = ["ShopifyRestClient"]
+__all__ = ["TOKEN_ENV", "ShopifyRestClient"]
 
 DEFAULT_API_VERSION = "2026-10"
-TOKEN_ENV = "STATEBRIDGE_SHOPIFY_TOKEN"
 VERSION_ENV = "STATEBRIDGE_SHOPIFY_API_VERSION"
 
 
-class ShopifyRestClient(ApiClient):
-    """Pages of `{"orders": [...]}` from a shop's Admin REST API."""
+class ShopifyRestClient(ShopifyAuth):
+    """Pages of `{"orders": [...]}` from a shop's Admin REST API.
+
+    The access token comes from `tokens`, else from the source the settings ask for (a static
+    token, client credentials, or a rotating refresh token kept in `store`: clients/shopify_auth.py).
+    """
 
     platform = "shopify"
 
@@ -40,19 +46,18 @@ class ShopifyRestClient(ApiClient):
         page_size: int = 250,
         restore_rate: float = 2.0,
         headroom: float = 0.8,
+        tokens: TokenSource | None = None,
+        store: GrantStore | None = None,
         **kwargs: t.Any,
     ) -> None:
-        super().__init__(base_url, **kwargs)
+        settings = or_environment(kwargs.pop("settings", None))
+        # checked before the HTTP client exists, so that a refusal leaves nothing open
+        self.tokens = token_source(base_url.rstrip("/"), settings, tokens, store)
+        super().__init__(base_url, settings=settings, **kwargs)
         self.api_version = api_version or self.settings.value(VERSION_ENV) or DEFAULT_API_VERSION
         self.page_size = page_size
         self.restore_rate = restore_rate
         self.headroom = headroom
-        self._token = require_secret(
-            TOKEN_ENV, purpose="the Admin API access token of the shop", settings=self.settings
-        )
-
-    def headers(self) -> dict[str, str]:
-        return {"X-Shopify-Access-Token": self._token, "Accept": "application/json"}
 
     def observe(self, response: httpx.Response) -> None:
         header = response.headers.get("X-Shopify-Shop-Api-Call-Limit")
