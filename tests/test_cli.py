@@ -285,7 +285,7 @@ def test_every_command_has_help() -> None:
                 yield from walk(sub, [*path, name])
 
     paths = list(walk(cli, []))
-    assert len(paths) == 15  # the group, 8 commands, 6 subcommands
+    assert len(paths) == 17  # the group, 9 commands, 7 subcommands
     for path in paths:
         result = run(*path, "-h")
         assert result.returncode == 0, (path, result.stderr)
