@@ -193,8 +193,6 @@ def _message(error: jsonschema.ValidationError, *, secret: bool) -> str:
         return f"{_shown(value)} is not {' or '.join(_TYPES.get(str(n), str(n)) for n in names)}"
     if kind == "pattern":
         return f"{_shown(value)} is not a valid {_PATTERNS.get(str(expected), 'value')}"
-    if kind == "propertyNames":
-        return f"{error.message}"
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         words = {
             "minimum": "at least",
