@@ -5,6 +5,7 @@ StatebridgeError
 ├── UsageError                  a platform, format or option statebridge does not know
 ├── MappingTableError           a YAML mapping table is invalid (schema or consistency)
 ├── ConfigurationError          a credential or setting is missing (names the variable, never a value)
+│   └── ConnectionsError        the connections file (statebridge.yaml) is invalid: every problem, one a line
 ├── APIError                    a platform API request failed
 │   ├── FatalAPIError           the platform refused it (4xx other than 429): retrying cannot help
 │   │   └── QueryTooCostly      Shopify GraphQL priced the query over its limit: ask for fewer items
@@ -44,6 +45,7 @@ __all__ = [
     "AccessError",
     "AuthUnavailable",
     "ConfigurationError",
+    "ConnectionsError",
     "DeliveryError",
     "FatalAPIError",
     "Forbidden",
@@ -97,6 +99,17 @@ class UsageError(StatebridgeError):
 
 class ConfigurationError(StatebridgeError):
     """A setting or credential is missing or malformed; the message names it, never its value."""
+
+
+class ConnectionsError(ConfigurationError):
+    """The connections file is invalid: `problems` lists every one found, each naming its entry
+    (`targets.hub.method: 'GET' is not one of POST, PUT`); `source` names the file."""
+
+    def __init__(self, source: str, problems: t.Sequence[str]) -> None:
+        self.source = source
+        self.problems = list(problems)
+        joined = "\n  ".join(self.problems)
+        super().__init__(f"connections file {source} is invalid:\n  {joined}")
 
 
 class StoreError(StatebridgeError):

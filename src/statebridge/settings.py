@@ -38,6 +38,9 @@ class Settings(BaseModel):
 
     #: A folder of YAML mapping tables to use instead of the shipped ones (`--mappings`).
     mappings: pathlib.Path | None = None
+    #: The connections file: sources, targets, routes (`--connections`); None: `statebridge.yaml`
+    #: in the current directory when it exists.
+    connections: pathlib.Path | None = None
     #: The order store's URL (`--store`); None: the command line's default.
     store: str | None = Field(default=None, repr=False)
     #: The URL the DFC endpoint is reached at (else the request's own).

@@ -20,6 +20,7 @@ import click
 from .. import __version__
 from ..errors import StatebridgeError
 from .clients import clients_group
+from .connections import connections_group
 from .exits import EXIT_BAD_INPUT, EXIT_INTERRUPTED, fail_for
 from .jobs import export_command, pull_command, sync_command
 from .mappings import mappings, validate_command
@@ -53,6 +54,7 @@ for _command in (
     serve_command,
     clients_group,
     outbox_group,
+    connections_group,
 ):
     cli.add_command(_command)
 

@@ -14,4 +14,5 @@ PLATFORM = Platform(
     clients={"api": "statebridge.platforms.relatude.client:RelatudeClient"},
     markers=("OrderStatus", "Orders"),
     envelopes=("Orders", "OrderStatus"),
+    no_writer="Relatude publishes no API to write orders",
 )

@@ -13,4 +13,5 @@ PLATFORM = Platform(
     adapter=SocleoAdapter,
     # `preparation_status` is Socleo's own; `reference` and `lines` are too common to tell.
     markers=("preparation_status",),
+    no_writer="Socleo publishes no API",
 )
