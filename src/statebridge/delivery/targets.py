@@ -9,24 +9,11 @@ from ..platforms import platform as platform_named
 from .writer import Writer
 
 if t.TYPE_CHECKING:
+    from ..connections import Endpoint
     from ..mapping import Tables
     from ..settings import Settings
 
-__all__ = ["TargetSpec", "Writers"]
-
-
-class TargetSpec(t.Protocol):
-    """What a target of the connections file says (`connections.Endpoint`)."""
-
-    name: str
-    platform: str
-    base_url: str
-    method: str | None
-
-    @property
-    def options(self) -> t.Mapping[str, str]: ...
-
-    def settings(self, base: Settings, environ: t.Mapping[str, str]) -> Settings: ...
+__all__ = ["Writers"]
 
 
 class Writers(t.Mapping[str, Writer]):
@@ -35,7 +22,7 @@ class Writers(t.Mapping[str, Writer]):
 
     def __init__(
         self,
-        targets: t.Mapping[str, TargetSpec],
+        targets: t.Mapping[str, Endpoint],
         *,
         settings: Settings,
         environ: t.Mapping[str, str],
@@ -58,7 +45,7 @@ class Writers(t.Mapping[str, Writer]):
     def __len__(self) -> int:
         return len(self._targets)
 
-    def _writer(self, target: TargetSpec) -> Writer:
+    def _writer(self, target: Endpoint) -> Writer:
         kind: t.Callable[..., Writer] = platform_named(target.platform).writer_class()
         options: dict[str, t.Any] = dict(target.options)
         if target.method:
