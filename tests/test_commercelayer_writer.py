@@ -8,6 +8,7 @@ import itertools
 import typing as t
 from decimal import Decimal
 
+import httpx
 import pytest
 
 from statebridge import platforms
@@ -334,3 +335,31 @@ def test_a_line_commerce_layer_cannot_take_is_refused_before_any_write(
 
 def test_the_platform_names_this_writer() -> None:
     assert platforms.platform("commercelayer").writer_class() is CommerceLayerWriter
+
+
+# -- the stand-in holds to Commerce Layer's rules -----------------------------------------------------
+
+
+def test_the_standin_refuses_what_commerce_layer_refuses(standin: StandinCommerceLayerWrite) -> None:
+    jsonapi = {"Accept": "application/vnd.api+json", "Content-Type": "application/vnd.api+json"}
+    body = {"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+    with httpx.Client(base_url=standin.base_url) as http:
+        token = http.post("/oauth/token", json=body).json()["access_token"]
+        authorized = {**jsonapi, "Authorization": f"Bearer {token}"}
+        create = {"data": {"type": "orders", "attributes": {}, "relationships": {}}}
+        assert http.post("/api/orders", json=create, headers=jsonapi).status_code == 401
+        no_type = {**authorized, "Content-Type": "application/json"}
+        assert http.post("/api/orders", json=create, headers=no_type).status_code == 415
+        create["data"]["relationships"] = {"market": {"data": {"type": "markets", "id": "mkt_europe"}}}
+        made = http.post("/api/orders", json=create, headers=authorized)
+        assert made.status_code == 201
+        order_id = made.json()["data"]["id"]
+        approve = {"data": {"type": "orders", "id": order_id, "attributes": {"_approve": True}}}
+        refused = http.patch(f"/api/orders/{order_id}", json=approve, headers=authorized)
+        assert refused.status_code == 422
+        [error] = refused.json()["errors"]
+        assert error["code"] == "VALIDATION_ERROR"
+        assert error["source"] == {"pointer": "/data/attributes/status"}
+        other = {"data": {"type": "orders", "id": "elsewhere", "attributes": {"_place": True}}}
+        assert http.patch(f"/api/orders/{order_id}", json=other, headers=authorized).status_code == 400
+    assert [(m, p) for m, p, _ in standin.writes] == [("POST", "/api/orders")]
