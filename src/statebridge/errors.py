@@ -171,6 +171,10 @@ class AuthUnavailable(AccessError):
 class APIError(StatebridgeError):
     """A request to a platform's API failed; `request` is how messages name it (no secrets)."""
 
+    #: The body of the answer that refused the request (a 4xx), for a caller that reads the
+    #: platform's structured errors (JSON:API `errors[].source.pointer`); None otherwise.
+    body: bytes | None = None
+
     def __init__(self, message: str, *, request: str, status: int | None = None) -> None:
         self.request = request
         self.status = status

@@ -27,7 +27,7 @@ from statebridge.platforms.shopify import client_rest as shopify_client
 from statebridge.platforms.spree import client as spree_client
 
 from ..platforms import api_choices, pullable
-from . import commercelayer, relatude, shopify, shopify_graphql, spree
+from . import commercelayer, commercelayer_write, relatude, shopify, shopify_graphql, spree
 from .server import StandinServer
 
 Status = dict[str, str | None]
@@ -149,7 +149,8 @@ def _commercelayer(options: Options) -> Demo:
         attributes.update(status)
         if status["status"] in ("draft", "pending"):
             attributes["placed_at"] = None
-    server = commercelayer.StandinCommerceLayer(organization)
+    # the writable stand-in: it also takes order writes (market code:europe), for the writer
+    server = commercelayer_write.StandinCommerceLayerWrite(organization)
     env = {
         cl_client.CLIENT_ID_ENV: commercelayer.CLIENT_ID,
         cl_client.CLIENT_SECRET_ENV: commercelayer.CLIENT_SECRET,

@@ -270,7 +270,9 @@ class ApiClient(abc.ABC):
                 continue
             if response.status_code >= 400:
                 msg = f"{response.status_code} {response.reason_phrase}: {_excerpt(response)}"
-                raise FatalAPIError(msg, request=name, status=response.status_code)
+                fatal = FatalAPIError(msg, request=name, status=response.status_code)
+                fatal.body = response.content
+                raise fatal
             trouble = self.problem(response)
             if trouble is not None:
                 last = trouble

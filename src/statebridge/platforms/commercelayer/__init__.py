@@ -23,4 +23,5 @@ PLATFORM = Platform(
     markers=("payment_status", "number"),
     webhook="statebridge.platforms.commercelayer.webhook:WEBHOOK",
     envelopes=("data", "number"),
+    writer="statebridge.platforms.commercelayer.deliver:CommerceLayerWriter",
 )
