@@ -13,6 +13,7 @@ import click
 
 from .. import progress
 from ..translate import FORMATS
+from .connections import connections_option
 from .exits import EXIT_SKIPPED, EXIT_USAGE, fail
 from .options import client_kwargs, pull_source, pull_window, settings as settings_of, store_option, tables
 from .stores import in_store
@@ -132,16 +133,16 @@ def export_command(fmt: str, platform: str | None, store_url: str | None) -> Non
 
 
 @click.command("sync")
-@pull_source("The platform's root, as for pull.")
+@pull_source("The platform's root, as for pull (with PLATFORM).", required=False)
 @click.option(
     "--output",
     type=click.Path(dir_okay=False, path_type=pathlib.Path),
-    help="Write the pulled orders as one DFC JSON-LD document to this file.",
+    help="With PLATFORM: write the pulled orders as one DFC JSON-LD document to this file.",
 )
 @click.option(
     "--target",
     metavar="URL",
-    help="Send each pulled order to this DFC Orders collection "
+    help="With PLATFORM: deliver the source's orders to this DFC Orders collection "
     "(bearer token from STATEBRIDGE_DFC_TOKEN when the server needs one).",
 )
 @click.option(
@@ -149,30 +150,61 @@ def export_command(fmt: str, platform: str | None, store_url: str | None) -> Non
     type=click.Choice(["PUT", "POST"]),
     default="PUT",
     show_default=True,
-    help="PUT each order to TARGET/{id}, or POST each to TARGET.",
+    help="With --target: PUT each order to TARGET/{id} (POSTed when the server answers 404), or "
+    "POST each new order to TARGET; later changes go to the IRI the server gave it.",
 )
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    metavar="NAME",
+    help="Without PLATFORM: pull only this source of the connections file; repeat. Default: all.",
+)
+@connections_option
 @pull_window(since_help="As for pull.", overlap_help="As for pull.", page_size_help="As for pull.")
 def sync_command(
-    platform: str,
-    base_url: str,
+    platform: str | None,
+    base_url: str | None,
     output: pathlib.Path | None,
     target: str | None,
     method: str,
+    sources: tuple[str, ...],
+    connections_file: pathlib.Path | None,
     since: dt.datetime | None,
     overlap: float,
     page_size: int | None,
     store_url: str | None,
     **client_options: str | None,
 ) -> None:
-    """Pull a platform's orders, then write the pulled ones as DFC to a file or a DFC endpoint.
+    """Pull, then deliver every new or changed order to its targets through the outbox.
+
+    Without PLATFORM, the connections file (statebridge.yaml) names the sources, the targets and
+    the routes between them: each source is pulled, then each target it feeds gets every order
+    it does not have in its latest version (platforms through their write APIs, DFC endpoints by
+    POST/PUT). With PLATFORM and --base-url, that one source goes to one DFC endpoint (--target)
+    or to a file (--output). Every delivery is recorded in the store's outbox: a sync that is
+    killed is simply run again, and nothing is sent twice.
 
     \b
     Examples:
+      statebridge sync                                   # every source of ./statebridge.yaml
+      statebridge sync --source hodmedod --connections /etc/statebridge/statebridge.yaml
       statebridge sync shopify --base-url https://shop.myshopify.com --output orders.jsonld
       statebridge sync commercelayer --base-url https://acme.commercelayer.io \\
           --target https://hub.example.org/api/dfc/Enterprises/acme/Orders
     """
     _configure_logging()
+    if platform is None:
+        if base_url or output or target or client_options_given(client_options):
+            fail("--base-url, --output, --target and client options go with PLATFORM", EXIT_USAGE)
+        from .runs import sync_run
+
+        sync_run(connections_file, sources, settings_of(store=store_url))
+        return
+    if base_url is None:
+        fail("PLATFORM needs --base-url URL", EXIT_USAGE)
+    if sources:
+        fail("--source names a source of the connections file: give it without PLATFORM", EXIT_USAGE)
     if (output is None) == (target is None):
         fail("give exactly one of --output FILE or --target URL", EXIT_USAGE)
     from ..sync import sync
@@ -209,3 +241,8 @@ def sync_command(
     )
     if report.failures or report.pull.problems:
         sys.exit(EXIT_SKIPPED)
+
+
+def client_options_given(given: t.Mapping[str, t.Any]) -> bool:
+    """Whether any platform client option (`--api`, `--flavour`, …) was given."""
+    return any(value is not None for value in given.values())

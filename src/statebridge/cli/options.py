@@ -108,11 +108,17 @@ class PullableChoice(click.Choice):  # type: ignore[type-arg]
         return super().convert(value, param, ctx)
 
 
-def pull_source(base_url_help: str) -> t.Callable[[_F], _F]:
-    """The `PLATFORM` argument and `--base-url`: what `pull` and `sync` pull from."""
+def pull_source(base_url_help: str, *, required: bool = True) -> t.Callable[[_F], _F]:
+    """The `PLATFORM` argument and `--base-url`: what `pull` and `sync` pull from (`sync` can take
+    its sources from the connections file instead: then neither is required)."""
     return _stacked(
-        click.argument("platform", metavar="PLATFORM", type=PullableChoice()),
-        click.option("--base-url", required=True, metavar="URL", help=base_url_help),
+        click.argument(
+            "platform",
+            metavar="PLATFORM" if required else "[PLATFORM]",
+            type=PullableChoice(),
+            required=required,
+        ),
+        click.option("--base-url", required=required, metavar="URL", help=base_url_help),
     )
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pathlib
 import typing as t
 
 import click
 
+from .connections import connections_option
 from .options import settings, store_option
 from .stores import in_store
 
@@ -35,6 +37,7 @@ def outbox_group() -> None:
       statebridge outbox retry --target hub        # every parked delivery to hub, due now
       statebridge outbox retry 1001 1002           # those orders (ids or public ids), every target
       statebridge outbox drop --target acme-cl 1003
+      statebridge outbox drain                     # send what is pending (statebridge.yaml's targets)
     """
 
 
@@ -123,3 +126,17 @@ def outbox_drop(target: str | None, every: bool, orders: tuple[str, ...], store_
         must_exist=True,
     )
     click.echo(f"{count} deliveries dropped", err=True)
+
+
+@outbox_group.command("drain")
+@click.option("--target", "targets", multiple=True, metavar="NAME", help="Only this target; repeat.")
+@connections_option
+@store_option
+def outbox_drain(
+    targets: tuple[str, ...], connections_file: pathlib.Path | None, store_url: str | None
+) -> None:
+    """Send every pending delivery to the connections file's targets (whatever enqueued it: a pull,
+    a webhook, the DFC endpoint), each once; report what was parked and what waits."""
+    from .runs import drain_run
+
+    drain_run(connections_file, targets, settings(store=store_url))

@@ -1,0 +1,115 @@
+"""The connections file's runs on the command line: `sync` without a PLATFORM, and `outbox drain`."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import sys
+import typing as t
+
+import click
+
+from .. import progress
+from ..settings import Settings
+from .exits import EXIT_SKIPPED, EXIT_USAGE, fail
+from .options import tables
+from .stores import in_store
+
+if t.TYPE_CHECKING:
+    from ..connections import Connections
+    from ..delivery.run import RunReport
+    from ..pull import PageReport
+
+__all__ = ["drain_run", "sync_run"]
+
+
+def _connections(chosen: Settings) -> Connections:
+    from ..connections import connections_for
+    from .exits import reported
+
+    with reported():
+        connections = connections_for(chosen, pathlib.Path.cwd())
+    if not connections:
+        fail(
+            "no connections file: give PLATFORM --base-url URL with --target or --output, or declare "
+            "sources and targets in statebridge.yaml (--connections FILE; see "
+            "`statebridge connections check --help`)",
+            EXIT_USAGE,
+        )
+    return connections
+
+
+def _show_page(name: str, page: PageReport) -> None:
+    text = f"{name}: page {page.number}: {page.orders} orders ({page.changed} new or changed)"
+    if progress.interactive():
+        progress.show_line(text)
+    else:
+        click.echo(f"statebridge: {text}", err=True)
+
+
+def _report(report: RunReport) -> None:
+    progress.end_line()
+    for pulled in report.pulls:
+        for rejected in pulled.problems:
+            click.echo(f"rejected: {rejected}", err=True)
+        click.echo(
+            f"pulled {pulled.orders} orders from {pulled.platform} {pulled.base_url}: "
+            f"{pulled.changed} new or changed, {len(pulled.problems)} rejected",
+            err=True,
+        )
+    drained = report.drained
+    for problem in drained.parked:
+        click.echo(f"parked: {problem}", err=True)
+    for problem in drained.retrying:
+        click.echo(f"not sent: {problem}", err=True)
+    for target in drained.busy:
+        click.echo(f"busy: another process is delivering to {target}; left to it", err=True)
+    waiting = sum(report.waiting.values())
+    click.echo(
+        f"delivered {drained.delivered}, parked {len(drained.parked)}, "
+        f"{waiting} waiting to be retried" + (" (statebridge outbox list)" if waiting else ""),
+        err=True,
+    )
+    if drained.parked or drained.retrying or any(pulled.problems for pulled in report.pulls):
+        sys.exit(EXIT_SKIPPED)
+
+
+def sync_run(connections_file: pathlib.Path | None, sources: tuple[str, ...], chosen: Settings) -> None:
+    """`statebridge sync [--source NAME]…`: pull the sources, then deliver to their targets."""
+    from ..delivery.run import sync_connections
+
+    with_file = chosen.model_copy(update={"connections": connections_file or chosen.connections})
+    connections = _connections(with_file)
+    report = in_store(
+        with_file,
+        lambda store: sync_connections(
+            connections,
+            store,
+            settings=with_file,
+            environ=os.environ,
+            sources=sources or None,
+            tables=tables(with_file),
+            progress=_show_page,
+        ),
+    )
+    _report(report)
+
+
+def drain_run(connections_file: pathlib.Path | None, targets: tuple[str, ...], chosen: Settings) -> None:
+    """`statebridge outbox drain [--target NAME]…`: send what is pending."""
+    from ..delivery.run import drain_connections
+
+    with_file = chosen.model_copy(update={"connections": connections_file or chosen.connections})
+    connections = _connections(with_file)
+    report = in_store(
+        with_file,
+        lambda store: drain_connections(
+            connections,
+            store,
+            settings=with_file,
+            environ=os.environ,
+            targets=targets or None,
+            tables=tables(with_file),
+        ),
+    )
+    _report(report)
