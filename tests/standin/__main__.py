@@ -5,6 +5,7 @@
     python -m tests.standin spree --flavour ofn
     python -m tests.standin commercelayer
     python -m tests.standin relatude
+    python -m tests.standin shopify-admin    # a delivery target: Shopify's draft order mutations
 
 Run it from the repository root. It prints one line on stdout: the URL it listens on (`--port 0`,
 the default, picks a free port) and the `statebridge pull` command to try, with the environment
@@ -23,7 +24,7 @@ import typing as t
 from statebridge.platforms.spree.client import FLAVOURS
 
 from ..platforms import api_choices, pullable
-from .demo import NoStandin, Options, build
+from .demo import WRITE_STANDINS, NoStandin, Options, build
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,7 +32,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m tests.standin",
         description="Serve generated orders the way a platform's API does, on 127.0.0.1.",
     )
-    parser.add_argument("platform", metavar="PLATFORM", help=f"one of: {', '.join(sorted(pullable()))}")
+    parser.add_argument(
+        "platform", metavar="PLATFORM", help=f"one of: {', '.join(sorted([*pullable(), *WRITE_STANDINS]))}"
+    )
     parser.add_argument("--port", type=int, default=0, help="port to listen on (default 0: a free one)")
     parser.add_argument("--orders", type=int, default=500, help="orders to serve (default 500)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated line items (default 1)")
