@@ -14,6 +14,7 @@ import json
 import typing as t
 from decimal import Decimal
 
+import httpx
 import pytest
 
 from statebridge.clients.policy import RetryPolicy
@@ -22,6 +23,7 @@ from statebridge.dfc import IriMinter
 from statebridge.errors import DeliveryError, FatalAPIError, RequestFailedError, UnreachableState
 from statebridge.model import Order, OrderLine
 from statebridge.platforms import platform
+from statebridge.platforms.shopify import draft_queries as q
 from statebridge.platforms.shopify.deliver import ShopifyWriter, tag_for
 from statebridge.settings import Settings
 from statebridge.states import DFCStates, OrderStatus
@@ -339,3 +341,49 @@ def test_shopify_names_this_writer_and_the_standin_runs_by_hand() -> None:
     assert (
         f"listening on {demo.server.base_url}; its credentials: STATEBRIDGE_SHOPIFY_TOKEN={TOKEN}" in banner
     )
+
+
+def test_an_order_without_a_dfc_order_state_is_refused(
+    writer: ShopifyWriter, standin: StandinShopifyAdmin
+) -> None:
+    plain = delivery(HELD)
+    unset = Delivery(TARGET, plain.key, ORDER.model_copy(update={"states": DFCStates()}), plain.minter)
+    with pytest.raises(DeliveryError, match=rf"^order {ORDER.id} to {TARGET}: it has no DFC order state"):
+        writer.deliver(unset)
+    assert standin.requests == []
+
+
+def graphql(
+    standin: StandinShopifyAdmin, document: str, token: str = TOKEN, **variables: t.Any
+) -> httpx.Response:
+    url = f"{standin.base_url}/admin/api/2026-10/graphql.json"
+    body = {"query": document, "variables": {"lines": 10, **variables}}
+    return httpx.post(url, json=body, headers={"X-Shopify-Access-Token": token})
+
+
+def test_the_standin_keeps_shopifys_rules(standin: StandinShopifyAdmin) -> None:
+    """What the writer never provokes, the stand-in still refuses, as Shopify does."""
+    create, update, complete, cancel = q.CREATE, q.UPDATE, q.COMPLETE, q.CANCEL
+    assert graphql(standin, create, token="shpat_wrong", input={}).status_code == 401
+    zero = graphql(standin, create, input={"lineItems": [{"variantId": BEANS, "quantity": 0}]}).json()
+    assert zero["data"]["draftOrderCreate"]["userErrors"] == [
+        {"field": ["lineItems", "0", "quantity"], "message": "Quantity must be greater than or equal to 1"}
+    ]
+    made = graphql(standin, create, input={"lineItems": [{"variantId": BEANS, "quantity": 2}]}).json()
+    draft_id = made["data"]["draftOrderCreate"]["draftOrder"]["id"]
+    assert made["extensions"]["cost"]["throttleStatus"]["maximumAvailable"] == 1000
+
+    done = graphql(standin, complete, id=draft_id).json()["data"]["draftOrderComplete"]
+    assert done["userErrors"] == []
+    again = graphql(standin, complete, id=draft_id).json()["data"]["draftOrderComplete"]
+    assert again["userErrors"][0]["field"] == ["id"]
+    edit = {"lineItems": [{"variantId": CHIA, "quantity": 1}]}
+    edited = graphql(standin, update, id=draft_id, input=edit).json()["data"]["draftOrderUpdate"]
+    assert "can no longer be edited" in edited["userErrors"][0]["message"]
+
+    order_gid = done["draftOrder"]["order"]["id"]
+    cancelling = {"orderId": order_gid, "reason": "OTHER", "restock": True}
+    assert graphql(standin, cancel, **cancelling).json()["data"]["orderCancel"]["orderCancelUserErrors"] == []
+    twice = graphql(standin, cancel, **cancelling).json()["data"]["orderCancel"]["orderCancelUserErrors"]
+    assert twice == [{"field": ["orderId"], "message": "Order has already been cancelled", "code": "INVALID"}]
+    assert [m.name for m in standin.applied("orderCancel")] == ["orderCancel"]
