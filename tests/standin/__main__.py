@@ -6,6 +6,7 @@
     python -m tests.standin commercelayer
     python -m tests.standin relatude
     python -m tests.standin spree --write --flavour solidus
+    python -m tests.standin shopify-admin    # a delivery target: Shopify's draft order mutations
 
 `--write` serves a Spree-family store to deliver orders to (tests/standin/spree_write.py) instead
 of orders to pull.
@@ -28,7 +29,7 @@ from statebridge.platforms.spree.client import FLAVOURS
 
 from ..platforms import api_choices, pullable
 from . import spree_write
-from .demo import NoStandin, Options, build
+from .demo import WRITE_STANDINS, NoStandin, Options, build
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,7 +37,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m tests.standin",
         description="Serve generated orders the way a platform's API does, on 127.0.0.1.",
     )
-    parser.add_argument("platform", metavar="PLATFORM", help=f"one of: {', '.join(sorted(pullable()))}")
+    parser.add_argument(
+        "platform", metavar="PLATFORM", help=f"one of: {', '.join(sorted([*pullable(), *WRITE_STANDINS]))}"
+    )
     parser.add_argument("--port", type=int, default=0, help="port to listen on (default 0: a free one)")
     parser.add_argument("--orders", type=int, default=500, help="orders to serve (default 500)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated line items (default 1)")

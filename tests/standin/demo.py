@@ -27,7 +27,7 @@ from statebridge.platforms.shopify import client_rest as shopify_client
 from statebridge.platforms.spree import client as spree_client
 
 from ..platforms import api_choices, pullable
-from . import commercelayer, commercelayer_write, relatude, shopify, shopify_graphql, spree
+from . import commercelayer, commercelayer_write, relatude, shopify, shopify_admin, shopify_graphql, spree
 from .server import StandinServer
 
 Status = dict[str, str | None]
@@ -197,6 +197,25 @@ def _relatude(options: Options) -> Demo:
     return Demo("relatude", server, env, [], path=relatude.PATH, what="order export")
 
 
+@dataclasses.dataclass
+class WriteDemo(Demo):
+    """A stand-in of a platform's write API: a delivery target, not something to pull from."""
+
+    def banner(self, orders: int) -> str:
+        env = " ".join(f"{name}={shlex.quote(value)}" for name, value in self.env.items())
+        return f"{self.platform} stand-in ({self.what}) listening on {self.url}; its credentials: {env}"
+
+
+def _shopify_admin(options: Options) -> Demo:
+    server = shopify_admin.StandinShopifyAdmin()
+    variants = ", ".join(sorted(server.store.catalogue))
+    what = f"Admin GraphQL write API: draft orders of variants {variants}"
+    return WriteDemo("shopify-admin", server, {shopify_client.TOKEN_ENV: shopify_admin.TOKEN}, [], what=what)
+
+
+#: Stand-ins of write APIs (delivery targets), by the name `python -m tests.standin` takes.
+WRITE_STANDINS: dict[str, t.Callable[[Options], Demo]] = {"shopify-admin": _shopify_admin}
+
 STANDINS: dict[str, Platform] = {
     "shopify": Platform(_shopify, apis=("rest", "graphql")),
     "commercelayer": Platform(_commercelayer),
@@ -226,6 +245,8 @@ def missing(
 
 def build(platform: str, options: Options) -> Demo:
     """The stand-in of `platform` with `options`; `NoStandin` saying what is missing."""
+    if platform in WRITE_STANDINS:
+        return WRITE_STANDINS[platform](options)
     if platform not in pullable():
         msg = (
             f"{platform!r} has no API client to pull with "

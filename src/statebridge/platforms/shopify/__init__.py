@@ -26,5 +26,6 @@ PLATFORM = Platform(
     markers=("financial_status", "admin_graphql_api_id", "displayFinancialStatus"),
     shared_keys=("number",),
     webhook="statebridge.platforms.shopify.webhook:WEBHOOK",
+    writer="statebridge.platforms.shopify.deliver:ShopifyWriter",
     envelopes=("orders", "order", "data", "name"),
 )
