@@ -64,6 +64,12 @@ class BackgroundDrain:
         if self._thread.is_alive():
             self._thread.join(timeout)
 
+    def writers_close(self) -> None:
+        """Close the writers' connections (after `stop`)."""
+        close = getattr(self.writers, "close", None)
+        if close is not None:
+            close()
+
     def _run(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()

@@ -12,7 +12,10 @@ says whether the store answers a trivial query.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import pathlib
 import typing as t
 
 import sqlalchemy as sa
@@ -23,6 +26,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..connections import Connections, connections_for
+from ..delivery.background import BackgroundDrain
+from ..delivery.run import ConnectionRoutes, backoff_of
+from ..delivery.targets import Writers
 from ..errors import StoreError
 from ..mapping import SHIPPED, Tables
 from ..settings import Settings
@@ -32,6 +39,7 @@ from .access_log import AccessLogMiddleware, request_id
 from .auth import Authenticator
 from .enterprises import Enterprise, load_enterprises
 from .faults import fault_for, internal_error, store_fault, where
+from .forwarding import Forwarding
 from .limits import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY_BYTES, BodyLimits
 from .openapi import openapi_route
 from .orders import OrdersApi
@@ -59,6 +67,24 @@ def _health(store: Store) -> t.Callable[[Request], t.Awaitable[Response]]:
     return health
 
 
+def _lifespan(drain: BackgroundDrain | None) -> t.Callable[[Starlette], t.AsyncContextManager[None]]:
+    """Start the background drain with the server, and stop it (the delivery in flight finished,
+    the writers' connections closed) when the server stops."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> t.AsyncIterator[None]:
+        if drain is not None:
+            drain.start()
+        try:
+            yield
+        finally:
+            if drain is not None:
+                await run_in_threadpool(drain.stop)
+                drain.writers_close()
+
+    return lifespan
+
+
 def create_app(
     store: Store | None = None,
     *,
@@ -69,6 +95,8 @@ def create_app(
     public_url: str | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     body_timeout: float = DEFAULT_BODY_TIMEOUT,
+    connections: Connections | None = None,
+    environ: t.Mapping[str, str] | None = None,
 ) -> Starlette:
     """The app over `store`: the DFC Orders endpoint, the webhooks, `/health` and `/openapi.json`.
 
@@ -83,6 +111,13 @@ def create_app(
 
     Every request body is bounded (`limits.py`): over `max_body_bytes` it is answered 413 before it
     is read, and one that has not arrived within `body_timeout` seconds is answered 408.
+
+    `connections` (default: the settings' connections file, else `./statebridge.yaml` when there
+    is one) makes the app a delivery gateway: what the endpoint and the webhooks store is enqueued
+    for the targets the routes and `enterprise:` entries name, in the same transaction, and a
+    background drain sends it (credentials read from `environ`, default the process environment,
+    by the variable names the file gives). An enterprise a target declares is served like one of
+    `STATEBRIDGE_ENTERPRISES`.
     """
     current = settings if settings is not None else Settings.from_env()
     if store is None:
@@ -90,12 +125,29 @@ def create_app(
     authenticator = authenticator or Authenticator.from_settings(current)
     tables = SHIPPED if current.mappings is None else Tables(current.mappings)
     log.info("DFC endpoint authentication: %s", authenticator.describe())
+    if connections is None:
+        connections = connections_for(current, pathlib.Path.cwd())
+    served = dict(load_enterprises(current.enterprises) if enterprises is None else enterprises)
+    drain: BackgroundDrain | None = None
+    if connections:
+        store = store.with_routes(ConnectionRoutes(connections))
+        for slug, (platform, base_url) in connections.enterprises().items():
+            served[slug] = Enterprise(slug, platform, base_url.rstrip("/"))
+        writers = Writers(
+            connections.target_endpoints,
+            settings=current,
+            environ=os.environ if environ is None else environ,
+            tables=tables,
+        )
+        drain = BackgroundDrain(store, writers, backoff=backoff_of(connections))
+        log.info("delivering to %d target(s): %s", len(writers), ", ".join(writers))
     orders = OrdersApi(
         store,
         authenticator=authenticator,
-        enterprises=load_enterprises(current.enterprises) if enterprises is None else enterprises,
+        enterprises=served,
         public_url=public_url or current.public_url or None,
         tables=tables,
+        forwarding=Forwarding(store, drain),
     )
     routes = [
         Route("/health", _health(store), methods=["GET"]),
@@ -107,6 +159,7 @@ def create_app(
     ]
     app = Starlette(
         routes=routes,
+        lifespan=_lifespan(drain),
         exception_handlers={
             StoreError: store_fault,
             sa.exc.SQLAlchemyError: store_fault,
@@ -119,4 +172,5 @@ def create_app(
         ],
     )
     app.state.store = store
+    app.state.drain = drain
     return app
