@@ -154,7 +154,11 @@ def create_app(
         openapi_route(),
         *orders.routes(),
         *WebhookReceiver(
-            store, settings=settings or Settings.from_env, secrets=secrets, tables=tables
+            store,
+            settings=settings or Settings.from_env,
+            secrets=secrets,
+            tables=tables,
+            stored=drain.wake if drain is not None else None,
         ).routes(),
     ]
     app = Starlette(

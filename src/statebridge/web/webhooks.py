@@ -152,7 +152,8 @@ class WebhookReceiver:
 
     `settings` gives the secrets and base URLs: one `Settings`, or a callable asked at each
     delivery (`Settings.from_env`: a variable set in-process takes effect without a restart).
-    `secrets`, when given, win over the settings' secrets.
+    `secrets`, when given, win over the settings' secrets. `stored` is called after a delivery
+    changed orders (what they enqueued for their targets can go now).
     """
 
     def __init__(
@@ -162,8 +163,11 @@ class WebhookReceiver:
         settings: Settings | t.Callable[[], Settings],
         secrets: WebhookSecrets | None = None,
         tables: Tables = SHIPPED,
+        stored: t.Callable[[], None] | None = None,
     ) -> None:
         self.store = store
+        #: Called after a delivery changed orders (serve wakes its outbox drain).
+        self._stored = stored
         #: The mapping tables deliveries are translated with.
         self.tables = tables
         self._secrets = secrets
@@ -250,6 +254,8 @@ class WebhookReceiver:
         if problems:
             log.warning("%s: kept as rejected: %s", where, "; ".join(problems))
         log.info("%s: %d order(s) read, %d new or newer", where, len(items), changed)
+        if changed and self._stored is not None:
+            self._stored()
         return Answer(
             200,
             {
