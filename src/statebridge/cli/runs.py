@@ -18,7 +18,9 @@ from .stores import in_store
 if t.TYPE_CHECKING:
     from ..connections import Connections
     from ..delivery.run import RunReport
+    from ..mapping import Tables
     from ..pull import PageReport
+    from ..store import Store
 
 __all__ = ["drain_run", "sync_run"]
 
@@ -74,42 +76,49 @@ def _report(report: RunReport) -> None:
         sys.exit(EXIT_SKIPPED)
 
 
+def _run(
+    connections_file: pathlib.Path | None,
+    chosen: Settings,
+    action: t.Callable[[Connections, Store, Settings, Tables], RunReport],
+) -> None:
+    """Load the connections, run `action` on the store, and report it as every run does."""
+    with_file = chosen.model_copy(update={"connections": connections_file or chosen.connections})
+    connections = _connections(with_file)
+    _report(in_store(with_file, lambda store: action(connections, store, with_file, tables(with_file))))
+
+
 def sync_run(connections_file: pathlib.Path | None, sources: tuple[str, ...], chosen: Settings) -> None:
     """`statebridge sync [--source NAME]…`: pull the sources, then deliver to their targets."""
     from ..delivery.run import sync_connections
 
-    with_file = chosen.model_copy(update={"connections": connections_file or chosen.connections})
-    connections = _connections(with_file)
-    report = in_store(
-        with_file,
-        lambda store: sync_connections(
+    _run(
+        connections_file,
+        chosen,
+        lambda connections, store, settings, chosen_tables: sync_connections(
             connections,
             store,
-            settings=with_file,
+            settings=settings,
             environ=os.environ,
             sources=sources or None,
-            tables=tables(with_file),
+            tables=chosen_tables,
             progress=_show_page,
         ),
     )
-    _report(report)
 
 
 def drain_run(connections_file: pathlib.Path | None, targets: tuple[str, ...], chosen: Settings) -> None:
     """`statebridge outbox drain [--target NAME]…`: send what is pending."""
     from ..delivery.run import drain_connections
 
-    with_file = chosen.model_copy(update={"connections": connections_file or chosen.connections})
-    connections = _connections(with_file)
-    report = in_store(
-        with_file,
-        lambda store: drain_connections(
+    _run(
+        connections_file,
+        chosen,
+        lambda connections, store, settings, chosen_tables: drain_connections(
             connections,
             store,
-            settings=with_file,
+            settings=settings,
             environ=os.environ,
             targets=targets or None,
-            tables=tables(with_file),
+            tables=chosen_tables,
         ),
     )
-    _report(report)
