@@ -11,7 +11,7 @@ import click
 
 from .. import progress
 from ..settings import Settings
-from .exits import EXIT_SKIPPED, EXIT_USAGE, fail
+from .exits import EXIT_SKIPPED, EXIT_USAGE, fail, reported
 from .options import tables
 from .stores import in_store
 
@@ -80,10 +80,15 @@ def _run(
     connections_file: pathlib.Path | None,
     chosen: Settings,
     action: t.Callable[[Connections, Store, Settings, Tables], RunReport],
+    *,
+    named: t.Callable[[Connections], object] = lambda connections: None,
 ) -> None:
-    """Load the connections, run `action` on the store, and report it as every run does."""
+    """Load the connections, check the names the command line gave (`named`: a usage error, exit
+    2), run `action` on the store, and report it as every run does."""
     with_file = chosen.model_copy(update={"connections": connections_file or chosen.connections})
     connections = _connections(with_file)
+    with reported(code=EXIT_USAGE):
+        named(connections)
     _report(in_store(with_file, lambda store: action(connections, store, with_file, tables(with_file))))
 
 
@@ -103,6 +108,7 @@ def sync_run(connections_file: pathlib.Path | None, sources: tuple[str, ...], ch
             tables=chosen_tables,
             progress=_show_page,
         ),
+        named=lambda connections: [connections.source(name) for name in sources],
     )
 
 
@@ -121,4 +127,5 @@ def drain_run(connections_file: pathlib.Path | None, targets: tuple[str, ...], c
             targets=targets or None,
             tables=chosen_tables,
         ),
+        named=lambda connections: [connections.target(name) for name in targets],
     )
