@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pathlib
 import typing as t
 
 import click
 
+from .connections import connections_option
 from .exits import EXIT_USAGE, reported
 from .options import settings as settings_of, store_option
 from .stores import open_store
@@ -35,8 +37,14 @@ __all__ = ["serve_command"]
     help="Time for a request body to arrive; a slower one is answered 408 "
     "(default: $STATEBRIDGE_BODY_TIMEOUT, else 30).",
 )
+@connections_option
 def serve_command(
-    host: str, port: int, store_url: str | None, max_body_bytes: int | None, body_timeout: float | None
+    host: str,
+    port: int,
+    store_url: str | None,
+    max_body_bytes: int | None,
+    body_timeout: float | None,
+    connections_file: pathlib.Path | None,
 ) -> None:
     """Serve the HTTP endpoints over the store: the DFC Orders endpoint, platform webhooks in, GET /health.
 
@@ -54,6 +62,10 @@ def serve_command(
     STATEBRIDGE_PUBLIC_URL: the root order IRIs are minted under. STATEBRIDGE_COMMERCELAYER_BASE_URL,
     STATEBRIDGE_SPREE_BASE_URL: the shop a webhook belongs to when the delivery does not say.
 
+    With a connections file (--connections, STATEBRIDGE_CONNECTIONS, ./statebridge.yaml), what the
+    endpoint and the webhooks store goes on to the targets its routes and `enterprise:` entries
+    name, delivered in the background through the outbox (`statebridge outbox list`).
+
     Each request is logged on stderr as one JSON line, its query string redacted; a request with a
     token in its query string (?access_token=…) is refused with 400: send it as a bearer token.
     Bodies over --max-body-bytes are refused with 413 before being read, slow ones with 408.
@@ -64,9 +76,11 @@ def serve_command(
 
     server_logging.configure()
     settings = settings_of(store=store_url)
+    if connections_file is not None:
+        settings = settings.model_copy(update={"connections": connections_file})
     with open_store(settings) as store:
         limits: dict[str, t.Any] = {"max_body_bytes": max_body_bytes, "body_timeout": body_timeout}
-        with reported(code=EXIT_USAGE):  # a bad STATEBRIDGE_ENTERPRISES, OIDC or token setting
+        with reported(code=EXIT_USAGE):  # a bad STATEBRIDGE_ENTERPRISES, OIDC, token or connections setting
             app = create_app(
                 store,
                 settings=settings,
