@@ -199,7 +199,8 @@ def sync_command(
             fail("--base-url, --output, --target and client options go with PLATFORM", EXIT_USAGE)
         from .runs import sync_run
 
-        sync_run(connections_file, sources, settings_of(store=store_url))
+        window = {"since": since, "overlap": dt.timedelta(seconds=overlap), "page_size": page_size}
+        sync_run(connections_file, sources, settings_of(store=store_url), window)
         return
     if base_url is None:
         fail("PLATFORM needs --base-url URL", EXIT_USAGE)

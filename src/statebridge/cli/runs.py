@@ -92,7 +92,12 @@ def _run(
     _report(in_store(with_file, lambda store: action(connections, store, with_file, tables(with_file))))
 
 
-def sync_run(connections_file: pathlib.Path | None, sources: tuple[str, ...], chosen: Settings) -> None:
+def sync_run(
+    connections_file: pathlib.Path | None,
+    sources: tuple[str, ...],
+    chosen: Settings,
+    window: t.Mapping[str, t.Any] | None = None,
+) -> None:
     """`statebridge sync [--source NAME]…`: pull the sources, then deliver to their targets."""
     from ..delivery.run import sync_connections
 
@@ -107,6 +112,7 @@ def sync_run(connections_file: pathlib.Path | None, sources: tuple[str, ...], ch
             sources=sources or None,
             tables=chosen_tables,
             progress=_show_page,
+            window=window,
         ),
         named=lambda connections: [connections.source(name) for name in sources],
     )

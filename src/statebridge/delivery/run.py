@@ -55,6 +55,7 @@ def sync_connections(
     sources: t.Sequence[str] | None = None,
     tables: Tables | None = None,
     progress: t.Callable[[str, PageReport], None] | None = None,
+    window: t.Mapping[str, t.Any] | None = None,
 ) -> RunReport:
     """Pull each source (all, or those named), then deliver to every target they feed.
 
@@ -62,6 +63,7 @@ def sync_connections(
     page's transaction, a delivery to the targets the routes name; orders of the source stored
     before a route existed are enqueued too (`Store.backfill`). The drain then sends every pending
     delivery of those targets, each once, whatever its backoff (an operator asked for the run).
+    `window` holds `pull`'s `since`, `overlap` and `page_size` for every source.
     """
     routed = store.with_routes(ConnectionRoutes(connections))
     names = list(sources) if sources else list(connections.routes)
@@ -78,6 +80,7 @@ def sync_connections(
             client_options=dict(source.options),
             settings=source.settings(settings, environ),
             tables=tables,
+            **(window or {}),
         )
         report.pulls.append(pulled)
         for target in connections.routes.get(name, ()):
