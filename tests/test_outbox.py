@@ -243,3 +243,15 @@ def test_outbox_commands_list_retry_and_drop(tmp_path: pathlib.Path) -> None:
     missing = invoke("outbox", "list", "--store", f"sqlite:///{tmp_path / 'none.db'}")
     assert missing.returncode != 0
     assert b"no store" in missing.stderr
+
+
+def test_backfill_catches_up_with_changes_stored_without_routes(store: Store) -> None:
+    """A `pull` run without the connections file changes orders without enqueueing them."""
+    _save(store, _order("1", 0), _order("2", 0))
+    drain(store, {"hub": Recorder()})
+    store.save_page("shopify", SHOP, [(_order("2", 7), {})])  # not routed
+    assert _states(store) == {"1": "done", "2": "done"}
+    assert store.backfill("hub", "shopify", SHOP) == 1
+    [row] = store.deliveries(target="hub", states=("pending",))
+    assert (row.order_id, row.wanted_version) == ("2", 2)
+    assert store.backfill("hub", "shopify", SHOP) == 0

@@ -150,8 +150,10 @@ class Outbox(StoreBase):
         )
 
     def backfill(self, target: str, platform: str, base_url: str) -> int:
-        """Enqueue for `target` every stored order of (platform, base_url) it has no delivery of
-        (orders stored before the route existed); how many. Running it again adds nothing."""
+        """Enqueue for `target` every stored order of (platform, base_url) it does not have in its
+        stored version: orders stored before the route existed, or changed by a writer that did not
+        route them (a `pull` run without the connections file); how many. Running it again adds
+        nothing."""
         orders, table = schema.orders, schema.deliveries
         now = now_text()
         missing = (
@@ -175,10 +177,34 @@ class Outbox(StoreBase):
             "target", "public_id", "platform", "base_url", "order_id", "state",
             "wanted_version", "attempts", "next_attempt_at", "sequence", "updated_at",
         ]  # fmt: skip
+        newer = (
+            sa.select(orders.c.version)
+            .where(orders.c.public_id == table.c.public_id)
+            .where(orders.c.version > table.c.wanted_version)
+            .scalar_subquery()
+        )
+        behind = (
+            table.update()
+            .where(table.c.target == target, table.c.platform == platform, table.c.base_url == base_url)
+            .where(
+                sa.exists().where(
+                    orders.c.public_id == table.c.public_id, orders.c.version > table.c.wanted_version
+                )
+            )
+            .values(
+                wanted_version=newer,
+                state="pending",
+                attempts=0,
+                reason=None,
+                next_attempt_at=now,
+                updated_at=now,
+            )
+        )
         try:
             with self.engine.begin() as connection:
                 statement = table.insert().from_select(columns, missing).returning(table.c.public_id)
-                return len(connection.execute(statement).all())
+                added = len(connection.execute(statement).all())
+                return added + int(connection.execute(behind).rowcount or 0)
         except sa.exc.SQLAlchemyError as exc:
             raise self._write_failed(exc) from None
 
