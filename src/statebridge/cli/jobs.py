@@ -20,6 +20,8 @@ from .stores import in_store
 
 if t.TYPE_CHECKING:
     from ..pull import PageReport
+    from ..settings import Settings
+    from ..store import Store
 
 __all__ = ["export_command", "pull_command", "sync_command"]
 
@@ -42,6 +44,16 @@ def _progress_printer() -> t.Callable[[PageReport], None]:
             log.info("%s", text)
 
     return show
+
+
+def _routed(store: Store, settings: Settings) -> Store:
+    """`store`, enqueueing what it stores along the connections file's routes when there is one
+    (a `pull` is then a `sync` whose deliveries are left to `outbox drain`, `sync` or `serve`)."""
+    from ..connections import connections_for
+    from ..delivery.run import ConnectionRoutes
+
+    connections = connections_for(settings, pathlib.Path.cwd())
+    return store.with_routes(ConnectionRoutes(connections)) if connections else store
 
 
 def _configure_logging() -> None:
@@ -85,7 +97,7 @@ def pull_command(
         lambda store: pull(
             platform,
             base_url,
-            store,
+            _routed(store, settings),
             since=since,
             overlap=dt.timedelta(seconds=overlap),
             progress=_progress_printer(),
