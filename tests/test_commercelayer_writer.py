@@ -140,8 +140,9 @@ def test_every_reverse_target_is_reached_or_refused(
             assert triggers(standin) == REACHABLE[wanted]
             assert reads_as(at_standin(standin)) == wanted
             status, payment, _ = at_standin(standin)
+            order_id = standin.orders_written()[0]["id"]
             assert link == Link(
-                standin.orders_written()[0]["id"], {"status": status, "payment_status": payment}
+                order_id, {"status": status, "payment_status": payment, "source_id": order_id}
             )
         else:
             with pytest.raises(UnreachableState) as refused:
@@ -188,7 +189,7 @@ def test_cancel_a_placed_order_and_never_reopen_it(standin: StandinCommerceLayer
         link = w.deliver(delivery(order(DFCStates(order=C, payment=UNPAID, fulfilment=HELD_F))))
         link = w.deliver(delivery(order(CANCELLED), link))
         assert triggers(standin) == ["_place", "_cancel"]
-        assert link.detail == {"status": "cancelled", "payment_status": "voided"}
+        assert link.detail == {"status": "cancelled", "payment_status": "voided", "source_id": link.remote_id}
         with pytest.raises(UnreachableState, match="a cancelled order cannot be reopened") as refused:
             w.deliver(delivery(order(DFCStates(order=C, payment=UNPAID, fulfilment=HELD_F)), link))
     assert "order SB-1 to cl" in str(refused.value)
@@ -240,7 +241,7 @@ def test_a_trigger_answered_5xx_is_sent_again_and_acts_once(standin: StandinComm
         standin.accept_then_fail(1)  # _approve is made, then answered 500; Commerce Layer's is idempotent
         link = w.deliver(delivery(order(DFCStates(order=C, payment=PAID, fulfilment=UNFULFILLED)), link))
     assert triggers(standin) == ["_place", "_approve", "_approve", "_capture"]
-    assert link.detail == {"status": "approved", "payment_status": "paid"}
+    assert link.detail == {"status": "approved", "payment_status": "paid", "source_id": link.remote_id}
 
 
 def test_a_429_waits_for_its_retry_after(standin: StandinCommerceLayerWrite) -> None:

@@ -30,6 +30,9 @@ class Routes:
             return ()
         return ("hub", "crm") if via == "source" else ("platform",)
 
+    def writes_to(self, platform: str, base_url: str) -> tuple[str, ...]:
+        return ()
+
 
 class Recorder(Writer):
     """A target that keeps what it receives; `fail` raises the given errors, one per call, first."""

@@ -122,13 +122,14 @@ def test_create_then_complete_then_cancel(writer: ShopifyWriter, standin: Standi
     held = writer.deliver(delivery(HELD))
     complete = writer.deliver(delivery(COMPLETE, held))
     order_gid = complete.detail["order"]
-    assert complete == Link(held.remote_id, {"status": "COMPLETED", "order": order_gid})
+    number = order_gid.rsplit("/", 1)[-1]  # what a pull stores the order under
+    assert complete == Link(held.remote_id, {"status": "COMPLETED", "order": order_gid, "source_id": number})
     order = standin.store.orders[order_gid]
     assert order["displayFinancialStatus"] == "PENDING"
     assert order["cancelledAt"] is None
 
     cancelled = writer.deliver(delivery(CANCELLED, complete))
-    assert cancelled == Link(held.remote_id, {"order": order_gid, "status": "CANCELLED"})
+    assert cancelled == Link(held.remote_id, {"order": order_gid, "source_id": number, "status": "CANCELLED"})
     assert order["cancelledAt"] is not None
     assert order["restocked"] is True
     (cancel,) = standin.applied("orderCancel")

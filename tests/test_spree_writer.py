@@ -90,6 +90,7 @@ def test_an_order_is_created_completed_and_cancelled_as_its_dfc_state_changes(
             "state": "canceled",
             "payment_state": "void",
             "shipment_state": "canceled",
+            "source_id": "1",
         }
         assert store.events()[-1] == f"cancel {number}"
 

@@ -63,6 +63,10 @@ class TargetRoutes:
             return self.names
         return ()
 
+    def writes_to(self, platform: str, base_url: str) -> tuple[str, ...]:
+        """None: a target given on the command line is a DFC endpoint, not a platform to pull."""
+        return ()
+
 
 def sync(
     platform: str,
@@ -117,7 +121,7 @@ def sync(
             report.sent = _write(orders, minter, output)
             return report
         store.backfill(target_name, name, pulled.base_url)
-        report.drained = drain(store, {target_name: sink}, backoff=backoff, any_time=True)
+        report.drained = drain(store, {target_name: sink}, backoff=backoff, any_time=True, tables=tables)
         report.sent = report.drained.delivered
         report.waiting = len(store.deliveries(target=target_name, states=("pending",)))
     finally:

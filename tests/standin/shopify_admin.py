@@ -5,7 +5,8 @@ without it) for the operations the Shopify writer sends, told apart by their roo
 stand-in does not parse GraphQL, and reads arguments from `variables` only): the mutations
 `draftOrderCreate`, `draftOrderUpdate`, `draftOrderComplete`, `draftOrderDelete`, `orderCancel`,
 and the queries `draftOrder(id:)`, `draftOrders(query: "tag:…")`, `order(id:)`. The rules it keeps
-are in `shopify_drafts.Store`.
+are in `shopify_drafts.Store`. A pull's operations (`StatebridgeOrders`, `StatebridgeOrderLines`)
+are the reading stand-in's, answered from the store's orders, so the shop delivered to can be pulled.
 
 Cost and throttling are the reading stand-in's (`shopify_graphql`): a leaky bucket reported in
 `extensions.cost.throttleStatus` on every answer, `THROTTLED` when it cannot cover the query
@@ -46,6 +47,8 @@ _ROOTS = (
     "order",
 )
 _MUTATIONS = frozenset(_ROOTS[:5])
+#: The reading stand-in's operations (a pull), answered from the orders of the store.
+_READS = frozenset({"StatebridgeOrders", "StatebridgeOrderLines"})
 _TAG = re.compile(r"""^tag:(?:'([^']+)'|"([^"]+)"|(\S+))$""")
 _CANCEL_REASONS = frozenset({"CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "OTHER", "STAFF"})
 
@@ -193,6 +196,10 @@ class StandinShopifyAdmin(StandinShopifyGraphQL):
         }.get(root, 10 + draft)
 
     def answer(self, body: dict[str, t.Any]) -> tuple[int, dict[str, t.Any]]:
+        if body.get("operationName") in _READS:  # a pull of the shop: its own orders, as read
+            with self.lock:
+                self.shop.orders = dict(enumerate(self.store.as_read(), start=1))
+            return StandinShopifyGraphQL.answer(self, body)
         query, variables = body.get("query"), body.get("variables") or {}
         with self.lock:
             self.requests.append((time.monotonic(), str(body.get("operationName")), dict(variables)))

@@ -53,6 +53,14 @@ class Store:
         self.drafts: dict[str, dict[str, t.Any]] = {}
         self.orders: dict[str, dict[str, t.Any]] = {}
         self._next = 1
+        self._stamped = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+    def _stamp(self) -> str:
+        """Now, as Shopify's `updatedAt` (whole seconds), later than every stamp before it: each
+        change of an order is newer news to a pull than the last."""
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        self._stamped = max(now, self._stamped + dt.timedelta(seconds=1))
+        return self._stamped.strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def _id(self) -> int:
         self._next += 1
@@ -168,6 +176,9 @@ class Store:
                 "displayFulfillmentStatus": "UNFULFILLED",
                 "lineItems": copy.deepcopy(draft["lineItems"]),
                 "restocked": False,
+                "email": draft.get("email"),
+                "createdAt": _now(),
+                "updatedAt": self._stamp(),
             }
             self.orders[order["id"]] = order
             draft.update(status="COMPLETED", order=order)
@@ -188,11 +199,59 @@ class Store:
                 return None, [_error(["orderId"], "Order does not exist", "NOT_FOUND")]
             if order["cancelledAt"] is not None:
                 return None, [_error(["orderId"], "Order has already been cancelled", "INVALID")]
-            order.update(cancelledAt=_now(), cancelReason="OTHER", restocked=restock)
+            order.update(cancelledAt=_now(), cancelReason="OTHER", restocked=restock, updatedAt=self._stamp())
             return {"id": f"gid://shopify/Job/{self._id()}", "done": True}, []
 
+    def cancel_at_the_shop(self, order_id: str) -> None:
+        """A merchant cancels the order in the Shopify admin (not through statebridge)."""
+        _, errors = self.cancel(order_id, restock=True)
+        assert not errors, errors
+
     # -- reading -----------------------------------------------------------------------------------
+
+    def as_read(self) -> list[dict[str, t.Any]]:
+        """The orders as the reading API serves them (`orders(...)`: `shopify_graphql.make_node`'s
+        shape), so that statebridge can pull the shop it delivers to."""
+        with self.lock:
+            return [_read_node(order) for order in self.orders.values()]
 
     def tagged(self, tag: str) -> list[dict[str, t.Any]]:
         with self.lock:
             return [draft for draft in self.drafts.values() if tag in draft["tags"]]
+
+
+def _read_node(order: dict[str, t.Any]) -> dict[str, t.Any]:
+    number = order["id"].rsplit("/", 1)[-1]
+    items = order["lineItems"]
+    total = sum(float(item["price"]) * item["quantity"] for item in items)
+    return {
+        "id": order["id"],
+        "legacyResourceId": number,
+        "name": order["name"],
+        "email": order.get("email"),
+        "createdAt": order["createdAt"],
+        "updatedAt": order["updatedAt"],
+        "processedAt": order["createdAt"],
+        "cancelledAt": order["cancelledAt"],
+        "cancelReason": order["cancelReason"],
+        "closed": False,
+        "closedAt": None,
+        "test": False,
+        "currencyCode": "GBP",
+        "displayFinancialStatus": order["displayFinancialStatus"],
+        "displayFulfillmentStatus": order["displayFulfillmentStatus"],
+        "currentTotalPriceSet": {"shopMoney": {"amount": f"{total:.2f}", "currencyCode": "GBP"}},
+        "customer": None,
+        "lineItems": [
+            {
+                "id": f"gid://shopify/LineItem/{item['id'].rsplit('/', 1)[-1]}",
+                "name": item["title"],
+                "title": item["title"],
+                "sku": None,
+                "quantity": item["quantity"],
+                "originalUnitPriceSet": {"shopMoney": {"amount": item["price"], "currencyCode": "GBP"}},
+                "variant": None if item["variant"] is None else {"id": item["variant"]["id"], "sku": None},
+            }
+            for item in items
+        ],
+    }

@@ -17,6 +17,7 @@ from ..errors import StatebridgeError
 from .drain import Backoff, drain
 
 if t.TYPE_CHECKING:
+    from ..mapping import Tables
     from ..store import Store
     from .writer import Writer
 
@@ -35,8 +36,10 @@ class BackgroundDrain:
         *,
         backoff: Backoff | None = None,
         interval: float = 1.0,
+        tables: Tables | None = None,
     ) -> None:
         self.store = store
+        self.tables = tables
         self.writers = writers
         self.backoff = backoff
         self.interval = interval
@@ -74,7 +77,7 @@ class BackgroundDrain:
         while not self._stop.is_set():
             self._wake.clear()
             try:
-                report = drain(self.store, self.writers, backoff=self.backoff)
+                report = drain(self.store, self.writers, backoff=self.backoff, tables=self.tables)
             except StatebridgeError as exc:
                 log.warning("outbox: %s; trying again in %.0f s", exc, self.interval)
             except Exception:  # a bug must not end deliveries for the server's lifetime

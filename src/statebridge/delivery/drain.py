@@ -28,9 +28,11 @@ import typing as t
 from ..dfc import IriMinter
 from ..errors import APIError, DeliveryError, FatalAPIError
 from ..store.records import utc_text
+from .flowback import reconcile
 from .writer import Delivery, Link, Writer, delivery_key
 
 if t.TYPE_CHECKING:
+    from ..mapping import Tables
     from ..store import DeliveryRow, Store
 
 __all__ = ["Backoff", "DrainReport", "Problem", "drain"]
@@ -75,6 +77,8 @@ class DrainReport:
     parked: list[Problem] = dataclasses.field(default_factory=list)
     #: Targets another process was draining (left to it).
     busy: list[str] = dataclasses.field(default_factory=list)
+    #: Public ids of the orders that took a change made at a target (`flowback`).
+    taken_back: list[str] = dataclasses.field(default_factory=list)
 
 
 def drain(
@@ -86,11 +90,16 @@ def drain(
     rng: random.Random | None = None,
     progress: t.Callable[[str, DeliveryRow, str], None] | None = None,
     any_time: bool = False,
+    tables: Tables | None = None,
 ) -> DrainReport:
     """Send every due delivery of every target in `writers` (target name -> its writer), each at most
     once per drain. With `any_time` (an operator's `sync` or `outbox drain`), every pending delivery
-    is due, whatever its backoff said; the backoff paces unattended drains (serve, workers)."""
+    is due, whatever its backoff said; the backoff paces unattended drains (serve, workers).
+
+    First, changes the targets made to orders delivered there are taken back into the DFC orders
+    (`flowback.reconcile`, translated with `tables`), so that what they enqueue goes out now."""
     report = DrainReport()
+    report.taken_back = reconcile(store, tables)
     policy = backoff or Backoff()
     now = clock or (lambda: dt.datetime.now(dt.UTC))
     for target, writer in writers.items():
@@ -157,6 +166,6 @@ def _deliver_one(
             "order %s to %s: attempt %d failed (%s); next in %.0f s", label, row.target, attempts, exc, wait
         )
         return "retrying"
-    store.delivered(row, stored.version, link)
+    store.delivered(row, stored.version, link, stored.order.states)
     report.delivered += 1
     return "delivered"

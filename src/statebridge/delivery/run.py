@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
+from ..connections.model import url_key
 from ..pull import PageReport, PullReport, pull
 from .drain import Backoff, DrainReport, drain
 from .targets import Writers
@@ -28,6 +29,10 @@ class ConnectionRoutes:
     def targets(self, platform: str, base_url: str, via: str) -> tuple[str, ...]:
         chosen = self.connections.targets(platform, base_url, "endpoint" if via == "endpoint" else "source")
         return tuple(endpoint.name for endpoint in chosen)
+
+    def writes_to(self, platform: str, base_url: str) -> tuple[str, ...]:
+        key = (platform, url_key(base_url))
+        return tuple(name for name, target in self.connections.target_endpoints.items() if target.key == key)
 
 
 def backoff_of(connections: Connections) -> Backoff:
@@ -117,7 +122,8 @@ def _drain(
     tables: Tables | None,
 ) -> tuple[DrainReport, dict[str, int]]:
     chosen = {name: connections.target(name) for name in names}
+    routed = store.with_routes(ConnectionRoutes(connections))  # changes taken back go to their targets
     with Writers(chosen, settings=settings, environ=environ, tables=tables) as writers:
-        drained = drain(store, writers, backoff=backoff_of(connections), any_time=True)
+        drained = drain(routed, writers, backoff=backoff_of(connections), any_time=True, tables=tables)
     waiting = {name: len(store.deliveries(target=name, states=("pending",))) for name in names}
     return drained, {name: count for name, count in waiting.items() if count}

@@ -33,6 +33,7 @@ from .records import now_text, utc_text
 
 if t.TYPE_CHECKING:
     from ..delivery.writer import Link
+    from ..states import DFCStates
 
 __all__ = ["NO_ROUTES", "STATES", "DeliveryRow", "Outbox", "Router"]
 
@@ -47,9 +48,17 @@ class Router(t.Protocol):
         a webhook) or "endpoint" (written through the DFC endpoint)."""
         ...
 
+    def writes_to(self, platform: str, base_url: str) -> tuple[str, ...]:
+        """The targets whose endpoint is `platform` at `base_url`: an order pulled from there may be
+        one statebridge delivered, whose changes flow back (`delivery.flowback`)."""
+        ...
+
 
 class _NoRoutes:
     def targets(self, platform: str, base_url: str, via: str) -> tuple[str, ...]:
+        return ()
+
+    def writes_to(self, platform: str, base_url: str) -> tuple[str, ...]:
         return ()
 
 
@@ -75,6 +84,14 @@ class DeliveryRow:
     remote_id: str | None
     remote_detail: t.Mapping[str, str]
     updated_at: str
+    #: The id the target's own reader gives the order (`Link.detail["source_id"]`), once it has one.
+    remote_order_id: str | None = None
+    #: The DFC states the target last took (JSON of `DFCStates`), None before the first delivery.
+    delivered_states: str | None = None
+    #: Set when the target's order changed at the target: the version it was stored at, and its
+    #: public id (`delivery.flowback` reconciles and clears both).
+    echo_version: int | None = None
+    echo_order: str | None = None
 
     @classmethod
     def of(cls, row: sa.Row[t.Any]) -> DeliveryRow:
@@ -246,10 +263,17 @@ class Outbox(StoreBase):
         """Record, before a send, that one is under way (see the module docstring)."""
         self._update(row, attempted_at=now_text())
 
-    def delivered(self, row: DeliveryRow, version: int, link: Link) -> None:
-        """`version` reached the target, which now knows the order as `link`. The row is done unless
-        a newer version was enqueued meanwhile (then it stays pending, for that version)."""
+    def delivered(self, row: DeliveryRow, version: int, link: Link, states: DFCStates | None = None) -> None:
+        """`version` (with DFC `states`) reached the target, which now knows the order as `link`. The
+        row is done unless a newer version was enqueued meanwhile (then it stays pending, for that
+        version). `link.detail["source_id"]`, the id a pull of the target stores the order under, is
+        kept apart so that a pull can find the delivery its order came from."""
         table = schema.deliveries
+        extra: dict[str, t.Any] = {}
+        if link.detail.get("source_id"):
+            extra["remote_order_id"] = link.detail["source_id"]
+        if states is not None:
+            extra["delivered_states"] = states.model_dump_json()
         self._update(
             row,
             delivered_version=version,
@@ -259,6 +283,7 @@ class Outbox(StoreBase):
             reason=None,
             remote_id=link.remote_id,
             remote_detail=orjson.dumps(dict(link.detail)).decode(),
+            **extra,
         )
 
     def failed(self, row: DeliveryRow, reason: str, *, retry_at: dt.datetime | None) -> None:

@@ -79,6 +79,7 @@ class PageWrites(Outbox):
                     changes.extend(self._upsert(connection, row))
                 changed = len(changes)
                 self._enqueue(connection, platform, base_url, changes, "source")
+                self._mark_echoes(connection, platform, base_url, changes)
                 for position, problem, raw in rejects:
                     connection.execute(
                         schema.rejects.insert().values(
@@ -119,6 +120,24 @@ class PageWrites(Outbox):
             where=newer,
         ).returning(table.c.public_id, table.c.order_id, table.c.version)
         return [(found.public_id, found.order_id, found.version) for found in connection.execute(statement)]
+
+    def _mark_echoes(
+        self, connection: sa.Connection, platform: str, base_url: str, changes: list[tuple[str, str, int]]
+    ) -> None:
+        """Mark the deliveries whose order at the target is one of `changes` (the platform changed an
+        order statebridge delivered there): in the page's transaction, so a kill cannot lose the
+        news; `delivery.flowback` reconciles them. One UPDATE per changed order, and none at all
+        when no target writes to this platform and base URL."""
+        targets = list(self.routes.writes_to(platform, base_url)) if changes else []
+        if not targets:
+            return
+        table = schema.deliveries
+        for public, order_id, version in changes:
+            connection.execute(
+                table.update()
+                .where(table.c.target.in_(targets), table.c.remote_order_id == order_id)
+                .values(echo_version=version, echo_order=public)
+            )
 
     def _advance(
         self, connection: sa.Connection, platform: str, base_url: str, cursor: str, now: str

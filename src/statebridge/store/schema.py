@@ -133,10 +133,18 @@ deliveries = sa.Table(
     sa.Column("reason", sa.Text, comment="why the last attempt failed, or why it is parked"),
     sa.Column("remote_id", sa.String(500), comment="the target's own id of the order (Link.remote_id)"),
     sa.Column("remote_detail", sa.Text, comment="JSON object of Link.detail"),
+    sa.Column(
+        "remote_order_id", sa.String(500), comment="the id the target's own reader gives the order there"
+    ),
+    sa.Column("delivered_states", sa.String(100), comment="JSON of the DFC states the target last took"),
+    sa.Column("echo_version", sa.Integer, comment="the target's order changed (to this version): reconcile"),
+    sa.Column("echo_order", sa.String(40), comment="the public id of the target's order that changed"),
     sa.Column("sequence", sa.BigInteger, nullable=False, comment="enqueue order: oldest change first"),
     sa.Column("updated_at", sa.String(40), nullable=False),
     sa.Index("deliveries_due", "target", "state", "next_attempt_at"),
     sa.Index("deliveries_remote", "target", "remote_id"),
+    sa.Index("deliveries_remote_order", "target", "remote_order_id"),
+    sa.Index("deliveries_echo", "echo_version"),
 )
 
 platform_tokens = sa.Table(

@@ -27,7 +27,8 @@ transaction (`outbox`), reads (`reads`), and the platforms' tokens (`tokens`); r
 from __future__ import annotations
 
 from .engine import DEFAULT_STORE, STORE_ENV
-from .keyed_writes import KEY_LIFETIME, KeyedWrites
+from .flowback import FlowBack
+from .keyed_writes import KEY_LIFETIME
 from .locks import TargetLocks
 from .outbox import NO_ROUTES, STATES, DeliveryRow, Router
 from .page_writes import PageWrites
@@ -54,6 +55,6 @@ __all__ = [
 ]
 
 
-class Store(PageWrites, KeyedWrites, OrderReads, TargetLocks, PlatformTokens):
+class Store(PageWrites, FlowBack, OrderReads, TargetLocks, PlatformTokens):
     """Orders, cursors, rejected payloads, webhook event ids, the outbox and platform tokens, in one
     database."""

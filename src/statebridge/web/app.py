@@ -139,7 +139,7 @@ def create_app(
             environ=os.environ if environ is None else environ,
             tables=tables,
         )
-        drain = BackgroundDrain(store, writers, backoff=backoff_of(connections))
+        drain = BackgroundDrain(store, writers, backoff=backoff_of(connections), tables=tables)
         log.info("delivering to %d target(s): %s", len(writers), ", ".join(writers))
     orders = OrdersApi(
         store,

@@ -100,7 +100,12 @@ class CommerceLayerWriter(Writer):
             raise DeliveryError(msg, target=delivery.target, order=order.label) from None
         return Link(
             remote_id=order_id,
-            detail={"status": state.status or "", "payment_status": state.payment_status or ""},
+            # source_id: a pull of the organization stores the order under its id (flow-back).
+            detail={
+                "status": state.status or "",
+                "payment_status": state.payment_status or "",
+                "source_id": order_id,
+            },
         )
 
     # -- steps ---------------------------------------------------------------------------------------

@@ -141,7 +141,7 @@ class ShopifyWriter(Writer):
         if wanted is OrderStatus.CANCELLED:
             if not draft.cancelled and draft.order is not None:
                 self._cancel(delivery, draft.order)
-            return Link(draft.id, {"order": draft.order or "", "status": "CANCELLED"})
+            return Link(draft.id, {**_order_ids(draft.order), "status": "CANCELLED"})
         if draft.cancelled:
             msg = f"cannot make it {wanted.value}: {where}, which is cancelled at Shopify (cannot be undone)"
             raise UnreachableState(msg, target=delivery.target, order=label)
@@ -292,10 +292,16 @@ class ShopifyWriter(Writer):
 
 
 def _link(draft: Draft) -> Link:
-    detail = {"status": draft.status}
-    if draft.order is not None:
-        detail["order"] = draft.order
-    return Link(draft.id, detail)
+    return Link(draft.id, {"status": draft.status, **(_order_ids(draft.order) if draft.order else {})})
+
+
+def _order_ids(order_gid: str | None) -> dict[str, str]:
+    """The order a completed draft became: its gid (`order`, what the writer cancels), and the id a
+    pull or a webhook stores it under (`source_id`: the gid's number, as the adapter reads it), so
+    that its changes at the shop flow back (`delivery.flowback`). A draft is not an order: none."""
+    if not order_gid:
+        return {"order": ""}
+    return {"order": order_gid, "source_id": order_gid.rsplit("/", 1)[-1].split("?", 1)[0]}
 
 
 def _user_error(error: t.Any) -> str:

@@ -118,6 +118,8 @@ class SpreeWriter(Writer):
         detail = {"id": remote.id, "state": remote.state or ""}
         detail.update({k: v for k, v in (("payment_state", remote.payment_state),) if v})
         detail.update({k: v for k, v in (("shipment_state", remote.shipment_state),) if v})
+        # source_id: the adapter stores a pulled order under its `id`, else its number (flow-back).
+        detail["source_id"] = remote.id or remote.number
         return Link(remote_id=remote.number, detail=detail)
 
     def _find(self, number: str, delivery: Delivery) -> Remote | None:
