@@ -35,6 +35,12 @@ def running(app: t.Any, *, name: str = "uvicorn-test") -> t.Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+        # The lifespan is off here: stop the app's outbox drain as its shutdown would, so that no
+        # thread outlives the test (a live thread makes `translate --jobs` spawn instead of fork).
+        drain = getattr(getattr(app, "state", None), "drain", None)
+        if drain is not None:
+            drain.stop()
+            drain.writers_close()
 
 
 @contextlib.contextmanager

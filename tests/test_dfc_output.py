@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import pathlib
+import subprocess
+import sys
 from decimal import Decimal
 
 import orjson
@@ -33,7 +36,7 @@ from statebridge.model import Buyer, Order, OrderLine
 from statebridge.states import DFCStates, FulfilmentStatus, OrderStatus, PaymentStatus
 from statebridge.translate import read_orders
 
-from .conftest import expected_for, fixture_inputs
+from .conftest import FIXTURES, expected_for, fixture_inputs
 
 SPREE = IriMinter.for_platform("spree")
 
@@ -411,3 +414,31 @@ def test_the_buyer_is_written_as_its_own_class(kind: str, path: str) -> None:
     assert set(reference.objects(URIRef(agent), RDF.type)) == {DFCB[kind]}
     assert reference.value(URIRef(minter.order("7")), DFCB.orderedBy) == URIRef(agent)
     _assert_same(reference, _fast_graph([order], minter))
+
+
+@pytest.mark.parametrize("fmt", ["ntriples", "turtle"])
+def test_rdf_text_is_the_same_bytes_whatever_the_hash_seed(fmt: str) -> None:
+    """Each process hashes strings with its own seed (and `--jobs` workers may be spawned): the
+    output must not follow set order."""
+    source = str(sorted((FIXTURES / "spree").glob("*.json"))[0])
+    outputs = {
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "statebridge",
+                "translate",
+                "--from",
+                "spree",
+                "--format",
+                fmt,
+                str(source),
+            ],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            check=True,
+            timeout=60,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1

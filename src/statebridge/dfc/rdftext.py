@@ -3,6 +3,10 @@
 rdflib's Turtle serializer grows faster than linearly with graph size (rdflib issue #2135), so each
 order gets its own small graph: N-Triples is simply concatenated, and Turtle writes the prefixes once
 and then each order's statements.
+
+rdflib writes N-Triples in the order its graph's sets give, which follows Python's per-process string
+hashing: each order's lines are sorted, so that the same orders are the same bytes in every run and in
+every `--jobs` worker (spawned workers hash differently from their parent).
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ __all__ = ["turtle_prefixes", "write_ntriples", "write_turtle", "write_turtle_st
 def write_ntriples(orders: t.Iterable[Order], minter: MinterSource, out: t.BinaryIO) -> int:
     count = 0
     for order in orders:
-        out.write(to_graph(order, minter_for(minter, order)).serialize(format="nt", encoding="utf-8"))
+        body = to_graph(order, minter_for(minter, order)).serialize(format="nt", encoding="utf-8")
+        out.write(b"".join(sorted(body.splitlines(keepends=True))))
         count += 1
     return count
 
