@@ -91,3 +91,20 @@ def store(store_url: str) -> t.Iterator[Store]:
     """An opened store on each backend (see `store_url`)."""
     with Store(store_url) as opened:
         yield opened
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _ctrl_c_reaches_children() -> t.Iterator[None]:
+    """Run as a background job (`nohup make test &`), the suite starts with SIGINT ignored, and
+    every process it starts would inherit that: the tests that press Ctrl-C on statebridge would
+    see nothing happen. Give the suite (and so its children) Python's usual Ctrl-C."""
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        yield
+        return
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
