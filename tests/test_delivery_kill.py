@@ -1,5 +1,6 @@
-"""Exactly once, whatever happens: `statebridge sync` killed with SIGKILL at random moments, rerun, ends
-with every order at the target once, in its latest state.
+"""Exactly once, whatever happens: `statebridge sync` killed with SIGKILL mid-delivery, rerun, ends with
+every order at the target once, in its latest state. Each run is killed once its target has taken a
+random number of writes (seeded), so the kills land inside deliveries, not before or after them.
 
 Real processes and real stores: the sync runs as `python -m statebridge` over SQLite or PostgreSQL,
 pulls a stand-in Shopify over loopback HTTP, and delivers to a real `statebridge serve` app (its own
@@ -39,6 +40,7 @@ from .standin.shopify import TOKEN as SHOPIFY_TOKEN, Shop, StandinShopify
 
 ORDERS = 150
 KILLS = 6
+CONNECTION_KILLS = 8
 API_TOKEN = "kill-test-token"
 CL = get_adapter("commercelayer")
 FINANCIAL = ("paid", "refunded", "pending", "voided", "partially_refunded", "authorized")
@@ -50,6 +52,19 @@ def _sync(source: str, store_url: str, target: str, *extra: str) -> subprocess.P
     command = [sys.executable, "-m", "statebridge", "sync", "shopify", "--base-url", source]
     command += ["--store", store_url, "--target", target, "--overlap", "0", *extra]
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _kill_after(process: subprocess.Popen[bytes], writes: t.Callable[[], int], more: int) -> bool:
+    """SIGKILL `process` as soon as the target has taken `more` writes since now (mid-delivery, by
+    construction), or once it ended by itself; whether it was killed."""
+    start = writes()
+    deadline = time.monotonic() + 120
+    while process.poll() is None and writes() < start + more and time.monotonic() < deadline:
+        time.sleep(0.002)
+    killed = process.poll() is None
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=30)
+    return killed
 
 
 def _states(store: Store, platform: str) -> dict[str, tuple[str | None, ...]]:
@@ -94,10 +109,10 @@ def test_a_sync_killed_at_random_moments_delivers_every_order_once_in_its_latest
                 shop.touch(index, financial=rng.choice(FINANCIAL))
             before = target.count()
             process = _sync(standin.base_url, store_url, collection, "--method", "POST")
-            time.sleep(rng.uniform(0.4, 3.5))
-            process.send_signal(signal.SIGKILL)
-            process.communicate(timeout=30)
-            figures.append(f"kill {kill + 1}: exit {process.returncode}, target {before} -> {target.count()}")
+            more = rng.randint(1, 12 if kill else 120)  # writes the hub takes before the kill
+            killed = _kill_after(process, target.generation, more)
+            state = f"killed after {more} writes" if killed else "ended before the kill"
+            figures.append(f"run {kill + 1}: {state}; hub orders {before} -> {target.count()}")
         final = _sync(standin.base_url, store_url, collection, "--method", "POST")
         _, err = final.communicate(timeout=300)
         assert final.returncode == 0, err.decode()
@@ -108,7 +123,7 @@ def test_a_sync_killed_at_random_moments_delivers_every_order_once_in_its_latest
             expected = _states(source, "shopify")
             pending = source.deliveries(states=("pending", "parked"))
         delivered = _states(target, "dfc")
-    print(f"\n[{kind}] {ORDERS} orders, {KILLS} kills:", *figures, sep="\n  ")
+    print(f"\n[{kind}] {ORDERS} orders, {KILLS} runs:", *figures, sep="\n  ")
     print(f"  final run: {err.decode().strip().splitlines()[-1]}")
     print(f"  second run: {err_again.decode().strip().splitlines()[-1]}")
     assert len(expected) == ORDERS
@@ -220,18 +235,21 @@ def test_a_connections_sync_to_a_hub_and_commerce_layer_killed_at_random_deliver
         connections = _connections_file(
             tmp_path / "statebridge.yaml", standin.base_url, f"{url}/api/dfc/Orders", cl.base_url
         )
-        for kill in range(KILLS):
+        for kill in range(CONNECTION_KILLS):
             for index in rng.sample(range(1, ORDERS + 1), 10):
                 shop.touch(index, financial=rng.choice(FINANCIAL))
             before = (target.count(), len(cl.orders_written()))
             process = _run(connections, store_url)
-            time.sleep(rng.uniform(0.3, 2.2))
-            process.send_signal(signal.SIGKILL)
-            process.communicate(timeout=30)
+            where, writes = (
+                ("hub", target.generation) if kill % 2 == 0 else ("Commerce Layer", lambda: len(cl.writes))
+            )
+            more = rng.randint(1, 12 if kill > 1 else 120)  # writes that target takes before the kill
+            killed = _kill_after(process, writes, more)
             after = (target.count(), len(cl.orders_written()))
+            state = f"killed after {more} writes to {where}" if killed else "ended before the kill"
             figures.append(
-                f"kill {kill + 1}: exit {process.returncode}, hub {before[0]} -> {after[0]}, "
-                f"Commerce Layer {before[1]} -> {after[1]}"
+                f"run {kill + 1}: {state}; hub orders {before[0]} -> {after[0]}, "
+                f"Commerce Layer orders {before[1]} -> {after[1]}"
             )
         final = _run(connections, store_url)
         _, err = final.communicate(timeout=300)
@@ -245,7 +263,9 @@ def test_a_connections_sync_to_a_hub_and_commerce_layer_killed_at_random_deliver
             hub_pending = source.deliveries(target="hub", states=("pending", "parked"))
         delivered = _states(target, "dfc")
         written = cl.orders_written()
-    print(f"\n[{kind}, hub and Commerce Layer] {ORDERS} orders, {KILLS} kills:", *figures, sep="\n  ")
+    print(
+        f"\n[{kind}, hub and Commerce Layer] {ORDERS} orders, {CONNECTION_KILLS} runs:", *figures, sep="\n  "
+    )
     print(f"  final run: {err.decode().strip().splitlines()[-1]}")
     assert delivered == expected, _difference(expected, delivered)
     assert hub_pending == []
