@@ -206,3 +206,15 @@ def test_a_post_with_an_idempotency_key_or_declared_repeatable_and_a_put_are_ret
     respx.put("https://api.example.org/orders/2").mock(return_value=httpx.Response(500))
     with _client(time) as client, pytest.raises(RequestFailedError, match="not retried"):
         client.request("PUT", "/orders/2", json={}, repeatable=False)
+
+
+@respx.mock
+def test_a_client_that_gives_up_on_429s_says_how_long_the_platform_asked_to_wait() -> None:
+    time = FakeTime()
+    respx.get("https://api.example.org/orders").mock(
+        side_effect=[httpx.Response(429, headers={"Retry-After": "120"})] * 3
+    )
+    with _client(time, max_attempts=3) as client, pytest.raises(RequestFailedError) as failed:
+        client.request("GET", "/orders")
+    assert failed.value.retry_after == 120.0
+    assert "429 Too Many Requests (Retry-After: 120)" in str(failed.value)

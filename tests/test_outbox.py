@@ -258,3 +258,15 @@ def test_backfill_catches_up_with_changes_stored_without_routes(store: Store) ->
     [row] = store.deliveries(target="hub", states=("pending",))
     assert (row.order_id, row.wanted_version) == ("2", 2)
     assert store.backfill("hub", "shopify", SHOP) == 0
+
+
+def test_a_retry_after_the_client_outlasted_is_honoured_by_the_next_attempt(store: Store) -> None:
+    _save(store, _order("1", 0))
+    throttled = RequestFailedError("gave up after 8 attempts; last: 429", request="PUT http://hub/1")
+    throttled.retry_after = 900.0  # more than the backoff would wait
+    moment = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+    drain(
+        store, {"hub": Recorder(throttled)}, backoff=Backoff(base_delay=1, max_delay=10), clock=lambda: moment
+    )
+    [row] = store.deliveries(target="hub")
+    assert dt.datetime.fromisoformat(row.next_attempt_at) >= moment + dt.timedelta(seconds=900)

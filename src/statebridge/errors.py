@@ -174,6 +174,9 @@ class APIError(StatebridgeError):
     #: The body of the answer that refused the request (a 4xx), for a caller that reads the
     #: platform's structured errors (JSON:API `errors[].source.pointer`); None otherwise.
     body: bytes | None = None
+    #: Seconds the platform last asked to wait (`Retry-After` of a 429 or 503) when the client gave
+    #: up, so that a later attempt (the outbox's) waits at least that long; None otherwise.
+    retry_after: float | None = None
 
     def __init__(self, message: str, *, request: str, status: int | None = None) -> None:
         self.request = request

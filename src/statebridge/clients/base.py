@@ -228,6 +228,7 @@ class ApiClient(abc.ABC):
         name = describe_request(method, request.url)
         may_repeat = is_repeatable(request, repeatable)
         last = "no attempt made"
+        asked: float | None = None  # the last Retry-After the platform sent
         refused = 0
         for attempt in range(1, self.policy.max_attempts + 1):
             self._wait_turn()
@@ -252,7 +253,7 @@ class ApiClient(abc.ABC):
                 self._retry_later(name, attempt, last, self.policy.backoff(attempt, self._rng))
                 continue
             if response.status_code == 429:
-                wait = retry_after_seconds(response)
+                wait = asked = retry_after_seconds(response)
                 last = f"429 Too Many Requests (Retry-After: {response.headers.get('Retry-After', 'none')})"
                 self._retry_later(
                     name, attempt, last, wait if wait is not None else self.policy.backoff(attempt, self._rng)
@@ -263,7 +264,7 @@ class ApiClient(abc.ABC):
                 if not may_repeat:
                     msg = _not_retried(method, last)
                     raise RequestFailedError(msg, request=name, status=response.status_code)
-                wait = retry_after_seconds(response)
+                wait = asked = retry_after_seconds(response)
                 self._retry_later(
                     name, attempt, last, wait if wait is not None else self.policy.backoff(attempt, self._rng)
                 )
@@ -281,7 +282,9 @@ class ApiClient(abc.ABC):
             self.observe(response)
             return response
         msg = f"gave up after {self.policy.max_attempts} attempts; last: {last}"
-        raise RequestFailedError(msg, request=name)
+        failed = RequestFailedError(msg, request=name)
+        failed.retry_after = asked
+        raise failed
 
     def _retry_later(self, name: str, attempt: int, what: str, wait: float, of: int | None = None) -> None:
         self.hold_off(wait)

@@ -12,7 +12,8 @@ the target's lock (`Store.exclusive`: a second drain leaves the target to the fi
 A failure is recorded with its reason. `DeliveryError` (the target cannot take the order as it is)
 and `FatalAPIError` (a 4xx: the same request would fail again) park the delivery at once; any other
 `APIError` (5xx, throttling, a dropped connection, after the client's own retries) is retried later
-with exponential backoff, and parked after `max_attempts` failures in a row. A kill -9 at any point
+with exponential backoff, never sooner than the platform's last `Retry-After` asked, and parked after
+`max_attempts` failures in a row. A kill -9 at any point
 loses nothing: the row is still pending, and the send that may have happened is known to the next
 attempt (`Delivery.attempted`), whose writer looks before it creates.
 """
@@ -159,7 +160,7 @@ def _deliver_one(
             report.parked.append(Problem(row.target, label, reason))
             log.debug("order %s to %s: parked: %s", label, row.target, reason)
             return "parked"
-        wait = policy.delay(attempts, rng)
+        wait = max(policy.delay(attempts, rng), exc.retry_after or 0.0)  # never sooner than asked
         store.failed(row, str(exc), retry_at=now() + dt.timedelta(seconds=wait))
         report.retrying.append(Problem(row.target, label, str(exc)))
         log.info(
