@@ -43,6 +43,16 @@ def running(app: t.Any, *, name: str = "uvicorn-test") -> t.Iterator[str]:
             drain.writers_close()
 
 
+def wait_until(what: str, check: t.Callable[[], bool], timeout: float = 30.0) -> None:
+    """Wait for something a running app does in the background (its outbox drain) to be done;
+    fail naming `what` when it is not within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within {timeout:.0f} s: {what}")
+        time.sleep(0.05)
+
+
 @contextlib.contextmanager
 def dfc_client(
     store: Store,

@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import json
 import pathlib
-import time
-import typing as t
 
 import httpx
-import pytest
 
 from statebridge.connections import Connections, Endpoint
 from statebridge.store import ClientRegistry, Store
@@ -24,7 +21,7 @@ from statebridge.web.auth import Authenticator
 from statebridge.web.forwarding import DELIVERY_HEADER
 
 from .ofn_client import COMPLETE, cassettes
-from .serving import running
+from .serving import running, wait_until
 from .standin.shopify_admin import TOKEN, StandinShopifyAdmin
 from .standin.shopify_graphql import Shop
 from .test_ofn_backorder_replay import (
@@ -39,15 +36,6 @@ from .test_ofn_backorder_replay import (
 SLUG = "hodmedod-shopify"
 TOKEN_VARIABLE = "HODMEDOD_SHOPIFY_TOKEN"
 [PLACES] = [c for c in cassettes() if c.name == "backorder_job_places_an_order"]
-
-
-def _until(what: str, check: t.Callable[[], bool], timeout: float = 30.0) -> None:
-    """Wait for the background drain to have done `what` (it is woken by each write)."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"not within {timeout:.0f} s: {what}")
-        time.sleep(0.05)
 
 
 def test_ofn_places_completes_and_cancels_a_draft_order_at_the_shop(tmp_path: pathlib.Path) -> None:
@@ -77,7 +65,7 @@ def test_ofn_places_completes_and_cancels_a_draft_order_at_the_shop(tmp_path: pa
             placed = _post_and_get(replay)
             assert placed is not None, replay.problems
             iri, served = placed
-            _until("a draft order at the shop", lambda: len(shop.store.drafts) == 1)
+            wait_until("a draft order at the shop", lambda: len(shop.store.drafts) == 1)
             [draft] = shop.store.drafts.values()
             assert draft["status"] == "OPEN"
             ordered = sorted(
@@ -89,15 +77,15 @@ def test_ofn_places_completes_and_cancels_a_draft_order_at_the_shop(tmp_path: pa
             body = _as_served(replay, _recorded_put(replay), iri, iri, served)
             completed = _put_and_get(replay, "PUT (Complete)", iri, body, COMPLETE)
             assert completed is not None, replay.problems
-            _until("the draft completed into an order", lambda: draft["status"] == "COMPLETED")
-            _until("the order at the shop", lambda: len(shop.store.orders) == 1)
+            wait_until("the draft completed into an order", lambda: draft["status"] == "COMPLETED")
+            wait_until("the order at the shop", lambda: len(shop.store.orders) == 1)
             [order] = shop.store.orders.values()
 
             cancel = http.delete(iri, headers={"Authorization": f"Bearer {ofn_token}"})
             assert cancel.status_code == 200, cancel.text
             assert cancel.headers[DELIVERY_HEADER] == "hodmedod-shop=pending"
-            _until("the order cancelled at the shop", lambda: order.get("cancelledAt") is not None)
-            _until(
+            wait_until("the order cancelled at the shop", lambda: order.get("cancelledAt") is not None)
+            wait_until(
                 "the delivery recorded done",
                 lambda: [row.state for row in store.deliveries(target="hodmedod-shop")] == ["done"],
             )

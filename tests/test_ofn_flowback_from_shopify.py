@@ -23,7 +23,7 @@ from statebridge.web import create_app
 from statebridge.web.auth import Authenticator
 
 from .ofn_client import COMPLETE
-from .serving import running
+from .serving import running, wait_until
 from .standin.shopify_admin import TOKEN, StandinShopifyAdmin
 from .standin.shopify_graphql import Shop
 from .test_ofn_backorder_replay import (
@@ -34,7 +34,7 @@ from .test_ofn_backorder_replay import (
     _put_and_get,
     _recorded_put,
 )
-from .test_ofn_backorder_to_shopify import PLACES, SLUG, TOKEN_VARIABLE, _until
+from .test_ofn_backorder_to_shopify import PLACES, SLUG, TOKEN_VARIABLE
 
 
 def _connections(base_url: str) -> Connections:
@@ -71,8 +71,8 @@ def test_a_cancellation_at_the_shop_reaches_the_order_ofn_reads(tmp_path: pathli
             iri, served = placed
             body = _as_served(replay, _recorded_put(replay), iri, iri, served)
             assert _put_and_get(replay, "PUT (Complete)", iri, body, COMPLETE) is not None, replay.problems
-            _until("the order at the shop", lambda: len(shop.store.orders) == 1)
-            _until(
+            wait_until("the order at the shop", lambda: len(shop.store.orders) == 1)
+            wait_until(
                 "the delivery recorded done",
                 lambda: [row.state for row in store.deliveries(target="hodmedod-shop")] == ["done"],
             )
@@ -96,7 +96,7 @@ def test_a_cancellation_at_the_shop_reaches_the_order_ofn_reads(tmp_path: pathli
                 return "dfc-v:Cancelled" in read.text
 
             # a write by another process is seen within the app's render-cache freshness (0.1 s)
-            _until("OFN reads its order cancelled", reads_cancelled)
+            wait_until("OFN reads its order cancelled", reads_cancelled)
             [row] = store.deliveries(target="hodmedod-shop")
             assert (row.state, row.echo_version) == ("done", None)
         mutations = [m.name for m in shop.mutations]

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import json
 import pathlib
-import time
 
 import httpx
-import pytest
 
 from statebridge.connections import Connections, Endpoint
 from statebridge.settings import Settings
@@ -17,17 +15,9 @@ from statebridge.store import Store
 from statebridge.web import create_app
 from statebridge.web.auth import Authenticator
 
-from .serving import running
+from .serving import running, wait_until
 from .standin.dfc_target import StandinDfcTarget
 from .test_webhooks import SECRET, SHOP, SHOPIFY_CREATE, SHOPIFY_UPDATED, shopify_headers
-
-
-def _until(what: str, check: object, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            pytest.fail(f"not within {timeout:.0f} s: {what}")
-        time.sleep(0.05)
 
 
 def test_a_webhook_order_is_delivered_to_the_target_the_shop_feeds(tmp_path: pathlib.Path) -> None:
@@ -53,7 +43,7 @@ def test_a_webhook_order_is_delivered_to_the_target_the_shop_feeds(tmp_path: pat
             for _ in range(2):  # Shopify redelivers the same event
                 answer = http.post("/webhooks/shopify", content=body, headers=shopify_headers(body))
                 assert answer.status_code == 200, answer.text
-            _until("the order at the hub", lambda: len(target.stored) == 1)
+            wait_until("the order at the hub", lambda: len(target.stored) == 1)
             changed = json.loads(SHOPIFY_UPDATED.read_bytes())
             changed["updated_at"] = "2022-01-02T09:00:00-05:00"  # a later change of the same order
             updated = json.dumps(changed).encode()
@@ -63,7 +53,7 @@ def test_a_webhook_order_is_delivered_to_the_target_the_shop_feeds(tmp_path: pat
                 headers=shopify_headers(updated, topic="orders/updated", event_id="evt-0002"),
             )
             assert answer.status_code == 200, answer.text
-            _until(
+            wait_until(
                 "the change delivered",
                 lambda: (
                     [row.state for row in store.deliveries(target="hub")] == ["done"]
