@@ -72,6 +72,12 @@ class Settings(BaseModel):
     commercelayer_client_id: SecretStr | None = None
     commercelayer_client_secret: SecretStr | None = None
     dfc_token: SecretStr | None = None
+    #: Workers: the message broker (`redis://…`, the default kind, or `amqp://…` for RabbitMQ);
+    #: None: no broker, every command does its work in-process (the embedded default).
+    broker_url: str | None = Field(default=None, repr=False)
+    #: Where the shops' shared rate-limit state lives (`redis://…`); None: the broker's URL when it
+    #: is Redis, else each process paces itself.
+    redis_url: str | None = Field(default=None, repr=False)
 
     @classmethod
     def variable(cls, field: str) -> str:

@@ -27,41 +27,46 @@ from .base import StoreBase
 __all__ = ["TargetLocks"]
 
 
-def _key(target: str) -> int:
-    """A signed 64-bit advisory lock key for `target` (distinct from the migration lock's)."""
+def _key(kind: str, name: str) -> int:
+    """A signed 64-bit advisory lock key for `name` of `kind` (distinct from the migration lock's)."""
     return int.from_bytes(
-        hashlib.sha256(f"statebridge outbox\n{target}".encode()).digest()[:8], "big", signed=True
+        hashlib.sha256(f"statebridge {kind}\n{name}".encode()).digest()[:8], "big", signed=True
     )
 
 
 class TargetLocks(StoreBase):
-    """`exclusive(target)`: whether this process may deliver to `target` now."""
+    """`exclusive(target)`: whether this process may deliver to `target` now; `holding(kind, name)`
+    the same for any other one-at-a-time job (a source's pull, the scheduler's leadership)."""
 
-    @contextlib.contextmanager
-    def exclusive(self, target: str) -> t.Iterator[bool]:
+    def exclusive(self, target: str) -> t.ContextManager[bool]:
         """Hold `target`'s delivery lock for the block; yields False (holding nothing) when another
         process holds it."""
+        return self.holding("outbox", target)
+
+    @contextlib.contextmanager
+    def holding(self, kind: str, name: str) -> t.Iterator[bool]:
+        """Hold the lock on `name` of `kind` for the block, or yield False (holding nothing) when
+        another process (or another thread of this one) holds it."""
+        key = _key(kind, name)
         if self.engine.dialect.name == "postgresql":
             with self.engine.connect() as connection:
                 taken = bool(
-                    connection.execute(
-                        sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": _key(target)}
-                    ).scalar()
+                    connection.execute(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar()
                 )
                 connection.commit()
                 try:
                     yield taken
                 finally:
                     if taken:
-                        connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": _key(target)})
+                        connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": key})
                         connection.commit()
             return
         database = self.engine.url.database
         if not database or database == ":memory:":
             yield True
             return
-        digest = hashlib.sha256(target.encode()).hexdigest()[:16]
-        path = pathlib.Path(f"{database}.outbox-{digest}.lock")
+        digest = hashlib.sha256(name.encode()).hexdigest()[:16]
+        path = pathlib.Path(f"{database}.{kind}-{digest}.lock")
         descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             try:

@@ -161,6 +161,20 @@ def _v8_platform_tokens(connection: sa.Connection) -> None:
     schema.platform_tokens.create(connection, checkfirst=True)
 
 
+def _v9_inbox(connection: sa.Connection) -> None:
+    """The inbox: webhook deliveries recorded as received, applied by a worker (or at once).
+
+    Self-contained and idempotent, like every step since 7."""
+    schema.inbox.create(connection, checkfirst=True)
+    for index in schema.inbox.indexes:
+        index.create(connection, checkfirst=True)
+
+
+def _v10_pulls(connection: sa.Connection) -> None:
+    """The scheduler's state of each source's pulls: when due, the ticket queued, the last outcome."""
+    schema.pulls.create(connection, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "orders and cursors", _v1_orders_and_cursors),
     (2, "rejected orders and webhook events", _v2_rejects_and_webhook_events),
@@ -170,6 +184,8 @@ MIGRATIONS: list[tuple[int, str, Step]] = [
     (6, "idempotency keys of POSTed orders", _v6_idempotency_keys),
     (7, "the outbox of deliveries to targets", _v7_deliveries),
     (8, "platform access and refresh tokens", _v8_platform_tokens),
+    (9, "the inbox of webhook deliveries", _v9_inbox),
+    (10, "the scheduler's pull state", _v10_pulls),
 ]
 LATEST = MIGRATIONS[-1][0]
 

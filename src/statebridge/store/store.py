@@ -28,10 +28,12 @@ from __future__ import annotations
 
 from .engine import DEFAULT_STORE, STORE_ENV
 from .flowback import FlowBack
+from .inbox import Inbox, InboxEntry
 from .keyed_writes import KEY_LIFETIME
 from .locks import TargetLocks
 from .outbox import NO_ROUTES, STATES, DeliveryRow, Router
 from .page_writes import PageWrites
+from .pulls import Pulls, PullState
 from .reads import OrderReads
 from .records import IdempotencyClaim, KeyedWrite, Seen, StoredOrder, buyer_iri, utc_text
 from .tokens import PlatformTokens, StoredGrant
@@ -44,7 +46,9 @@ __all__ = [
     "STORE_ENV",
     "DeliveryRow",
     "IdempotencyClaim",
+    "InboxEntry",
     "KeyedWrite",
+    "PullState",
     "Router",
     "Seen",
     "Store",
@@ -55,6 +59,6 @@ __all__ = [
 ]
 
 
-class Store(PageWrites, FlowBack, OrderReads, TargetLocks, PlatformTokens):
-    """Orders, cursors, rejected payloads, webhook event ids, the outbox and platform tokens, in one
-    database."""
+class Store(PageWrites, FlowBack, OrderReads, TargetLocks, PlatformTokens, Inbox, Pulls):
+    """Orders, cursors, rejected payloads, webhook event ids, the outbox, platform tokens, the inbox
+    of webhook deliveries and the scheduler's pull state, in one database."""
