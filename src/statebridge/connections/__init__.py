@@ -15,7 +15,7 @@ from .load import (
     load_connections,
     parse_connections,
 )
-from .model import DEFAULT_METHOD, Connections, DeliveryPolicy, Endpoint, Via, url_key
+from .model import DEFAULT_METHOD, Connections, DeliveryPolicy, Endpoint, SchedulePolicy, Via, url_key
 
 __all__ = [
     "CONNECTIONS_ENV",
@@ -23,6 +23,7 @@ __all__ = [
     "DEFAULT_METHOD",
     "Connections",
     "DeliveryPolicy",
+    "SchedulePolicy",
     "Endpoint",
     "Via",
     "connections_for",

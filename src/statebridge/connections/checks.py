@@ -7,12 +7,21 @@ first), so an entry of the wrong shape is skipped here and every other problem i
 
 from __future__ import annotations
 
+import dataclasses
 import typing as t
 import urllib.parse
 
 from ..errors import ConfigurationError, UsageError
 from ..platforms import Platform, names, platform as find_platform, platforms
-from .model import DEFAULT_METHOD, Connections, DeliveryPolicy, Endpoint, credential_keys, url_key
+from .model import (
+    DEFAULT_METHOD,
+    Connections,
+    DeliveryPolicy,
+    Endpoint,
+    SchedulePolicy,
+    credential_keys,
+    url_key,
+)
 
 __all__ = ["build"]
 
@@ -33,15 +42,17 @@ def build(document: t.Mapping[str, t.Any]) -> tuple[Connections | None, list[str
             )
     _enterprises(targets, problems)
     routes = _routes(document.get("routes"), sources, targets, problems)
-    delivery = _delivery(document.get("delivery"), problems)
+    delivery = _policy(DeliveryPolicy, "delivery", document.get("delivery"), problems)
+    schedule = _policy(SchedulePolicy, "schedule", document.get("schedule"), problems)
     endpoints = [*sources.values(), *targets.values()]
-    if problems or delivery is None or None in endpoints:
+    if problems or delivery is None or schedule is None or None in endpoints:
         return None, problems  # an entry the schema refuses was skipped: nothing is built
     built = Connections(
         sources=[e for e in sources.values() if e is not None],
         targets=[e for e in targets.values() if e is not None],
         routes=routes,
         delivery=delivery,
+        schedule=schedule,
     )
     return built, problems
 
@@ -215,21 +226,21 @@ def _routes(
     return routes
 
 
-def _delivery(section: object, problems: list[str]) -> DeliveryPolicy | None:
-    """The delivery policy (defaults for what is not given); None when the schema refuses it."""
+_Policy = t.TypeVar("_Policy", DeliveryPolicy, SchedulePolicy)
+
+
+def _policy(kind: type[_Policy], key: str, section: object, problems: list[str]) -> _Policy | None:
+    """The `delivery:` or `schedule:` policy (defaults for what is not given); None when the schema
+    refuses it."""
     if section is None:
-        return DeliveryPolicy()
+        return kind()
     if not isinstance(section, dict):
         return None
-    values = {
-        key: section[key]
-        for key in ("max_attempts", "base_delay_seconds", "max_delay_seconds")
-        if key in section
-    }
+    values = {name: section[name] for name in (f.name for f in dataclasses.fields(kind)) if name in section}
     if any(isinstance(v, bool) or not isinstance(v, int | float) for v in values.values()):
         return None
     try:
-        return DeliveryPolicy(**values)
+        return kind(**values)
     except ConfigurationError as exc:
-        problems.extend(str(exc).removeprefix("delivery policy: ").split("; "))
+        problems.extend(str(exc).removeprefix(f"{key} policy: ").removeprefix(f"{key}: ").split("; "))
         return None

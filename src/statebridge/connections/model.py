@@ -164,6 +164,43 @@ class DeliveryPolicy:
             )
 
 
+@dataclasses.dataclass(frozen=True)
+class SchedulePolicy:
+    """How often the scheduler pulls each source, and how it backs off after failed pulls.
+
+    A source is due `pull_every_seconds` after its last pull began; after n failed pulls in a row
+    the next is due `backoff_base_seconds * 2**(n-1)` after the failure, at most
+    `backoff_max_seconds` (and never later than a day, the bound of every value here).
+    """
+
+    pull_every_seconds: float = 300.0
+    backoff_base_seconds: float = 30.0
+    backoff_max_seconds: float = 3600.0
+
+    def __post_init__(self) -> None:
+        problems = list(self.problems())
+        if problems:
+            raise ConfigurationError("schedule: " + "; ".join(problems))
+
+    def problems(self) -> t.Iterator[str]:
+        """What is out of bounds, each naming its key and value."""
+        for key in ("pull_every_seconds", "backoff_base_seconds", "backoff_max_seconds"):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not 0 < value <= MAX_DELAY_SECONDS:
+                yield f"schedule.{key}: {value!r} is not more than 0 and at most {MAX_DELAY_SECONDS:g}"
+        if self.backoff_base_seconds > self.backoff_max_seconds:
+            yield (
+                f"schedule.backoff_base_seconds: {self.backoff_base_seconds!r} is more than "
+                f"backoff_max_seconds {self.backoff_max_seconds!r}"
+            )
+
+    def backoff(self, failures: int) -> float:
+        """Seconds to wait after the `failures`-th failed pull in a row."""
+        return float(
+            min(self.backoff_max_seconds, self.backoff_base_seconds * 2 ** max(0, min(failures, 40) - 1))
+        )
+
+
 class Connections:
     """Sources, targets, the routes from sources to targets, and the delivery policy.
 
@@ -179,6 +216,7 @@ class Connections:
         targets: t.Iterable[Endpoint] = (),
         routes: t.Mapping[str, t.Sequence[str]] | None = None,
         delivery: DeliveryPolicy | None = None,
+        schedule: SchedulePolicy | None = None,
     ) -> None:
         self.source_endpoints: t.Mapping[str, Endpoint] = types.MappingProxyType({e.name: e for e in sources})
         self.target_endpoints: t.Mapping[str, Endpoint] = types.MappingProxyType({e.name: e for e in targets})
@@ -186,6 +224,7 @@ class Connections:
             {source: tuple(dict.fromkeys(names)) for source, names in (routes or {}).items()}
         )
         self.delivery = delivery if delivery is not None else DeliveryPolicy()
+        self.schedule = schedule if schedule is not None else SchedulePolicy()
         for source, names in self.routes.items():
             self.source(source)
             for name in names:
