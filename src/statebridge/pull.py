@@ -56,6 +56,20 @@ class PullReport:
     pulled_ids: list[str] = dataclasses.field(default_factory=list)
 
 
+def open_client(
+    platform: str,
+    base_url: str,
+    store: Store,
+    client_options: t.Mapping[str, t.Any] | None = None,
+    settings: Settings | None = None,
+) -> ApiClient:
+    """The platform's API client for the shop at `base_url`, with its credentials from `settings`."""
+    options = {**(client_options or {}), **({"settings": settings} if settings is not None else {})}
+    if get_adapter(platform).name == "shopify":  # rotating refresh tokens live in the store
+        options.setdefault("store", store)
+    return client_for(platform, base_url, **options)
+
+
 def pull(
     platform: str,
     base_url: str,
@@ -83,14 +97,8 @@ def pull(
     start = since if since is not None else (cursor - overlap if cursor is not None else None)
     report = PullReport(name, base_url, started_from=start, cursor=cursor)
     owned = client is None
-    options = {
-        **(client_options or {}),
-        **({"page_size": page_size} if page_size else {}),
-        **({"settings": settings} if settings is not None else {}),
-    }
-    if name == "shopify":  # its rotating refresh tokens are kept in the store (clients/shopify_auth.py)
-        options.setdefault("store", store)
-    api = client or client_for(platform, base_url, **options)
+    options = {**(client_options or {}), **({"page_size": page_size} if page_size else {})}
+    api = client or open_client(platform, base_url, store, options, settings)
     try:
         for number, page in enumerate(api.pages(start), start=1):
             report.pages = number

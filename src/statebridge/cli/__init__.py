@@ -29,6 +29,7 @@ from .outbox import outbox_group
 from .serve import serve_command
 from .streams import os_error_message, silence_stdout, stand_in_for_closed_streams
 from .translate import translate_command
+from .workers import scheduler_command, worker_command
 
 __all__ = ["DEFAULT_OVERLAP_SECONDS", "DEFAULT_STORE", "STORE_ENV", "cli", "main"]
 
@@ -55,6 +56,8 @@ for _command in (
     clients_group,
     outbox_group,
     connections_group,
+    worker_command,
+    scheduler_command,
 ):
     cli.add_command(_command)
 

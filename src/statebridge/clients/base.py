@@ -158,6 +158,11 @@ class ApiClient(abc.ABC):
     def close(self) -> None:
         self.http.close()
 
+    def renew_credentials(self) -> bool:
+        """Renew the client's credentials if they are about to expire (once between every process
+        sharing the store); False when it has none that expire."""
+        return False
+
     def __enter__(self) -> t.Self:
         return self
 

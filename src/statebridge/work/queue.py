@@ -37,7 +37,7 @@ class Work(t.Protocol):
 
     def apply(self, entry_id: int) -> None: ...
 
-    def drain(self, target: str) -> None: ...
+    def drain(self, target: str, *, delay: float = 0.0) -> None: ...
 
     def refresh(self, source: str) -> None: ...
 
@@ -50,11 +50,11 @@ class BrokerWork:
         for queue in QUEUES:
             broker.declare_queue(queue)
 
-    def _send(self, actor: str, *args: t.Any) -> None:
+    def _send(self, actor: str, *args: t.Any, delay: float = 0.0) -> None:
         message: dramatiq.Message[t.Any] = dramatiq.Message(
             queue_name=ACTORS[actor], actor_name=actor, args=args, kwargs={}, options={}
         )
-        self.broker.enqueue(message)
+        self.broker.enqueue(message, delay=int(delay * 1000) or None)
 
     def pull(self, source: str, ticket: int) -> None:
         self._send("pull_connection", source, ticket)
@@ -62,8 +62,8 @@ class BrokerWork:
     def apply(self, entry_id: int) -> None:
         self._send("apply_webhook", entry_id)
 
-    def drain(self, target: str) -> None:
-        self._send("drain_target", target)
+    def drain(self, target: str, *, delay: float = 0.0) -> None:
+        self._send("drain_target", target, delay=delay)
 
     def refresh(self, source: str) -> None:
         self._send("refresh_credential", source)
