@@ -82,10 +82,17 @@ class Shop:
     fail_every: int = 0
     throttle_every: int = 0
     retry_after: float | None = None
+    #: The index of the first order (several shops with distinct order numbers: 1, 1001, ...).
+    first: int = 1
+    #: At most this many orders a page, whatever `limit` asks (Shopify's own cap is 250).
+    page_cap: int = 250
+    #: Seconds each page takes to answer (a slow shop: pulls last long enough to overlap).
+    page_delay: float = 0.0
 
     def __post_init__(self) -> None:
         self.orders = {
-            i: make_order(i, self.start + dt.timedelta(seconds=7 * i)) for i in range(1, self.count + 1)
+            i: make_order(i, self.start + dt.timedelta(seconds=7 * i))
+            for i in range(self.first, self.first + self.count)
         }
 
     def touch(self, index: int, *, financial: str) -> None:
@@ -120,7 +127,25 @@ class StandinShopify(StandinServer):
         self._level = 0.0
         self._leaked_at = time.monotonic()
         self._served = 0
+        #: (pull, time) of every page served: a pull is the chain of pages from a first request.
+        self.pages: list[tuple[int, float]] = []
+        self._chains = 0
         super().__init__()
+
+    def overlapping_pulls(self) -> list[tuple[int, int]]:
+        """Pairs of pulls (chains of pages) of this shop whose first-to-last page times overlap."""
+        spans: dict[int, list[float]] = {}
+        with self.lock:
+            for chain, at in self.pages:
+                span = spans.setdefault(chain, [at, at])
+                span[0], span[1] = min(span[0], at), max(span[1], at)
+        ordered = sorted(spans.items(), key=lambda item: item[1][0])
+        return [
+            (a, b)
+            for i, (a, (_, end)) in enumerate(ordered)
+            for b, (begin, _) in ordered[i + 1 :]
+            if begin < end
+        ]
 
     @property
     def pages_served(self) -> int:
@@ -168,6 +193,7 @@ class StandinShopify(StandinServer):
             state = json.loads(base64.urlsafe_b64decode(query["page_info"][0]))
             since = dt.datetime.fromisoformat(state["since"]) if state["since"] else None
             offset = state["offset"]
+            chain = int(state.get("chain", 0))
         else:
             if query.get("status") != ["any"] or query.get("order") != ["updated_at asc"]:
                 return 400, {}, b'{"errors": "the stand-in expects status=any and order=updated_at asc"}'
@@ -175,6 +201,9 @@ class StandinShopify(StandinServer):
                 dt.datetime.fromisoformat(query["updated_at_min"][0]) if "updated_at_min" in query else None
             )
             offset = 0
+            with self.lock:
+                self._chains += 1
+                chain = self._chains
         text = query.get("limit", ["50"])[0]
         if not text.isdigit() or int(text) < 1:
             return (
@@ -182,19 +211,24 @@ class StandinShopify(StandinServer):
                 {},
                 json.dumps({"errors": {"limit": f"expected an integer from 1, got {text!r}"}}).encode(),
             )
-        limit = min(int(text), 250)
+        limit = min(int(text), 250, self.shop.page_cap)
         rows = self.shop.sorted_since(since)
         page = rows[offset : offset + limit]
         headers = {}
         if offset + limit < len(rows):
             token = base64.urlsafe_b64encode(
-                json.dumps({"since": since.isoformat() if since else None, "offset": offset + limit}).encode()
+                json.dumps(
+                    {"since": since.isoformat() if since else None, "offset": offset + limit, "chain": chain}
+                ).encode()
             ).decode()
             query = urlencode({"limit": limit, "page_info": token})
             url = f"{self.base_url}/admin/api/{self.version}/orders.json?{query}"
             headers["Link"] = f'<{url}>; rel="next"'
+        if self.shop.page_delay:
+            time.sleep(self.shop.page_delay)
         with self.lock:
             self._served += 1
+            self.pages.append((chain, time.monotonic()))
         return 200, headers, json.dumps({"orders": page}).encode()
 
     def _handler(self) -> type[http.server.BaseHTTPRequestHandler]:
