@@ -27,7 +27,7 @@ from ..connections.model import url_key
 from ..delivery.drain import drain
 from ..delivery.run import ConnectionRoutes, backoff_of
 from ..delivery.targets import Writers
-from ..errors import StatebridgeError
+from ..errors import ConfigurationError, StatebridgeError
 from ..pull import open_client, pull
 
 if t.TYPE_CHECKING:
@@ -145,8 +145,12 @@ class Runtime:
             return
         chosen = {target: self.connections.target(target)}
         routed = self.store.with_routes(ConnectionRoutes(self.connections))
-        with Writers(chosen, settings=self.settings, environ=self.environ, tables=self.tables) as writers:
-            report = drain(routed, writers, backoff=backoff_of(self.connections), tables=self.tables)
+        try:
+            with Writers(chosen, settings=self.settings, environ=self.environ, tables=self.tables) as writers:
+                report = drain(routed, writers, backoff=backoff_of(self.connections), tables=self.tables)
+        except ConfigurationError as exc:  # no retry mends it: the deliveries wait for the operator
+            log.error("drain of %s: %s; its deliveries wait until this is fixed", target, exc)
+            return
         if target in report.busy:
             self._send(
                 functools.partial(self.work.drain, target, delay=BUSY_RETRY_SECONDS), f"drain of {target}"
