@@ -113,6 +113,28 @@ def test_client_credentials_are_granted_once_and_reused_until_near_expiry() -> N
     assert issuer.requests[0]["grant_type"] == "client_credentials"
 
 
+def test_a_refresh_ahead_renews_only_within_its_window_and_once_between_threads() -> None:
+    """What the workers' `refresh_credential` does ten minutes before a token expires."""
+    clock = FakeClock()
+    issuer = OAuthIssuer(refresh_token=None, clock=clock, delay=0.05)
+    with _rest(issuer) as shop:
+        source = ShopifyClientCredentials(
+            shop.base_url, CLIENT_ID, CLIENT_SECRET, settings=CREDENTIALS, clock=clock
+        )
+        source.renew_ahead(900)
+        assert issuer.grants == {"client_credentials": 1}  # none yet: granted
+        clock.advance(issuer.client_credentials_lifetime - 1000)
+        source.renew_ahead(900)
+        assert issuer.grants == {"client_credentials": 1}  # 1000 s left: outside the window
+        clock.advance(200)
+        threads = [threading.Thread(target=source.renew_ahead, args=(900,)) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert issuer.grants == {"client_credentials": 2}  # 800 s left: renewed, once
+
+
 def test_clients_built_from_the_same_settings_share_one_grant() -> None:
     issuer = OAuthIssuer(refresh_token=None)
     with _rest(issuer, count=10) as shop:

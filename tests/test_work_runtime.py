@@ -129,3 +129,33 @@ def test_an_unknown_broker_scheme_names_the_ones_taken_without_the_password() ->
     ) as caught:
         open_broker(f"kafka://user:{secret}@host/")
     assert secret not in str(caught.value)
+
+
+def test_a_token_about_to_expire_is_renewed_once_by_the_worker_the_scheduler_asks(store: Store) -> None:
+    """A public app's offline token (1 h, rotating refresh token): the scheduler asks for its renewal
+    10 minutes ahead, once per sweep; the worker renews it through the store (shared by all)."""
+    from statebridge.work.scheduler import Scheduler
+
+    from .standin.shopify_oauth import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, OAuthIssuer
+
+    issuer = OAuthIssuer(offline_lifetime=3600)
+    environ = {"ID": CLIENT_ID, "SECRET": CLIENT_SECRET, "REFRESH": REFRESH_TOKEN}
+    with StandinShopify(Shop(count=2), oauth=issuer) as standin:
+        credentials = {"client_id": "ID", "client_secret": "SECRET", "refresh_token": "REFRESH"}
+        shop = Endpoint("shop", "shopify", standin.base_url, credentials=credentials)
+        connections = Connections(sources=[shop])
+        work = Sent()
+        scheduler = Scheduler(store, connections, work, clock=lambda: dt.datetime.now(dt.UTC))
+        assert scheduler.tick().refreshes == []  # no token yet
+        Runtime(store, connections, Settings(), environ, work).refresh_credential("shop")
+        assert sum(issuer.grants.values()) == 1
+        assert store.expiring_tokens(dt.datetime.now(dt.UTC).timestamp() + 3700) != []
+        assert scheduler.tick().refreshes == []  # fresh for an hour
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=51)
+        ahead = Scheduler(store, connections, Sent(), clock=lambda: later)
+        assert ahead.tick().refreshes == ["shop"]
+        assert ahead.tick().refreshes == []  # asked once per sweep
+        Runtime(store, connections, Settings(), environ, work).refresh_credential("shop")
+        assert sum(issuer.grants.values()) == 1  # 59 minutes left: nothing to renew yet
+        stored = store.expiring_tokens(later.timestamp() + 600)
+        assert stored == [("shopify", standin.base_url.rstrip("/"))]

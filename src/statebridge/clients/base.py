@@ -170,9 +170,9 @@ class ApiClient(abc.ABC):
     def close(self) -> None:
         self.http.close()
 
-    def renew_credentials(self) -> bool:
-        """Renew the client's credentials if they are about to expire (once between every process
-        sharing the store); False when it has none that expire."""
+    def renew_credentials(self, ahead: float = 0.0) -> bool:
+        """Renew the client's credentials if they expire within `ahead` seconds (once between every
+        process sharing the store); False when it has none that expire."""
         return False
 
     def __enter__(self) -> t.Self:

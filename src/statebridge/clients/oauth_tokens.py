@@ -139,6 +139,24 @@ class RenewingSource(abc.ABC):
                 self._grant = grant
             return grant.access_token
 
+    def renew_ahead(self, seconds: float) -> None:
+        """Renew the grant now if it expires within `seconds` (a scheduler's refresh ahead of time):
+        once between every thread, and every process sharing the store, as `token()` does."""
+
+        def fresh(grant: StoredGrant | None) -> t.TypeGuard[StoredGrant]:
+            return self._usable(grant) and grant.expires_at - seconds > self._clock()
+
+        def decide(stored: StoredGrant | None) -> StoredGrant:
+            return stored if fresh(stored) else self._counted(stored)
+
+        with self._lock:
+            if fresh(self._grant):
+                return
+            if self.store is None:
+                self._grant = self._counted(self._grant)
+            else:
+                self._grant = self.store.renew_token(self.platform, self.base_url, self.client_id, decide)
+
     def _decide(self, stored: StoredGrant | None) -> StoredGrant:
         """Under the row lock: the stored grant when another process renewed it, else a new one."""
         return stored if self._usable(stored) else self._counted(stored)

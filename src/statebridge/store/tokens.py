@@ -58,6 +58,20 @@ class PlatformTokens(StoreBase):
             row = connection.execute(_select(platform, base_url, client_id)).first()
         return _grant(row)
 
+    def expiring_tokens(self, before: float) -> list[tuple[str, str]]:
+        """(platform, base URL) of every stored access token that expires before `before` (Unix
+        time) and can be renewed (it has a refresh token): the scheduler's to refresh ahead."""
+        table = schema.platform_tokens
+        query = (
+            sa.select(table.c.platform, table.c.base_url)
+            .where(
+                table.c.access_token != "", table.c.expires_at < before, table.c.refresh_token.is_not(None)
+            )
+            .distinct()
+        )
+        with self.engine.connect() as connection:
+            return [(str(platform), str(base_url)) for platform, base_url in connection.execute(query)]
+
     def renew_token(self, platform: str, base_url: str, client_id: str, renewal: Renewal) -> StoredGrant:
         """`renewal(stored grant or None)`, called under the row's lock; what it returns is stored
         (unless it is the grant it was given) and returned. When `renewal` raises, nothing changes."""

@@ -41,6 +41,9 @@ __all__ = ["Runtime"]
 
 log = logging.getLogger("statebridge.work")
 
+#: Renew a token that expires within this many seconds (the scheduler asks 10 minutes ahead).
+REFRESH_AHEAD = 900.0
+
 #: How long a drain message waits before it comes back when another worker holds the target.
 BUSY_RETRY_SECONDS = 1.0
 
@@ -169,7 +172,7 @@ class Runtime:
             with open_client(
                 endpoint.platform, endpoint.base_url, self.store, endpoint.options, settings
             ) as client:
-                if client.renew_credentials():
+                if client.renew_credentials(ahead=REFRESH_AHEAD):
                     log.info("credentials of %s: fresh", source)
 
     # -- shared --------------------------------------------------------------------------------------

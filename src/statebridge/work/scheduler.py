@@ -11,7 +11,8 @@ the others wait to take over. Each tick the leader:
 2. sweeps: a ticket queued more than `sweep_after` seconds ago and not ended (its message lost in
    a broker flush, or its worker killed -9) is sent again; so is every inbox entry still pending
    that long after its message; and every target with a due delivery gets a `drain_target`
-   message (at most one per `sweep_after`). The store says what is to be done, so a broker that
+   message (at most one per `sweep_after`), and every source whose stored token expires within
+   `REFRESH_AHEAD` a `refresh_credential` one. The store says what is to be done, so a broker that
    lost everything loses nothing; a duplicate message finds nothing left to do.
 
 A message the broker refuses (down) is logged, and the next sweep sends it again.
@@ -26,6 +27,8 @@ import logging
 import threading
 import typing as t
 
+from ..connections.model import url_key
+
 if t.TYPE_CHECKING:
     from ..connections import Connections
     from ..store import Store
@@ -37,6 +40,9 @@ log = logging.getLogger("statebridge.scheduler")
 
 DEFAULT_TICK = 1.0
 DEFAULT_SWEEP_AFTER = 30.0
+#: Seconds before a stored access token expires that a worker is asked to renew it, so that no
+#: pull waits for a renewal (nor renews it in every worker at once).
+REFRESH_AHEAD = 600.0
 
 
 @dataclasses.dataclass
@@ -47,6 +53,7 @@ class TickReport:
     swept_pulls: list[str] = dataclasses.field(default_factory=list)
     inbox: list[int] = dataclasses.field(default_factory=list)
     drains: list[str] = dataclasses.field(default_factory=list)
+    refreshes: list[str] = dataclasses.field(default_factory=list)
     refused: int = 0
 
 
@@ -76,6 +83,7 @@ class Scheduler:
         self.stopping = threading.Event()
         self.leading = threading.Event()
         self._drain_sent: dict[str, dt.datetime] = {}
+        self._refresh_sent: dict[str, dt.datetime] = {}
 
     def stop(self) -> None:
         self.stopping.set()
@@ -124,6 +132,7 @@ class Scheduler:
             if self._sent(functools.partial(self.work.drain, target), report):
                 self._drain_sent[target] = now
                 report.drains.append(target)
+        self._refresh(now, stale_before, report)
         if report.pulls or report.swept_pulls or report.inbox or report.drains:
             log.info(
                 "scheduler: %d pull(s) due, %d pull(s), %d webhook(s) swept, drains sent to %s",
@@ -133,6 +142,20 @@ class Scheduler:
                 ", ".join(report.drains) or "none",
             )
         return report
+
+    def _refresh(self, now: dt.datetime, stale_before: dt.datetime, report: TickReport) -> None:
+        """Ask for the renewal of tokens about to expire (once per `sweep_after` per source)."""
+        expiring = set(self.store.expiring_tokens(now.timestamp() + REFRESH_AHEAD))
+        if not expiring:
+            return
+        expiring = {(platform, url_key(base_url)) for platform, base_url in expiring}
+        for name, source in self.connections.source_endpoints.items():
+            last = self._refresh_sent.get(name)
+            if source.key not in expiring or (last is not None and last > stale_before):
+                continue
+            if self._sent(functools.partial(self.work.refresh, name), report):
+                self._refresh_sent[name] = now
+                report.refreshes.append(name)
 
     def _sent(self, send: t.Callable[[], None], report: TickReport) -> bool:
         try:

@@ -14,7 +14,7 @@ import typing as t
 import httpx
 
 from ...clients.base import ApiClient
-from ...clients.oauth_tokens import GrantStore, StaticToken, TokenSource
+from ...clients.oauth_tokens import GrantStore, RenewingSource, TokenSource
 from ...clients.shopify_auth import shopify_token_source
 from ...errors import FatalAPIError
 from ...settings import Settings
@@ -41,10 +41,10 @@ class ShopifyAuth(ApiClient):
     def headers(self) -> dict[str, str]:
         return {HEADER: self.tokens.token(), "Accept": "application/json"}
 
-    def renew_credentials(self) -> bool:
-        if isinstance(self.tokens, StaticToken):
+    def renew_credentials(self, ahead: float = 0.0) -> bool:
+        if not isinstance(self.tokens, RenewingSource):
             return False
-        self.tokens.token()  # renews when within its margin of expiry, under the store's row lock
+        self.tokens.renew_ahead(ahead)
         return True
 
     def request(self, method: str, path: str, **kwargs: t.Any) -> httpx.Response:
