@@ -62,6 +62,28 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
+def _cpu_seconds(root: int) -> float:
+    """User plus system CPU seconds of process `root` and every live descendant (from /proc)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in pathlib.Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += times.get(pid, 0.0)
+        todo.extend(child for child, parent in parents.items() if parent == pid)
+    return total
+
+
 def _database(server: str, name: str) -> str:
     with psycopg.connect(server, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -130,6 +152,7 @@ def run(
             )
         )
         total = shops * orders
+        workers = running[-1].pid
         engine = sa.create_engine(store_url.replace("postgresql://", "postgresql+psycopg://"))
         stored_at = delivered_at = None
         with engine.connect() as connection:
@@ -159,9 +182,11 @@ def run(
                 connection.commit()
                 return int(value or 0)
 
+            busy_cpu = _cpu_seconds(workers)
             before = pulls()
             time.sleep(idle)
             idle_pulls = pulls() - before
+            idle_cpu = _cpu_seconds(workers) - busy_cpu
         engine.dispose()
     finally:
         for process in reversed(running):
@@ -169,12 +194,15 @@ def run(
         for standin in standins:
             standin.__exit__(None, None, None)
     if stored_at is None or delivered_at is None:
-        raise SystemExit("bench.fleet: the run ended before every order was delivered")
+        message = "bench.fleet: the run ended before every order was delivered"
+        raise SystemExit(message)
     return {
         "processes": processes,
         "orders_per_s": total / stored_at,
         "deliveries_per_s": total / delivered_at,
         "idle_pulls_per_s": idle_pulls / idle,
+        "cpu_ms_per_order": 1000 * busy_cpu / total,
+        "cpu_ms_per_idle_pull": 1000 * idle_cpu / max(1, idle_pulls),
         "stored_s": stored_at,
         "delivered_s": delivered_at,
     }
@@ -190,15 +218,17 @@ def main(argv: t.Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     print(f"{args.shops} shops x {args.orders} orders, {args.threads} threads per worker process")
     print(
-        "| worker processes | orders stored/s | deliveries/s | idle pulls/s | stored after | delivered after |"
+        "| worker processes | orders stored/s | deliveries/s | stored after | delivered after "
+        "| worker CPU ms per order | idle pulls/s | worker CPU ms per idle pull |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory(prefix="bench-fleet-") as folder:
         for processes in (int(p) for p in args.processes.split(",")):
             r = run(args.shops, args.orders, processes, args.threads, args.idle, pathlib.Path(folder))
             print(
                 f"| {processes} | {r['orders_per_s']:.0f} | {r['deliveries_per_s']:.0f} "
-                f"| {r['idle_pulls_per_s']:.1f} | {r['stored_s']:.1f} s | {r['delivered_s']:.1f} s |",
+                f"| {r['stored_s']:.1f} s | {r['delivered_s']:.1f} s | {r['cpu_ms_per_order']:.1f} "
+                f"| {r['idle_pulls_per_s']:.1f} | {r['cpu_ms_per_idle_pull']:.0f} |",
                 flush=True,
             )
     return 0
