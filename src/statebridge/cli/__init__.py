@@ -27,6 +27,7 @@ from .mappings import mappings, validate_command
 from .options import DEFAULT_OVERLAP_SECONDS, DEFAULT_STORE, STORE_ENV
 from .outbox import outbox_group
 from .serve import serve_command
+from .status import status_command
 from .streams import os_error_message, silence_stdout, stand_in_for_closed_streams
 from .translate import translate_command
 
@@ -55,6 +56,7 @@ for _command in (
     clients_group,
     outbox_group,
     connections_group,
+    status_command,
 ):
     cli.add_command(_command)
 
