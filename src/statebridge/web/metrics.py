@@ -18,7 +18,7 @@ from __future__ import annotations
 import hmac
 import typing as t
 
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import generate_latest
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -33,7 +33,11 @@ if t.TYPE_CHECKING:
     from ..settings import Settings
     from ..store import Store
 
-__all__ = ["metrics_route"]
+__all__ = ["CONTENT_TYPE", "metrics_route"]
+
+#: Prometheus' text format 0.0.4, which every Prometheus version reads (newer clients announce
+#: 1.0.0, which differs only for metric names outside [a-zA-Z0-9_:], and statebridge has none).
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 def metrics_route(store: Store, settings: Settings) -> Route:
@@ -52,7 +56,7 @@ def metrics_route(store: Store, settings: Settings) -> Route:
                 headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
             )
         body = await run_in_threadpool(generate_latest, registry)
-        return Response(body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+        return Response(body, headers={"Content-Type": CONTENT_TYPE})
 
     return Route("/metrics", metrics, methods=["GET"])
 
