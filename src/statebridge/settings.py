@@ -78,6 +78,8 @@ class Settings(BaseModel):
     #: Where the shops' shared rate-limit state lives (`redis://…`); None: the broker's URL when it
     #: is Redis, else each process paces itself.
     redis_url: str | None = Field(default=None, repr=False)
+    #: `GET /metrics` requires `Authorization: Bearer` with this token; None: open to any scraper.
+    metrics_token: SecretStr | None = None
 
     @classmethod
     def variable(cls, field: str) -> str:

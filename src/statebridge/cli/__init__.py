@@ -27,6 +27,7 @@ from .mappings import mappings, validate_command
 from .options import DEFAULT_OVERLAP_SECONDS, DEFAULT_STORE, STORE_ENV
 from .outbox import outbox_group
 from .serve import serve_command
+from .status import status_command
 from .streams import os_error_message, silence_stdout, stand_in_for_closed_streams
 from .translate import translate_command
 from .workers import scheduler_command, worker_command
@@ -58,6 +59,7 @@ for _command in (
     connections_group,
     worker_command,
     scheduler_command,
+    status_command,
 ):
     cli.add_command(_command)
 

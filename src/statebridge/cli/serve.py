@@ -55,6 +55,7 @@ def serve_command(
     POST /webhooks/commercelayer  X-CommerceLayer-Signature, secret STATEBRIDGE_COMMERCELAYER_WEBHOOK_SECRET
     POST /webhooks/spree          X-Spree-Webhook-Signature, secret STATEBRIDGE_SPREE_WEBHOOK_SECRET
     GET  /health
+    GET  /metrics                 Prometheus; STATEBRIDGE_METRICS_TOKEN to require a bearer token
 
     Operators: STATEBRIDGE_API_TOKENS; clients: `statebridge clients add` (each sees only its own
     orders) or OIDC (STATEBRIDGE_OIDC_ISSUER, _AUDIENCE, _JWKS_URL, _CLIENT_CLAIM). Enterprises:

@@ -31,6 +31,7 @@ from .flowback import FlowBack
 from .inbox import Inbox, InboxEntry
 from .keyed_writes import KEY_LIFETIME
 from .locks import TargetLocks
+from .ops_reads import InboxSummary, OpsReads, OutboxGroup
 from .outbox import NO_ROUTES, STATES, DeliveryRow, Router
 from .page_writes import PageWrites
 from .pulls import Pulls, PullState
@@ -47,7 +48,9 @@ __all__ = [
     "DeliveryRow",
     "IdempotencyClaim",
     "InboxEntry",
+    "InboxSummary",
     "KeyedWrite",
+    "OutboxGroup",
     "PullState",
     "Router",
     "Seen",
@@ -59,6 +62,7 @@ __all__ = [
 ]
 
 
-class Store(PageWrites, FlowBack, OrderReads, TargetLocks, PlatformTokens, Inbox, Pulls):
+class Store(PageWrites, FlowBack, OrderReads, TargetLocks, PlatformTokens, Inbox, Pulls, OpsReads):
     """Orders, cursors, rejected payloads, webhook event ids, the outbox, platform tokens, the inbox
-    of webhook deliveries and the scheduler's pull state, in one database."""
+    of webhook deliveries and the scheduler's pull state, in one database; with the operators'
+    aggregates over them (`ops_reads`)."""

@@ -7,7 +7,7 @@ or written now, else a 500; both `application/problem+json` without a traceback,
 (those go to the server's log only), naming the request id. Every request is logged as one JSON
 line (`access_log.py`); one with a token in its query string is refused with 400 before any route
 sees it (`query_tokens.py`), and bodies are bounded in size and time (`limits.py`). `GET /health`
-says whether the store answers a trivial query.
+says whether the store answers a trivial query; `GET /metrics` is for Prometheus (`metrics.py`).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from .enterprises import Enterprise, load_enterprises
 from .faults import fault_for, internal_error, store_fault, where
 from .forwarding import Forwarding
 from .limits import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY_BYTES, BodyLimits
+from .metrics import metrics_route
 from .openapi import openapi_route
 from .orders import OrdersApi
 from .query_tokens import QueryTokenGuard
@@ -151,6 +152,7 @@ def create_app(
     )
     routes = [
         Route("/health", _health(store), methods=["GET"]),
+        metrics_route(store, current),
         openapi_route(),
         *orders.routes(),
         *WebhookReceiver(

@@ -58,7 +58,7 @@ def queue_depths(broker: dramatiq.Broker, queues: t.Iterable[str]) -> dict[str, 
             depths[queue] += broker.queues[f"{queue}.DQ"].qsize() if f"{queue}.DQ" in broker.queues else 0
         elif type(broker).__name__ == "RedisBroker":
             client = t.cast(t.Any, broker).client
-            depths[queue] = int(client.llen(f"dramatiq:{queue}")) + int(client.zcard(f"dramatiq:{queue}.DQ"))
+            depths[queue] = int(client.llen(f"dramatiq:{queue}")) + int(client.llen(f"dramatiq:{queue}.DQ"))
         elif type(broker).__name__ == "RabbitmqBroker":
             ready, delayed, _ = t.cast(t.Any, broker).get_queue_message_counts(queue)
             depths[queue] = int(ready) + int(delayed)
