@@ -56,7 +56,8 @@ body says plainly that nothing was applied.
 now, else 500 (the one mapping of `faults.py`; the detail goes to the log, never the answer), so
 the platform retries. The event id is written in the same transaction as the order (or the
 reject), so a failed or crashed application leaves no trace of its event: the platform's retry
-finds the inbox entry still pending and applies it, never taking it for a duplicate. A 5xx body names the request id the access log records.
+finds the inbox entry still pending and applies it, never taking it for a duplicate. A 5xx body
+names the request id the access log records.
 
 **Which source a row belongs to.** Orders are keyed on (platform, base URL, id), and a webhook must
 land on the same row as `statebridge pull` (which stores `--base-url` with any trailing `/`
