@@ -48,7 +48,8 @@ def test_an_entry_holds_the_body_and_document_and_applying_it_stores_the_order(s
     assert entry is not None
     assert (entry.body, entry.document, entry.problem) == (body, orjson.loads(body), None)
     assert (entry.state, entry.enqueued_at is not None, entry.applied_at) == ("pending", True, None)
-    assert store.count() == 0 and store.inbox_depth() == 1
+    assert store.count() == 0
+    assert store.inbox_depth() == 1
 
     applied = apply_entry(store, entry_id, tables=SHIPPED)
 
@@ -59,7 +60,9 @@ def test_an_entry_holds_the_body_and_document_and_applying_it_stores_the_order(s
     )
     assert stored.base_url == BASE_URL
     done = store.inbox_entry(entry_id)
-    assert done is not None and done.state == "applied" and done.applied_at is not None
+    assert done is not None
+    assert done.state == "applied"
+    assert done.applied_at is not None
     assert store.inbox_depth() == 0
     assert [row["event_id"] for row in rows(store, schema.webhook_events)] == ["evt-1"]
 
@@ -92,7 +95,8 @@ def test_killed_between_the_save_and_the_mark_the_next_application_is_a_duplicat
         apply_entry(store, entry_id, tables=SHIPPED)
     monkeypatch.undo()
     pending = store.inbox_entry(entry_id)
-    assert pending is not None and pending.state == "pending"
+    assert pending is not None
+    assert pending.state == "pending"
     assert len(rows(store, schema.rejects)) == 1
 
     again = apply_entry(store, entry_id, tables=SHIPPED)
@@ -100,7 +104,8 @@ def test_killed_between_the_save_and_the_mark_the_next_application_is_a_duplicat
     assert again.status == "duplicate"
     assert len(rows(store, schema.rejects)) == 1
     done = store.inbox_entry(entry_id)
-    assert done is not None and done.state == "applied"
+    assert done is not None
+    assert done.state == "applied"
 
 
 def test_an_entry_reset_to_pending_after_its_orders_were_stored_is_a_duplicate(store: Store) -> None:
@@ -122,12 +127,16 @@ def test_a_malformed_body_becomes_a_reject_when_applied(store: Store) -> None:
     body = b'{"id": 820982911946154508, "email": '
     entry_id = record(store, body)
     entry = store.inbox_entry(entry_id)
-    assert entry is not None and entry.document is None and entry.problem is not None
-    assert store.count() == 0 and rows(store, schema.rejects) == []  # nothing until it is applied
+    assert entry is not None
+    assert entry.document is None
+    assert entry.problem is not None
+    assert store.count() == 0
+    assert rows(store, schema.rejects) == []
 
     applied = apply_entry(store, entry_id, tables=SHIPPED)
 
-    assert applied.status == "rejected" and applied.orders == ()
+    assert applied.status == "rejected"
+    assert applied.orders == ()
     [problem] = applied.problems
     assert problem.startswith("body: the webhook body is not valid JSON")
     [reject] = rows(store, schema.rejects)
@@ -166,7 +175,8 @@ def test_a_store_failure_raises_is_counted_and_the_entry_stays_pending(
 
     assert apply_entry(store, entry_id, tables=SHIPPED).status == "stored"  # the retry
     done = store.inbox_entry(entry_id)
-    assert done is not None and (done.state, done.reason) == ("applied", None)
+    assert done is not None
+    assert (done.state, done.reason) == ("applied", None)
 
 
 def test_an_unknown_entry_is_an_error_naming_it(store: Store) -> None:
