@@ -12,8 +12,8 @@ import orjson
 import pytest
 import sqlalchemy as sa
 
-from statebridge.errors import StoreUnavailable
-from statebridge.inbox import Applied, InboxEntryMissing, apply_entry
+from statebridge.errors import InboxEntryMissing, StoreUnavailable
+from statebridge.inbox import Applied, apply_entry
 from statebridge.mapping import SHIPPED
 from statebridge.store import Store, schema
 from statebridge.web.delivery import parse

@@ -24,7 +24,7 @@ import dataclasses
 import logging
 import typing as t
 
-from .errors import MalformedInputError, StatebridgeError
+from .errors import InboxEntryMissing, MalformedInputError, StatebridgeError
 from .mapping import Tables
 from .model import Order
 from .pipeline import outcomes, partition
@@ -35,16 +35,12 @@ if t.TYPE_CHECKING:
     from .platforms.base import Adapter
     from .store import InboxEntry, Store
 
-__all__ = ["AdapterLookup", "Applied", "InboxEntryMissing", "apply_entry"]
+__all__ = ["AdapterLookup", "Applied", "apply_entry"]
 
 log = logging.getLogger("statebridge.inbox")
 
 #: How long a failure's reason kept on the entry may be (it is for `inbox` listings, not a log).
 _REASON_MAX = 500
-
-
-class InboxEntryMissing(StatebridgeError):
-    """A message names an inbox entry the store does not have (another store, or a pruned row)."""
 
 
 class AdapterLookup(t.Protocol):
