@@ -12,7 +12,8 @@ StatebridgeError
 │   └── RequestFailedError      429, 5xx or transport faults went on past the retry budget
 ├── StoreError                  the order store cannot be opened, migrated or written
 │   ├── StoreUnavailable        it cannot be reached or written now (down, read-only, full): retry later
-│   └── VersionConflict         a conditional write's version is no longer the order's (HTTP 412)
+│   ├── VersionConflict         a conditional write's version is no longer the order's (HTTP 412)
+│   └── InboxEntryMissing       a message names an inbox entry the store does not have
 ├── AccessError                 a request to the DFC endpoint cannot be let in
 │   ├── Unauthorized            no token, or one refused (HTTP 401 with a `WWW-Authenticate` challenge)
 │   ├── Forbidden               authenticated, but no client is registered for it (HTTP 403)
@@ -49,6 +50,7 @@ __all__ = [
     "DeliveryError",
     "FatalAPIError",
     "Forbidden",
+    "InboxEntryMissing",
     "InvalidOrderError",
     "MalformedInputError",
     "MappingTableError",
@@ -127,6 +129,11 @@ class StoreUnavailable(StoreError):
 
 class VersionConflict(StoreError):
     """The order changed since the version a conditional write was based on (HTTP 412)."""
+
+
+class InboxEntryMissing(StoreError):
+    """A message names an inbox entry the store does not have (sent for another store): retrying
+    cannot help."""
 
 
 class AccessError(StatebridgeError):

@@ -38,6 +38,15 @@ __all__ = ["serve_command"]
     "(default: $STATEBRIDGE_BODY_TIMEOUT, else 30).",
 )
 @connections_option
+@click.option(
+    "--broker",
+    "broker_url",
+    metavar="URL",
+    help="Message broker of the workers (redis://HOST:6379/0, amqp://USER:PASSWORD@HOST:5672/): "
+    "webhooks are recorded and answered 202 at once, and workers apply them and "
+    "deliver to the targets (default: $STATEBRIDGE_BROKER_URL, else none: all of it is done "
+    "in this process).",
+)
 def serve_command(
     host: str,
     port: int,
@@ -45,6 +54,7 @@ def serve_command(
     max_body_bytes: int | None,
     body_timeout: float | None,
     connections_file: pathlib.Path | None,
+    broker_url: str | None,
 ) -> None:
     """Serve the HTTP endpoints over the store: the DFC Orders endpoint, platform webhooks in, GET /health.
 
@@ -67,6 +77,11 @@ def serve_command(
     endpoint and the webhooks store goes on to the targets its routes and `enterprise:` entries
     name, delivered in the background through the outbox (`statebridge outbox list`).
 
+    With a broker (--broker, STATEBRIDGE_BROKER_URL) serve only verifies and records each webhook
+    in the inbox and answers 202 {"status": "queued"}; workers apply it to the orders and deliver
+    to the targets. Without one (the default) serve applies webhooks itself and answers with what
+    was stored.
+
     Each request is logged on stderr as one JSON line, its query string redacted; a request with a
     token in its query string (?access_token=…) is refused with 400: send it as a bearer token.
     Bodies over --max-body-bytes are refused with 413 before being read, slow ones with 408.
@@ -79,9 +94,11 @@ def serve_command(
     settings = settings_of(store=store_url)
     if connections_file is not None:
         settings = settings.model_copy(update={"connections": connections_file})
+    if broker_url is not None:
+        settings = settings.model_copy(update={"broker_url": broker_url})
     with open_store(settings) as store:
         limits: dict[str, t.Any] = {"max_body_bytes": max_body_bytes, "body_timeout": body_timeout}
-        with reported(code=EXIT_USAGE):  # a bad STATEBRIDGE_ENTERPRISES, OIDC, token or connections setting
+        with reported(code=EXIT_USAGE):  # a bad STATEBRIDGE_ENTERPRISES, OIDC, token, connections or broker
             app = create_app(
                 store,
                 settings=settings,

@@ -107,6 +107,14 @@ class Inbox(StoreBase):
             row = connection.execute(sa.select(table).where(table.c.id == entry_id)).first()
         return None if row is None else InboxEntry.of(row)
 
+    def inbox_entry_id(self, platform: str, event_id: str) -> int | None:
+        """The id of the delivery of this event recorded before (`record` answered None), or None."""
+        table = schema.inbox
+        query = sa.select(table.c.id).where(table.c.platform == platform, table.c.event_id == event_id)
+        with self.engine.connect() as connection:
+            found = connection.execute(query).scalar()
+        return None if found is None else int(found)
+
     def applied(self, entry_id: int) -> None:
         """The delivery's orders are stored (or it was a duplicate): nothing more to do for it."""
         self._update_entry(entry_id, state="applied", applied_at=now_text(), reason=None)

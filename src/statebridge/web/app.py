@@ -35,16 +35,19 @@ from ..mapping import SHIPPED, Tables
 from ..settings import Settings
 from ..store import DEFAULT_STORE, Store
 from ..store.faults import is_unavailable
+from ..work.broker import open_broker
+from ..work.queue import BrokerWork, Work
 from .access_log import AccessLogMiddleware, request_id
 from .auth import Authenticator
 from .enterprises import Enterprise, load_enterprises
 from .faults import fault_for, internal_error, store_fault, where
-from .forwarding import Forwarding
+from .forwarding import Drain, Forwarding
 from .limits import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY_BYTES, BodyLimits
 from .metrics import metrics_route
 from .openapi import openapi_route
 from .orders import OrdersApi
 from .query_tokens import QueryTokenGuard
+from .queued_drain import QueuedDrain
 from .webhooks import WebhookReceiver, WebhookSecrets
 
 __all__ = ["create_app"]
@@ -98,6 +101,7 @@ def create_app(
     body_timeout: float = DEFAULT_BODY_TIMEOUT,
     connections: Connections | None = None,
     environ: t.Mapping[str, str] | None = None,
+    work: Work | None = None,
 ) -> Starlette:
     """The app over `store`: the DFC Orders endpoint, the webhooks, `/health` and `/openapi.json`.
 
@@ -119,6 +123,12 @@ def create_app(
     background drain sends it (credentials read from `environ`, default the process environment,
     by the variable names the file gives). An enterprise a target declares is served like one of
     `STATEBRIDGE_ENTERPRISES`.
+
+    `work` (default: a broker at the settings' `broker_url`, `STATEBRIDGE_BROKER_URL`, when set;
+    else none) hands work to workers: a webhook is recorded in the inbox and answered 202 while a
+    worker applies it, and the background drain does not run: a write that changed orders sends
+    one `drain_target` message per target of the connections instead. Without it, everything is
+    done in this process.
     """
     current = settings if settings is not None else Settings.from_env()
     if store is None:
@@ -129,26 +139,33 @@ def create_app(
     if connections is None:
         connections = connections_for(current, pathlib.Path.cwd())
     served = dict(load_enterprises(current.enterprises) if enterprises is None else enterprises)
+    if work is None and current.broker_url:
+        work = BrokerWork(open_broker(current.broker_url))
     drain: BackgroundDrain | None = None
+    wake: Drain | None = None
     if connections:
         store = store.with_routes(ConnectionRoutes(connections))
         for slug, (platform, base_url) in connections.enterprises().items():
             served[slug] = Enterprise(slug, platform, base_url.rstrip("/"))
-        writers = Writers(
-            connections.target_endpoints,
-            settings=current,
-            environ=os.environ if environ is None else environ,
-            tables=tables,
-        )
-        drain = BackgroundDrain(store, writers, backoff=backoff_of(connections), tables=tables)
-        log.info("delivering to %d target(s): %s", len(writers), ", ".join(writers))
+        if work is not None:  # the workers deliver; writes wake them through the broker
+            wake = QueuedDrain(work, connections.target_endpoints)
+            log.info("workers deliver to %d target(s): %s", len(wake.targets), ", ".join(wake.targets))
+        else:
+            writers = Writers(
+                connections.target_endpoints,
+                settings=current,
+                environ=os.environ if environ is None else environ,
+                tables=tables,
+            )
+            drain = wake = BackgroundDrain(store, writers, backoff=backoff_of(connections), tables=tables)
+            log.info("delivering to %d target(s): %s", len(writers), ", ".join(writers))
     orders = OrdersApi(
         store,
         authenticator=authenticator,
         enterprises=served,
         public_url=public_url or current.public_url or None,
         tables=tables,
-        forwarding=Forwarding(store, drain),
+        forwarding=Forwarding(store, wake),
     )
     routes = [
         Route("/health", _health(store), methods=["GET"]),
@@ -160,7 +177,8 @@ def create_app(
             settings=settings or Settings.from_env,
             secrets=secrets,
             tables=tables,
-            stored=drain.wake if drain is not None else None,
+            stored=wake.wake if wake is not None else None,
+            work=work,
         ).routes(),
     ]
     app = Starlette(
@@ -179,4 +197,5 @@ def create_app(
     )
     app.state.store = store
     app.state.drain = drain
+    app.state.work = work
     return app

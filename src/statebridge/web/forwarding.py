@@ -15,18 +15,23 @@ from __future__ import annotations
 import typing as t
 
 if t.TYPE_CHECKING:
-    from ..delivery.background import BackgroundDrain
     from ..store import Store, StoredOrder
 
-__all__ = ["DELIVERY_HEADER", "Forwarding"]
+__all__ = ["DELIVERY_HEADER", "Drain", "Forwarding"]
 
 DELIVERY_HEADER = "Statebridge-Delivery"
+
+
+class Drain(t.Protocol):
+    """What sends the outbox: the in-process `BackgroundDrain`, or `QueuedDrain` (the workers)."""
+
+    def wake(self) -> None: ...
 
 
 class Forwarding:
     """Wakes the drain after a write and reports an order's deliveries in a header."""
 
-    def __init__(self, store: Store, drain: BackgroundDrain | None = None) -> None:
+    def __init__(self, store: Store, drain: Drain | None = None) -> None:
         self.store = store
         self.drain = drain
 

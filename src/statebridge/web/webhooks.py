@@ -36,6 +36,16 @@ reaches the store:
    an old payload never overwrites a newer state). The pull cursor is *not* moved: a webhook says
    nothing about the orders before it.
 
+**Inbox.** A delivery that passed steps 1-4's checks is first recorded in the inbox
+(`store/inbox.py`: platform, base URL, topic, event id, raw body, the document read) in one short
+transaction; a redelivery of a recorded event records nothing. Without a broker (the embedded
+default) it is then applied here (`inbox.apply_entry`: step 5) and answered as above. With a
+broker (`serve --broker`, `STATEBRIDGE_BROKER_URL`) a worker applies it: the answer is **202**
+`{"status": "queued", "platform", "topic", "event", "entry": ID}` as soon as the entry is
+recorded, a redelivery of a recorded event is 200 `duplicate` and sends nothing, and when the
+broker cannot take the message the delivery is still recorded and answered 202 (one warning is
+logged; the scheduler's sweeper sends the pending entry again).
+
 **Bad payloads.** A body that is not JSON, or an order the tables cannot translate, arrives after
 a valid signature: retrying cannot fix it. Its raw text is kept in the store's rejects with the
 reason, and the answer is **200** `{"status": "rejected", "problems": […]}`. 200 rather than 202
@@ -45,8 +55,9 @@ body says plainly that nothing was applied.
 **Failures on our side** answer 503 with `Retry-After` when the store cannot be reached or written
 now, else 500 (the one mapping of `faults.py`; the detail goes to the log, never the answer), so
 the platform retries. The event id is written in the same transaction as the order (or the
-reject), so a failed or crashed delivery leaves no trace of its event and the retry is stored,
-never taken for a duplicate. A 5xx body names the request id the access log records.
+reject), so a failed or crashed application leaves no trace of its event: the platform's retry
+finds the inbox entry still pending and applies it, never taking it for a duplicate. A 5xx body
+names the request id the access log records.
 
 **Which source a row belongs to.** Orders are keyed on (platform, base URL, id), and a webhook must
 land on the same row as `statebridge pull` (which stores `--base-url` with any trailing `/`
@@ -86,13 +97,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from ..errors import MalformedInputError, StoreError
+from ..inbox import Applied, apply_entry
 from ..mapping import SHIPPED, Tables
-from ..model import Order
-from ..pipeline import outcomes, partition
 from ..platforms import get_adapter, platforms
-from ..reading import Document
+from ..platforms.base import Adapter
 from ..settings import Settings
 from ..store import Store
+from ..work.queue import Work
 from .access_log import request_id
 from .delivery import Answer, Delivery, Headers, WebhookHandler, problem
 from .faults import fault_for
@@ -154,6 +165,11 @@ class WebhookReceiver:
     delivery (`Settings.from_env`: a variable set in-process takes effect without a restart).
     `secrets`, when given, win over the settings' secrets. `stored` is called after a delivery
     changed orders (what they enqueued for their targets can go now).
+
+    Every delivery that passes its checks is recorded in the inbox (`store/inbox.py`). Without
+    `work` (the embedded default) it is then applied here (`inbox.apply_entry`) and answered with
+    what was stored. With `work` (serve with a broker) a worker applies it: the answer is 202
+    `queued` with the entry's id, and the orders table is not touched here.
     """
 
     def __init__(
@@ -164,8 +180,11 @@ class WebhookReceiver:
         secrets: WebhookSecrets | None = None,
         tables: Tables = SHIPPED,
         stored: t.Callable[[], None] | None = None,
+        work: Work | None = None,
     ) -> None:
         self.store = store
+        #: Where deliveries are sent to be applied by a worker; None: applied here, at once.
+        self.work = work
         #: Called after a delivery changed orders (serve wakes its outbox drain).
         self._stored = stored
         #: The mapping tables deliveries are translated with.
@@ -231,61 +250,88 @@ class WebhookReceiver:
         body: bytes,
         document: t.Any | MalformedInputError,
     ) -> Answer:
-        """Translate the delivery, then store its order (or keep it as a reject) and its event id in
-        one transaction: a redelivery of a stored event writes nothing and answers duplicate."""
+        """Record the delivery in the inbox, then apply it here (no `work`) or have a worker apply it."""
         where = f"{platform} webhook {topic} (event {event_id}) from {base_url}"
+        malformed = document if isinstance(document, MalformedInputError) else None
         try:
-            items, rejects = _translate(platform, document, body, self.tables)
-            changed = self.store.save_page(
-                platform, base_url, items, rejects=rejects, event=(platform, event_id)
+            entry_id = self.store.record(
+                platform,
+                base_url,
+                topic,
+                event_id,
+                body,
+                None if malformed is not None else document,
+                problem=None if malformed is None else malformed.reason,
+                enqueued=self.work is not None,
             )
+            if self.work is not None:
+                return self._queued(where, platform, topic, event_id, entry_id)
+            if entry_id is None:  # recorded before: applied (a duplicate), or its application failed
+                entry_id = self.store.inbox_entry_id(platform, event_id)
+                if entry_id is None:  # the row was deleted meanwhile: the event is long done
+                    return Answer(200, {"status": "duplicate", "event": event_id})
+            applied = apply_entry(self.store, entry_id, tables=self.tables, adapters=_adapter)
         except (StoreError, sa.exc.SQLAlchemyError) as exc:
-            return _store_down(where, exc)  # nothing was written: the platform's retry is stored
+            return _store_down(where, exc)  # nothing was applied: the platform's retry applies it
         except Exception:
             # A bug, not a bad payload: the traceback goes to the server log, the sender gets a
-            # problem document and retries later; nothing was written, so the retry is no duplicate.
+            # problem document and retries later; nothing was applied, so the retry is no duplicate.
             log.exception("%s: failed", where)
             detail = "statebridge could not handle this delivery; the server log has the details"
             return problem(500, "Internal error", detail)
-        if changed is None:
+        if applied.changed and self._stored is not None:
+            self._stored()
+        return _answer(applied)
+
+    def _queued(self, where: str, platform: str, topic: str, event_id: str, entry_id: int | None) -> Answer:
+        """Have a worker apply the recorded entry; 202 at once (200 duplicate for a redelivery)."""
+        assert self.work is not None
+        if entry_id is None:
             log.info("%s: duplicate, already received", where)
             return Answer(200, {"status": "duplicate", "event": event_id})
-        problems = [reason for _, reason, _ in rejects]
-        if problems:
-            log.warning("%s: kept as rejected: %s", where, "; ".join(problems))
-        log.info("%s: %d order(s) read, %d new or newer", where, len(items), changed)
-        if changed and self._stored is not None:
-            self._stored()
+        try:
+            self.work.apply(entry_id)
+        except Exception as exc:  # the broker is down: the entry is recorded, the sweeper sends it
+            log.warning(
+                "%s: recorded as inbox entry %d, but the message to apply it was not sent (%s); "
+                "the scheduler's sweeper sends it again",
+                where,
+                entry_id,
+                type(exc).__name__,
+            )
+        else:
+            log.info("%s: recorded as inbox entry %d, queued", where, entry_id)
         return Answer(
-            200,
-            {
-                "status": "stored" if items else "rejected",
-                "platform": platform,
-                "topic": topic,
-                "event": event_id,
-                "base_url": base_url,
-                "orders": [{"id": order.id, "number": order.number} for order, _ in items],
-                "changed": changed,
-                "problems": problems,
-            },
+            202,
+            {"status": "queued", "platform": platform, "topic": topic, "event": event_id, "entry": entry_id},
         )
+
+
+def _adapter(name: str, *, tables: Tables | None = None) -> Adapter:
+    """The platform's adapter, looked up in this module at each delivery (a test breaks it here)."""
+    return get_adapter(name, tables=tables)
+
+
+def _answer(applied: Applied) -> Answer:
+    """The answer to a delivery applied here: 200, and what was stored (or why not)."""
+    if applied.status == "duplicate":
+        return Answer(200, {"status": "duplicate", "event": applied.event_id})
+    return Answer(
+        200,
+        {
+            "status": applied.status,
+            "platform": applied.platform,
+            "topic": applied.topic,
+            "event": applied.event_id,
+            "base_url": applied.base_url,
+            "orders": [{"id": order_id, "number": number} for order_id, number in applied.orders],
+            "changed": applied.changed,
+            "problems": list(applied.problems),
+        },
+    )
 
 
 def _store_down(where: str, exc: BaseException) -> Answer:
     """503 and `Retry-After` for an unavailable store, else 500; the detail is logged, not answered."""
     fault = fault_for(exc, where)
     return Answer(fault.status, fault.body(), True, fault.headers)
-
-
-def _raw_text(body: bytes) -> str:
-    """The body as text, kept verbatim (undecodable bytes replaced) for a reject row."""
-    return body.decode("utf-8", errors="replace")
-
-
-def _translate(
-    platform: str, document: t.Any | MalformedInputError, body: bytes, tables: Tables
-) -> tuple[list[tuple[Order, t.Any]], list[tuple[str | None, str, t.Any]]]:
-    """The orders of one delivery, read as `pull` reads a page, and the reasons it held some back."""
-    if isinstance(document, MalformedInputError):
-        return [], [(document.position, str(document), _raw_text(body))]
-    return partition(outcomes(get_adapter(platform, tables=tables), [Document(None, document)]), document)
