@@ -159,3 +159,22 @@ def test_a_token_about_to_expire_is_renewed_once_by_the_worker_the_scheduler_ask
         assert sum(issuer.grants.values()) == 1  # 59 minutes left: nothing to renew yet
         stored = store.expiring_tokens(later.timestamp() + 600)
         assert stored == [("shopify", standin.base_url.rstrip("/"))]
+
+
+def test_a_recorded_webhook_is_applied_once_and_its_targets_drained(store: Store) -> None:
+    from .standin.shopify import make_order
+
+    work = Sent()
+    url = "https://shop.example.org"
+    runtime = _runtime(store, url, work)
+    order = make_order(3, dt.datetime(2026, 5, 1, 8, 0, tzinfo=dt.UTC))
+    entry = store.record("shopify", url, "orders/updated", "event-3", b"{}", order, enqueued=True)
+    assert entry is not None
+    runtime.apply_webhook(entry)
+    runtime.apply_webhook(entry)  # the same message again (a redelivery after a kill)
+    assert store.count() == 1
+    assert [row.target for row in store.deliveries(states=("pending",))] == ["hub"]
+    assert work.of("drain") == ["hub"]
+    applied = store.inbox_entry(entry)
+    assert applied is not None
+    assert applied.state == "applied"

@@ -28,6 +28,7 @@ from ..delivery.drain import drain
 from ..delivery.run import ConnectionRoutes, backoff_of
 from ..delivery.targets import Writers
 from ..errors import ConfigurationError, StatebridgeError
+from ..mapping import SHIPPED
 from ..pull import open_client, pull
 
 if t.TYPE_CHECKING:
@@ -134,7 +135,8 @@ class Runtime:
         entry = self.store.inbox_entry(entry_id)
         if entry is None or entry.state != "pending":
             return
-        applied = apply_entry(self.store, entry_id, tables=self.tables)
+        routed = self.store.with_routes(ConnectionRoutes(self.connections))
+        applied = apply_entry(routed, entry_id, tables=self.tables or SHIPPED)
         if applied.changed:
             router = ConnectionRoutes(self.connections)
             for target in router.targets(entry.platform, entry.base_url, "source"):
