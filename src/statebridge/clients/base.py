@@ -7,6 +7,9 @@ and transport faults, within the `RetryPolicy`:
   leaves the client before that time is up;
 - rate-limit signals on successful answers (`observe`, per platform) push the next request back
   *before* the platform has to refuse one;
+- every request first waits its turn with the client's `Pacer` (clients/pacing.py, docs/pacing.md),
+  under the key of the budget it is counted against (`pace_key`): with a `RedisPacer`, waits and
+  the platform's budget are shared by every process that reaches the same shop;
 - any other 4xx is a `FatalAPIError` at once; a budget spent is a `RequestFailedError`;
 - what cannot heal fails at once: a base URL without http(s):// or a host (`UsageError`, before
   any request), a host name that does not resolve (`RequestFailedError` naming the host); a refused
