@@ -141,6 +141,12 @@ class StandinCommerceLayer(StandinServer):
     def auth_url(self) -> str:
         return f"{self.base_url}/oauth/token"
 
+    @property
+    def over_limit(self) -> int:
+        """Requests refused because the window was full (the only 429s this stand-in sends)."""
+        with self.lock:
+            return self.throttled
+
     def revoke(self) -> None:
         with self.lock:
             self.tokens.clear()

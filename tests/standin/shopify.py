@@ -9,7 +9,11 @@ connection in turn, and every `throttle_every`-th a 429 whatever the bucket says
 another app sharing the shop's bucket).
 
 It records every request, and every request that arrived before the time a 429's `Retry-After`
-asked for (`early_after_429`), which a well-behaved client never sends.
+asked for (`early_after_429`), which a well-behaved client never sends, and every request refused
+because the bucket was full (`over_limit`; the deliberate `throttle_every` 429s are not counted),
+which clients that pace themselves, together, should not send: `Shop(bucket_size=10,
+leak_per_second=2)` with the defaults `throttle_every=0, fail_every=0` is a small shop that never
+misbehaves on purpose.
 """
 
 from __future__ import annotations
@@ -122,6 +126,8 @@ class StandinShopify(StandinServer):
         self.requests: list[tuple[float, str, int]] = []
         self.early_after_429 = 0
         self.throttled = 0
+        #: Requests refused because the bucket was full (not the deliberate `throttle_every` ones).
+        self.over_limit = 0
         self.failed = 0
         self._blocked_until = 0.0
         self._level = 0.0
@@ -175,6 +181,7 @@ class StandinShopify(StandinServer):
                 )
                 self._blocked_until = now + wait
                 self.throttled += 1
+                self.over_limit += not burst
                 return "throttle", wait
             self._level += 1
             return "ok", None

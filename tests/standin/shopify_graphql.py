@@ -163,6 +163,13 @@ class StandinShopifyGraphQL(StandinServer):
         self._covered_at = 0.0
         super().__init__(poll_interval=0.05)
 
+    @property
+    def over_limit(self) -> int:
+        """Queries refused because the bucket could not cover them (all THROTTLED answers: the
+        stand-in throttles on purpose only through `steal`, which leave it empty)."""
+        with self.lock:
+            return self.throttled
+
     def authorised(self, token: str | None) -> bool:
         """Whether a request carrying `token` is let in (counting the refusals)."""
         accepted = self.oauth.accepts(token) if self.oauth is not None else token == TOKEN

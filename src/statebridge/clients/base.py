@@ -7,6 +7,9 @@ and transport faults, within the `RetryPolicy`:
   leaves the client before that time is up;
 - rate-limit signals on successful answers (`observe`, per platform) push the next request back
   *before* the platform has to refuse one;
+- every request first waits its turn with the client's `Pacer` (clients/pacing.py, docs/pacing.md),
+  under the key of the budget it is counted against (`pace_key`): with a `RedisPacer`, waits and
+  the platform's budget are shared by every process that reaches the same shop;
 - any other 4xx is a `FatalAPIError` at once; a budget spent is a `RequestFailedError`;
 - what cannot heal fails at once: a base URL without http(s):// or a host (`UsageError`, before
   any request), a host name that does not resolve (`RequestFailedError` naming the host); a refused
@@ -45,6 +48,7 @@ import orjson
 
 from ..errors import APIError, FatalAPIError, RequestFailedError, UsageError
 from ..settings import Settings, or_environment
+from .pacing import Pacer, pacer_for
 from .policy import RetryPolicy, retry_after_seconds
 
 __all__ = [
@@ -142,6 +146,9 @@ class ApiClient(abc.ABC):
 
     #: The adapter that reads this client's pages.
     platform: t.ClassVar[str]
+    #: The budget the platform counts this client's requests against, when not the platform's
+    #: name (Shopify counts REST requests and GraphQL points in separate buckets).
+    pace_scope: t.ClassVar[str | None] = None
 
     def __init__(
         self,
@@ -153,6 +160,7 @@ class ApiClient(abc.ABC):
         clock: t.Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
         settings: Settings | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         self.base_url = check_base_url(base_url).rstrip("/")
         #: Credentials and API versions come from here (default: the environment as of now).
@@ -164,7 +172,9 @@ class ApiClient(abc.ABC):
         self._sleep = sleep
         self._clock = clock
         self._rng = rng or random.Random()
-        self._not_before = 0.0
+        #: Where requests wait their turn: shared by every process when the settings name a Redis
+        #: (clients/pacing.py), else this process's own.
+        self.pacer = pacer if pacer is not None else pacer_for(self.settings, clock=clock, sleep=sleep)
         self.requests_sent = 0
 
     def close(self) -> None:
@@ -200,14 +210,22 @@ class ApiClient(abc.ABC):
 
     # -- pacing ------------------------------------------------------------------------------------
 
+    @property
+    def pace_key(self) -> str:
+        """The pacer's key for this client's budget: `{platform}:{base_url}` (a shop's)."""
+        return f"{self.pace_scope or self.platform}:{self.base_url}"
+
+    def request_cost(self) -> float:
+        """What the next request takes from the budget, in the platform's units (a request)."""
+        return 1.0
+
     def hold_off(self, seconds: float) -> None:
-        """Send no request for `seconds` from now (never shortens a wait already set)."""
-        self._not_before = max(self._not_before, self._clock() + seconds)
+        """Send no request for `seconds` from now (never shortens a wait already set); with a
+        shared pacer, no process sends one on this budget."""
+        self.pacer.hold_off(self.pace_key, seconds)
 
     def _wait_turn(self) -> None:
-        delay = self._not_before - self._clock()
-        if delay > 0:
-            self._sleep(delay)
+        self.pacer.before_request(self.pace_key, self.request_cost())
 
     # -- sending -----------------------------------------------------------------------------------
 

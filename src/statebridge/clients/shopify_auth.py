@@ -69,6 +69,7 @@ class _TokenEndpoint(ApiClient):
     """The shop's OAuth token endpoint, sent through the same time-outs, retries and pacing."""
 
     platform = "shopify"
+    pace_scope = "shopify-oauth"  # not a request of the Admin API's buckets
 
     def pages(self, since: t.Any | None) -> t.Iterator[Page]:
         """A token endpoint has no orders."""

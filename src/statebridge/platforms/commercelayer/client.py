@@ -29,6 +29,14 @@ Pacing: Commerce Layer counts requests per IP in a sliding window and reports `X
 the limit, requests are spaced `interval / limit` apart (the average the window allows); when it
 reaches 0, the client waits a whole interval for the window to slide. A 429 is handled by
 `ApiClient.request` (its `Retry-After`, else backoff).
+
+Shared pacing (clients/pacing.py): the window is counted per IP, not per organization
+(https://docs.commercelayer.io/core/rate-limits: "applied per IP", reads and writes, live and test
+counted apart), so every Commerce Layer client of a deployment shares one key,
+`commercelayer:per-ip`, whichever organization it reads, assuming the workers leave by one address.
+A sliding window of `limit` requests per `interval` holds at most the burst of a bucket plus what
+the bucket drains in one interval, so the bucket is a quarter of the limit, draining the other three
+quarters over an interval: no window ever sees more than `limit`.
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ import orjson
 from ...clients.base import ApiClient, Page, describe_request, json_document, mask_secrets, reason
 from ...clients.credentials import require_secret
 from ...clients.keyset import UpdatedAtKeyset
+from ...clients.pacing import Budget
 from ...errors import APIError, FatalAPIError, UsageError
 
 __all__ = ["DEFAULT_AUTH_URL", "MAX_PAGE_SIZE", "CommerceLayerClient"]
@@ -54,6 +63,10 @@ CLIENT_ID_ENV = "STATEBRIDGE_COMMERCELAYER_CLIENT_ID"
 CLIENT_SECRET_ENV = "STATEBRIDGE_COMMERCELAYER_CLIENT_SECRET"
 MAX_PAGE_SIZE = 25
 JSONAPI = "application/vnd.api+json"
+#: The pacer's key: Commerce Layer counts requests per IP, whichever organization they go to.
+PACE_KEY = "commercelayer:per-ip"
+#: The part of the window's limit a shared bucket may hold at once (the rest drains over an interval).
+BURST = 0.25
 #: Token lifetime assumed when the auth answer has no usable `expires_in` (a 401 still refreshes).
 FALLBACK_LIFETIME = 300.0
 
@@ -97,6 +110,10 @@ class CommerceLayerClient(ApiClient):
 
     # -- hooks -------------------------------------------------------------------------------------
 
+    @property
+    def pace_key(self) -> str:
+        return PACE_KEY
+
     def headers(self) -> dict[str, str]:
         # The bearer token is added per request (see `_get`), so that the token request never
         # carries a stale one and `headers()` never has to fetch.
@@ -108,6 +125,8 @@ class CommerceLayerClient(ApiClient):
         remaining = _header_number(response, "X-Ratelimit-Remaining")
         if limit is None or interval is None or remaining is None or limit <= 0 or interval <= 0:
             return
+        budget = Budget(size=limit * BURST, rate=limit * (1 - BURST) / interval, limit=limit * BURST)
+        self.pacer.reconcile(self.pace_key, budget)
         if remaining <= 0:
             self.hold_off(interval)  # the window is used up: wait for it to slide past
         elif remaining <= limit * self.low_water:

@@ -45,6 +45,7 @@ import httpx
 
 from ...clients.base import Page, describe_request
 from ...clients.oauth_tokens import GrantStore, TokenSource
+from ...clients.pacing import Budget
 from ...errors import FatalAPIError, QueryTooCostly, UsageError
 from ...settings import or_environment
 from .client_auth import ShopifyAuth, token_source
@@ -86,6 +87,10 @@ __all__ = [
 
 log = logging.getLogger("statebridge.clients")
 
+#: How full a shared pacer lets the bucket of points get: a margin for queries priced above what
+#: they were expected to cost (clients/pacing.py).
+SHARED_FILL = 0.9
+
 
 @dataclasses.dataclass(frozen=True)
 class Bucket:
@@ -122,6 +127,8 @@ class ShopifyGraphQLClient(ShopifyAuth):
     """
 
     platform = "shopify"
+    #: GraphQL points are a bucket of their own, apart from REST requests (clients/pacing.py).
+    pace_scope = "shopify-graphql"
 
     def __init__(
         self,
@@ -215,6 +222,8 @@ class ShopifyGraphQLClient(ShopifyAuth):
         )
         if maximum is not None and available is not None and rate is not None:
             self.bucket = Bucket(maximum, available, rate, self._clock())
+            budget = Budget(size=maximum, rate=rate, limit=maximum * SHARED_FILL, used=maximum - available)
+            self.pacer.reconcile(self.pace_key, budget)
         return _number(cost.get("requestedQueryCost"))
 
     def _throttle_wait(self, body: t.Mapping[str, t.Any]) -> str:
@@ -275,6 +284,9 @@ class ShopifyGraphQLClient(ShopifyAuth):
         if self._kind == _LINES:
             return lines_query_cost(self.lines_page)
         return orders_query_cost(self.page_size, self.lines_per_order)
+
+    def request_cost(self) -> float:
+        return self._expected_cost()
 
     def _pace(self) -> None:
         if self.bucket is None:

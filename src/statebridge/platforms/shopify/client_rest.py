@@ -8,6 +8,8 @@ given (Shopify allows only `limit` and `page_info` there).
 Pacing: `X-Shopify-Shop-Api-Call-Limit: used/size` is Shopify's leaky bucket. When the bucket is
 more than `headroom` full, the client waits for it to drain to that level at the store's restore
 rate (2 requests/s on standard plans) before it sends again, so that a 429 is the exception.
+The bucket is also reported to the pacer (clients/pacing.py): with a shared one, every process
+books its requests in one bucket per shop, filled to one request below that level.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import httpx
 
 from ...clients.base import Page
 from ...clients.oauth_tokens import GrantStore, TokenSource
+from ...clients.pacing import Budget
 from ...clients.shopify_auth import TOKEN_ENV
 from ...settings import or_environment
 from .client_auth import ShopifyAuth, token_source
@@ -68,6 +71,9 @@ class ShopifyRestClient(ShopifyAuth):
         except ValueError:
             return
         allowed = size * self.headroom
+        # one below `allowed`: the shared bucket, not the hold-off below, should pace the processes
+        budget = Budget(size=size, rate=self.restore_rate, limit=max(1.0, allowed - 1), used=used)
+        self.pacer.reconcile(self.pace_key, budget)
         if used >= allowed:
             self.hold_off((used - allowed + 1) / self.restore_rate)
 
