@@ -163,7 +163,7 @@ def test_twenty_shops_three_workers_a_kill_and_a_redis_flush_deliver_every_order
     assert len(expected) == SHOPS * ORDERS
     assert delivered == expected, _difference(expected, delivered)
     assert replaced >= 1, "the killed worker was not replaced"
-    assert [s.throttled for s in standins] == [0] * SHOPS, "requests over a shop's limit"
+    assert [s.over_limit for s in standins] == [0] * SHOPS, "requests over a shop's limit"
     assert [s.overlapping_pulls() for s in standins] == [[]] * SHOPS, "a shop pulled twice at once"
 
 
