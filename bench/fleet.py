@@ -9,6 +9,10 @@ for `--idle` seconds with nothing changing and counts the pulls it completes (pu
 watching shops where nothing happens, which is what sizing for many shops is about).
 
     python -m bench.fleet [--shops 20] [--orders 100] [--processes 1,2,3] [--threads 2] [--idle 10]
+                          [--targets 1]
+
+Deliveries to one target go one at a time (its drain lock keeps each order's versions in order and
+sends each once), so `--targets 4` spreads the shops over four targets to show drains in parallel.
 
 Needs PostgreSQL (`$STATEBRIDGE_TEST_POSTGRES`, default postgresql://postgres@127.0.0.1:5432/postgres)
 and Redis (redis://127.0.0.1:6379/14, flushed before each run).
@@ -92,7 +96,7 @@ def _database(server: str, name: str) -> str:
 
 
 def run(
-    shops: int, orders: int, processes: int, threads: int, idle: float, folder: pathlib.Path
+    shops: int, orders: int, processes: int, threads: int, idle: float, folder: pathlib.Path, targets: int = 1
 ) -> dict[str, float]:
     server = os.environ.get("STATEBRIDGE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
     store_url = _database(server, f"bench_fleet_{processes}")
@@ -128,14 +132,15 @@ def run(
                 {
                     "sources": sources,
                     "targets": {
-                        "hub": {
+                        f"hub{k}": {
                             "platform": "dfc",
                             "base_url": hub,
                             "method": "POST",
                             "credentials": {"token": "HUB_TOKEN"},
                         }
+                        for k in range(targets)
                     },
-                    "routes": [{"from": name, "to": ["hub"]} for name in sources],
+                    "routes": [{"from": name, "to": [f"hub{n % targets}"]} for n, name in enumerate(sources)],
                     "schedule": {"pull_every_seconds": 5},
                 }
             )
@@ -215,8 +220,17 @@ def main(argv: t.Sequence[str] | None = None) -> int:
     parser.add_argument("--processes", default="1,2,3", help="worker process counts to run, comma-separated")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--idle", type=float, default=10.0, help="seconds of watching unchanged shops")
+    parser.add_argument(
+        "--targets",
+        type=int,
+        default=1,
+        help="delivery targets the shops are spread over (one drain each at a time)",
+    )
     args = parser.parse_args(argv)
-    print(f"{args.shops} shops x {args.orders} orders, {args.threads} threads per worker process")
+    print(
+        f"{args.shops} shops x {args.orders} orders, {args.targets} target(s), "
+        f"{args.threads} threads per worker process"
+    )
     print(
         "| worker processes | orders stored/s | deliveries/s | stored after | delivered after "
         "| worker CPU ms per order | idle pulls/s | worker CPU ms per idle pull |"
@@ -224,7 +238,15 @@ def main(argv: t.Sequence[str] | None = None) -> int:
     print("|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory(prefix="bench-fleet-") as folder:
         for processes in (int(p) for p in args.processes.split(",")):
-            r = run(args.shops, args.orders, processes, args.threads, args.idle, pathlib.Path(folder))
+            r = run(
+                args.shops,
+                args.orders,
+                processes,
+                args.threads,
+                args.idle,
+                pathlib.Path(folder),
+                args.targets,
+            )
             print(
                 f"| {processes} | {r['orders_per_s']:.0f} | {r['deliveries_per_s']:.0f} "
                 f"| {r['stored_s']:.1f} s | {r['delivered_s']:.1f} s | {r['cpu_ms_per_order']:.1f} "

@@ -97,8 +97,9 @@ class Runtime:
                 tables=self.tables,
             )
             targets = self.connections.routes.get(source, ())
-            for target in targets:
-                self.store.backfill(target, endpoint.platform, report.base_url)
+            backfilled = sum(
+                self.store.backfill(target, endpoint.platform, report.base_url) for target in targets
+            )
         except Exception as exc:  # every failure ends the ticket; the schedule's backoff paces the next
             if not isinstance(exc, StatebridgeError):
                 log.exception("pull of %s: failed", source)
@@ -124,6 +125,8 @@ class Runtime:
             rejected=len(report.problems),
         )
         log.info("pull of %s: %d order(s), %d new or newer", source, report.orders, report.changed)
+        if not (report.changed or backfilled):
+            return  # nothing new to deliver; what earlier runs left waiting is the sweeper's
         for target in targets:
             self._send(functools.partial(self.work.drain, target), f"drain of {target}")
 
