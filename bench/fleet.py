@@ -88,6 +88,13 @@ def _cpu_seconds(root: int) -> float:
     return total
 
 
+def _machine_busy() -> tuple[float, float]:
+    """(busy, all) jiffies of every CPU since boot, from /proc/stat."""
+    fields = [int(v) for v in pathlib.Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return float(sum(fields) - idle), float(sum(fields))
+
+
 def _database(server: str, name: str) -> str:
     with psycopg.connect(server, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -158,6 +165,8 @@ def run(
         )
         total = shops * orders
         workers = running[-1].pid
+        hub_before = _cpu_seconds(running[0].pid)
+        machine_before = _machine_busy()
         engine = sa.create_engine(store_url.replace("postgresql://", "postgresql+psycopg://"))
         stored_at = delivered_at = None
         with engine.connect() as connection:
@@ -188,6 +197,10 @@ def run(
                 return int(value or 0)
 
             busy_cpu = _cpu_seconds(workers)
+            hub_cpu = _cpu_seconds(running[0].pid) - hub_before
+            machine_busy, machine_all = (
+                now - then for now, then in zip(_machine_busy(), machine_before, strict=True)
+            )
             before = pulls()
             time.sleep(idle)
             idle_pulls = pulls() - before
@@ -207,6 +220,8 @@ def run(
         "deliveries_per_s": total / delivered_at,
         "idle_pulls_per_s": idle_pulls / idle,
         "cpu_ms_per_order": 1000 * busy_cpu / total,
+        "hub_cpu_ms_per_delivery": 1000 * hub_cpu / total,
+        "machine_busy": machine_busy / machine_all,
         "cpu_ms_per_idle_pull": 1000 * idle_cpu / max(1, idle_pulls),
         "stored_s": stored_at,
         "delivered_s": delivered_at,
@@ -233,9 +248,10 @@ def main(argv: t.Sequence[str] | None = None) -> int:
     )
     print(
         "| worker processes | orders stored/s | deliveries/s | stored after | delivered after "
-        "| worker CPU ms per order | idle pulls/s | worker CPU ms per idle pull |"
+        "| worker CPU ms per order | hub CPU ms per delivery | machine busy "
+        "| idle pulls/s | worker CPU ms per idle pull |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory(prefix="bench-fleet-") as folder:
         for processes in (int(p) for p in args.processes.split(",")):
             r = run(
@@ -250,6 +266,7 @@ def main(argv: t.Sequence[str] | None = None) -> int:
             print(
                 f"| {processes} | {r['orders_per_s']:.0f} | {r['deliveries_per_s']:.0f} "
                 f"| {r['stored_s']:.1f} s | {r['delivered_s']:.1f} s | {r['cpu_ms_per_order']:.1f} "
+                f"| {r['hub_cpu_ms_per_delivery']:.1f} | {100 * r['machine_busy']:.0f}% "
                 f"| {r['idle_pulls_per_s']:.1f} | {r['cpu_ms_per_idle_pull']:.0f} |",
                 flush=True,
             )
