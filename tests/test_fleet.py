@@ -79,6 +79,18 @@ def _worker_pids(log: pathlib.Path) -> list[tuple[int, int]]:
     return [(int(number), int(pid)) for number, pid in found]
 
 
+def _pulling(log: pathlib.Path) -> tuple[str, int] | None:
+    """(source, pid) of a pull that a worker process other than the first has started, if any."""
+    pids = _worker_pids(log)
+    first = dict(pids).get(1)
+    for source, pid in re.findall(
+        r"pull of (\S+): ticket \d+ started in process (\d+)", log.read_text(errors="replace")
+    ):
+        if int(pid) != first:
+            return source, int(pid)
+    return None
+
+
 def _stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
@@ -134,13 +146,13 @@ def test_twenty_shops_three_workers_a_kill_and_a_redis_flush_deliver_every_order
                     ["scheduler", "--tick", "0.2", "--sweep-after", "3", *common], tmp_path / "scheduler.log"
                 )
             )
-            # a worker killed -9 while pulls are under way
+            # a worker killed -9 in the middle of a pull: as soon as it says it started one
             deadline = time.monotonic() + 120
-            while sum(s.pages_served for s in standins) < 15 and time.monotonic() < deadline:
-                time.sleep(0.01)
-            pids = _worker_pids(workers_log)
-            assert len(pids) == 3, workers_log.read_text()
-            os.kill(dict(pids)[2], signal.SIGKILL)
+            while not (victim := _pulling(workers_log)) and time.monotonic() < deadline:
+                time.sleep(0.005)
+            assert victim, workers_log.read_text()
+            source, pid = victim
+            os.kill(pid, signal.SIGKILL)
             # the shops change orders while the fleet works, and Redis loses every message once
             for shop in rng.sample(shops, 8):
                 for index in rng.sample(sorted(shop.orders), 3):
@@ -153,6 +165,10 @@ def test_twenty_shops_three_workers_a_kill_and_a_redis_flush_deliver_every_order
             expected = _wait_for_the_fleet(postgres_url, standins, hub, deadline=time.monotonic() + 240)
             delivered = _states(hub, "dfc")
             replaced = len(_worker_pids(workers_log)) - 3
+            with Store(postgres_url) as source_store:
+                killed_pull = source_store.pull_state(source)
+            assert killed_pull is not None
+            assert killed_pull.ticket >= 2, "the killed pull's source was never pulled again"
             print(f"\n{SHOPS} shops x {ORDERS} orders; pages served {sum(s.pages_served for s in standins)}")
     finally:
         for process in processes:

@@ -21,6 +21,7 @@ import dataclasses
 import datetime as dt
 import functools
 import logging
+import os
 import typing as t
 
 from ..connections.model import url_key
@@ -81,6 +82,7 @@ class Runtime:
             if not self.store.start_pull(source, ticket, started):
                 log.info("pull of %s: ticket %d is done already", source, ticket)
                 return
+            log.info("pull of %s: ticket %d started in process %d", source, ticket, os.getpid())
             self._pull(source, ticket, started)
 
     def _pull(self, source: str, ticket: int, started: dt.datetime) -> None:
