@@ -83,15 +83,24 @@ def _setup(
     return chosen, chosen.broker_url, path, connections
 
 
-def _stopping() -> threading.Event:
-    stopping = threading.Event()
+class _Stop(threading.Event):
+    """Set by SIGTERM (a service manager: exit 0 once stopped) or SIGINT (Ctrl-C: exit 130)."""
 
-    def handler(signum: int, frame: t.Any) -> None:
-        stopping.set()
+    interrupted = False
 
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
-    return stopping
+    def install(self) -> _Stop:
+        def handler(signum: int, frame: t.Any) -> None:
+            self.interrupted = self.interrupted or signum == signal.SIGINT
+            self.set()
+
+        signal.signal(signal.SIGTERM, handler)
+        signal.signal(signal.SIGINT, handler)
+        return self
+
+    def exit(self) -> None:
+        """End the command as the signal asks: Ctrl-C exits 130 with one line, as every command."""
+        if self.interrupted:
+            raise KeyboardInterrupt
 
 
 @click.command("worker")
@@ -132,7 +141,9 @@ def worker_command(
     chosen, url, path, _ = _setup(broker_url, store_url, connections_file)
     configure()
     config = WorkerConfig(url, chosen.store or DEFAULT_STORE, path, chosen, dict(os.environ), threads)
-    run_fleet(config, processes, stopping=_stopping())
+    stopping = _Stop().install()
+    run_fleet(config, processes, stopping=stopping)
+    stopping.exit()
 
 
 @click.command("scheduler")
@@ -177,7 +188,7 @@ def scheduler_command(
 
     chosen, url, _, connections = _setup(broker_url, store_url, connections_file)
     configure()
-    stopping = _stopping()
+    stopping = _Stop().install()
     broker = open_broker(url)
     store = open_store(chosen)
     scheduler = Scheduler(store, connections, BrokerWork(broker), tick=tick, sweep_after=sweep_after)
@@ -192,3 +203,4 @@ def scheduler_command(
     finally:
         broker.close()
         store.close()
+    stopping.exit()

@@ -71,9 +71,11 @@ def _health(store: Store) -> t.Callable[[Request], t.Awaitable[Response]]:
     return health
 
 
-def _lifespan(drain: BackgroundDrain | None) -> t.Callable[[Starlette], t.AsyncContextManager[None]]:
+def _lifespan(
+    drain: BackgroundDrain | None, work: Work | None
+) -> t.Callable[[Starlette], t.AsyncContextManager[None]]:
     """Start the background drain with the server, and stop it (the delivery in flight finished,
-    the writers' connections closed) when the server stops."""
+    the writers' connections closed) when the server stops; close the broker's connections then."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> t.AsyncIterator[None]:
@@ -85,6 +87,8 @@ def _lifespan(drain: BackgroundDrain | None) -> t.Callable[[Starlette], t.AsyncC
             if drain is not None:
                 await run_in_threadpool(drain.stop)
                 drain.writers_close()
+            if isinstance(work, BrokerWork):
+                work.broker.close()
 
     return lifespan
 
@@ -139,6 +143,7 @@ def create_app(
     if connections is None:
         connections = connections_for(current, pathlib.Path.cwd())
     served = dict(load_enterprises(current.enterprises) if enterprises is None else enterprises)
+    opened = work is None and bool(current.broker_url)  # the app's own broker: closed when it stops
     if work is None and current.broker_url:
         work = BrokerWork(open_broker(current.broker_url))
     drain: BackgroundDrain | None = None
@@ -169,7 +174,7 @@ def create_app(
     )
     routes = [
         Route("/health", _health(store), methods=["GET"]),
-        metrics_route(store, current),
+        metrics_route(store, current, work.broker if isinstance(work, BrokerWork) else None),
         openapi_route(),
         *orders.routes(),
         *WebhookReceiver(
@@ -183,7 +188,7 @@ def create_app(
     ]
     app = Starlette(
         routes=routes,
-        lifespan=_lifespan(drain),
+        lifespan=_lifespan(drain, work if opened else None),
         exception_handlers={
             StoreError: store_fault,
             sa.exc.SQLAlchemyError: store_fault,

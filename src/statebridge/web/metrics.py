@@ -18,6 +18,7 @@ from __future__ import annotations
 import hmac
 import typing as t
 
+import dramatiq
 from prometheus_client import generate_latest
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -40,10 +41,11 @@ __all__ = ["CONTENT_TYPE", "metrics_route"]
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
-def metrics_route(store: Store, settings: Settings) -> Route:
-    """The `/metrics` route over `store`, with the queues of the settings' broker when there is one
-    (a broker URL of an unknown kind fails here, at start-up)."""
-    broker = open_broker(settings.broker_url) if settings.broker_url else None
+def metrics_route(store: Store, settings: Settings, broker: dramatiq.Broker | None = None) -> Route:
+    """The `/metrics` route over `store`, with the queues of `broker`, else of the settings' broker
+    when there is one (a broker URL of an unknown kind fails here, at start-up)."""
+    if broker is None and settings.broker_url:
+        broker = open_broker(settings.broker_url)
     registry = registry_of(lambda: take_snapshot(store, broker=broker))
     token = settings.metrics_token.get_secret_value().encode() if settings.metrics_token else None
 
