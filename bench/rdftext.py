@@ -1,4 +1,5 @@
-"""Turtle and N-Triples through `statebridge translate --format turtle|ntriples`, at two sizes.
+"""Turtle and N-Triples through `statebridge translate --format turtle|ntriples`, at two sizes,
+beside JSON-LD (`--format jsonld`, the fast writer) as the baseline they are compared with.
 
 rdflib's Turtle serializer is superlinear in the size of one graph (rdflib #2135: 4k orders took
 30 s in the research prototype, docs/references/perf-research.md#measurements); statebridge
@@ -24,7 +25,7 @@ from .orders import generator
 
 __all__ = ["FORMATS", "RdfTextResult", "run"]
 
-FORMATS = ("turtle", "ntriples")
+FORMATS = ("jsonld", "turtle", "ntriples")
 
 
 @dataclasses.dataclass
@@ -77,12 +78,12 @@ def run(sizes: t.Sequence[int], runs: int, platform: str = "spree") -> list[RdfT
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Turtle and N-Triples time at two sizes")
+    parser = argparse.ArgumentParser(description="Turtle and N-Triples time at two sizes, beside JSON-LD")
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     for r in run([int(s) for s in args.sizes.split(",")], args.runs):
-        cells = ", ".join(f"{size}: {r.median(size):.2f} s" for size in r.sizes)
+        cells = ", ".join(f"{size}: {r.median(size):.2f} s ({size / r.median(size):,.0f}/s)" for size in r.sizes)
         print(
             f"{r.fmt:9} start-up {r.startup_s:.2f} s; {cells}; ratio {r.ratio:.2f} "
             f"(start-up subtracted: {r.net_ratio:.2f})"

@@ -1,5 +1,8 @@
 """Orders as the DFC endpoint sends them: rendered in the negotiated media type, with strong
-validators, answered 304 to a matching `If-None-Match`."""
+validators, answered 304 to a matching `If-None-Match`.
+
+Every media type is written from the same node objects (`order_nodes`): JSON-LD with orjson,
+Turtle and N-Triples directly by `dfc/rdfwrite.py`, never through an rdflib graph."""
 
 from __future__ import annotations
 
@@ -8,17 +11,16 @@ import hashlib
 import typing as t
 
 import orjson
-from rdflib import Graph, URIRef
 from starlette.requests import Request
 from starlette.responses import Response
 
 from .. import __version__
-from ..dfc import order_document, order_nodes, to_graph
-from ..dfc.graph import bind_namespaces
+from ..dfc import order_document, order_nodes
+from ..dfc.rdfwrite import TURTLE_PREFIXES, ntriples_text, turtle_text
 from ..dfc.vocab import CONTEXT_URL
 from ..model import Order
 from ..store import StoredOrder
-from .lines import line_nodes, line_triples
+from .lines import line_nodes
 from .negotiation import JSON, JSONLD, TURTLE
 from .scope import Scope
 
@@ -33,6 +35,8 @@ __all__ = [
     "respond",
     "served_order",
 ]
+
+Node = dict[str, t.Any]
 
 
 def order_etag(stored: StoredOrder, scope: Scope, media: str, part: str = "") -> str:
@@ -51,7 +55,8 @@ def render_order(stored: StoredOrder, scope: Scope, media: str) -> bytes:
     order = served_order(stored)
     if media in (JSONLD, JSON):
         return orjson.dumps(order_document(order, scope.minter))
-    return rdf_text(to_graph(order, scope.minter, bind_namespaces(Graph())), media)
+    nodes = order_nodes(order, scope.minter)
+    return rdf_text([(nodes[0]["@id"], nodes)], media)
 
 
 def render_collection(rows: list[StoredOrder], scope: Scope, media: str) -> bytes:
@@ -63,10 +68,8 @@ def render_collection(rows: list[StoredOrder], scope: Scope, media: str) -> byte
     if media in (JSONLD, JSON):
         nodes = [node for order in orders for node in order_nodes(order, minter)]
         return orjson.dumps({"@context": CONTEXT_URL, "@graph": nodes})
-    graph = bind_namespaces(Graph())
-    for order in orders:
-        to_graph(order, minter, graph)
-    return rdf_text(graph, media)
+    each = [order_nodes(order, minter) for order in orders]
+    return rdf_text([(nodes[0]["@id"], nodes) for nodes in each], media)
 
 
 def render_lines(order: Order, lines: list[str], scope: Scope, media: str) -> bytes:
@@ -75,12 +78,16 @@ def render_lines(order: Order, lines: list[str], scope: Scope, media: str) -> by
     if media in (JSONLD, JSON):
         nodes = line_nodes(order_nodes(order, minter), lines)
         return orjson.dumps({"@context": CONTEXT_URL, "@graph": nodes})
-    graph = to_graph(order, minter, bind_namespaces(Graph()))
-    return rdf_text(line_triples(graph, URIRef(minter.order(order.id)), lines), media)
+    nodes = order_nodes(order, minter)
+    return rdf_text([(nodes[0]["@id"], line_nodes(nodes, lines))], media)
 
 
-def rdf_text(graph: Graph, media: str) -> bytes:
-    return graph.serialize(format="turtle" if media == TURTLE else "nt", encoding="utf-8")
+def rdf_text(written: t.Iterable[tuple[str, list[Node]]], media: str) -> bytes:
+    """Turtle or N-Triples of node objects, each list with the IRI of the order they belong to
+    (which names their blank nodes in N-Triples, so that two orders never share one)."""
+    if media == TURTLE:
+        return (TURTLE_PREFIXES + "".join(turtle_text(nodes) for _, nodes in written)).encode()
+    return "".join(ntriples_text(nodes, order_iri) for order_iri, nodes in written).encode()
 
 
 def body_etag(body: bytes) -> str:
