@@ -83,7 +83,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     for r in run([int(s) for s in args.sizes.split(",")], args.runs):
-        cells = ", ".join(f"{size}: {r.median(size):.2f} s ({size / r.median(size):,.0f}/s)" for size in r.sizes)
+        cells = ", ".join(
+            f"{size}: {r.median(size):.2f} s ({size / r.median(size):,.0f}/s)" for size in r.sizes
+        )
         print(
             f"{r.fmt:9} start-up {r.startup_s:.2f} s; {cells}; ratio {r.ratio:.2f} "
             f"(start-up subtracted: {r.net_ratio:.2f})"

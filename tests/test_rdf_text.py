@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import pathlib
+import typing as t
 from decimal import Decimal
+from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -18,8 +20,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from statebridge.dfc import IriMinter, orders_to_graph, to_graph, write_ntriples, write_turtle
-from statebridge.dfc.rdfwrite import TURTLE_PREFIXES, ntriples_text, turtle_text
 from statebridge.dfc.rdftext import turtle_prefixes, write_turtle_statements
+from statebridge.dfc.rdfwrite import TURTLE_PREFIXES, ntriples_text, turtle_text
 from statebridge.model import Buyer, KeptStatement, Order, OrderLine
 from statebridge.states import DFCStates, FulfilmentStatus, OrderStatus, PaymentStatus
 from statebridge.store import StoredOrder
@@ -153,6 +155,23 @@ def _kept_order(kept: list[KeptStatement]) -> Order:
     )
 
 
+def _quoted_iris(graph: Graph) -> Graph:
+    """`graph` with its IRIs percent-encoded (injectively: `%` too), because rdflib cannot compare
+    graphs holding IRIs with characters an IRI may not have, which an N-Triples `\\u` escape can."""
+
+    def term(node: t.Any) -> t.Any:
+        if isinstance(node, URIRef):
+            return URIRef(quote(str(node), safe="/:#?&=@!$'()*+,;[]~"))
+        if isinstance(node, Literal) and node.datatype is not None:
+            return Literal(str(node), datatype=term(node.datatype))
+        return node
+
+    quoted = Graph()
+    for triple in graph:
+        quoted.add(tuple(term(node) for node in triple))  # type: ignore[arg-type]
+    return quoted
+
+
 def test_kept_iris_labels_languages_and_datatypes_are_escaped_and_read_back() -> None:
     odd_iri = 'https://example.org/a b<c>"d{e}|f^g`h\\i'
     kept = [
@@ -165,11 +184,15 @@ def test_kept_iris_labels_languages_and_datatypes_are_escaped_and_read_back() ->
         KeptStatement(subject="@order", predicate="https://example.org/other#p", value="plain"),
     ]
     order = _kept_order(kept)
-    written = _assert_text_matches_reference([order], DFC)
+    written = _written([order], DFC)
+    reference = _quoted_iris(to_graph(order, DFC))
+    for syntax, data in written.items():
+        _assert_same(reference, _quoted_iris(Graph().parse(data=data, format=syntax)))
     graph = Graph().parse(data=written["nt"], format="nt")
     assert (None, None, URIRef(odd_iri)) in graph
     assert (None, None, Literal('say "hi"\\\n\tnow', lang="en-GB")) in graph
-    assert b"\\u0020" in written["nt"] and b"\\u003C" in written["turtle"]
+    assert b"\\u0020" in written["nt"]
+    assert b"\\u003C" in written["turtle"]
 
 
 # -- the writer itself ----------------------------------------------------------------------------
@@ -222,7 +245,9 @@ def test_what_the_writers_never_make_is_refused() -> None:
 
 @pytest.mark.parametrize("media", [TURTLE, NTRIPLES])
 @pytest.mark.parametrize("path", fixture_inputs("dfc") + fixture_inputs("spree")[:3], ids=lambda p: p.name)
-def test_the_endpoint_serves_the_reference_graph_in_turtle_and_ntriples(path: pathlib.Path, media: str) -> None:
+def test_the_endpoint_serves_the_reference_graph_in_turtle_and_ntriples(
+    path: pathlib.Path, media: str
+) -> None:
     """A single order, a page of orders and an order's lines, each against rdflib's graph of the
     same nodes (`to_graph`, and `line_triples` for the lines)."""
     platform = path.parent.name

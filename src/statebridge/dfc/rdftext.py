@@ -1,51 +1,46 @@
-"""Turtle and N-Triples output through rdflib, streamed one order at a time.
+"""Turtle and N-Triples output, written directly from the JSON-LD writer's node objects.
 
-rdflib's Turtle serializer grows faster than linearly with graph size (rdflib issue #2135), so each
-order gets its own small graph: N-Triples is simply concatenated, and Turtle writes the prefixes once
-and then each order's statements.
+Each order's node objects (`jsonld.order_nodes`, the one mapping of an order to RDF the fast writers
+share) are spelled as N-Triples lines or Turtle statements by `rdfwrite.py`, one order at a time,
+without building an rdflib graph: as fast as JSON-LD, and memory stays flat. rdflib's graph
+(`graph.to_graph`) stays the reference the tests hold this output to.
 
-rdflib writes N-Triples in the order its graph's sets give, which follows Python's per-process string
-hashing: each order's lines are sorted, so that the same orders are the same bytes in every run and in
-every `--jobs` worker (spawned workers hash differently from their parent).
+The output is the same bytes in every run and in every `--jobs` worker: nodes and properties come in
+the writer's order, and blank node labels derive from the order's IRI, never from a hash seed or a
+position in the input.
 """
 
 from __future__ import annotations
 
 import typing as t
 
-from rdflib import Graph
-
 from ..model import Order
-from .graph import bind_namespaces, to_graph
 from .iris import MinterSource, minter_for
+from .jsonld import order_nodes
+from .rdfwrite import TURTLE_PREFIXES, ntriples_text, turtle_text
 
 __all__ = ["turtle_prefixes", "write_ntriples", "write_turtle", "write_turtle_statements"]
+
+_PREFIX_BYTES = TURTLE_PREFIXES.encode()
 
 
 def write_ntriples(orders: t.Iterable[Order], minter: MinterSource, out: t.BinaryIO) -> int:
     count = 0
     for order in orders:
-        body = to_graph(order, minter_for(minter, order)).serialize(format="nt", encoding="utf-8")
-        out.write(b"".join(sorted(body.splitlines(keepends=True))))
+        order_minter = minter_for(minter, order)
+        nodes = order_nodes(order, order_minter)
+        out.write(ntriples_text(nodes, nodes[0]["@id"]).encode())
         count += 1
     return count
 
 
-def _prefix_lines(graph: Graph) -> bytes:
-    return b"".join(
-        f"@prefix {prefix}: <{namespace}> .\n".encode()
-        for prefix, namespace in sorted(graph.namespaces())
-        if prefix in {"dfc-b", "dfc-v", "dfc-m", "xsd"}
-    )
-
-
 def turtle_prefixes() -> bytes:
     """The `@prefix` lines `write_turtle` starts with."""
-    return _prefix_lines(bind_namespaces(Graph()))
+    return _PREFIX_BYTES
 
 
 def write_turtle(orders: t.Iterable[Order], minter: MinterSource, out: t.BinaryIO) -> int:
-    out.write(turtle_prefixes())
+    out.write(_PREFIX_BYTES)
     return write_turtle_statements(orders, minter, out)
 
 
@@ -53,8 +48,6 @@ def write_turtle_statements(orders: t.Iterable[Order], minter: MinterSource, out
     """Each order's statements in Turtle, after the prefixes `turtle_prefixes` gives."""
     count = 0
     for order in orders:
-        body = to_graph(order, minter_for(minter, order)).serialize(format="turtle", encoding="utf-8")
-        lines = [line for line in body.splitlines(keepends=True) if not line.startswith(b"@prefix")]
-        out.write(b"".join(lines))
+        out.write(turtle_text(order_nodes(order, minter_for(minter, order))).encode())
         count += 1
     return count

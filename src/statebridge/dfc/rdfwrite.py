@@ -133,14 +133,49 @@ def _ttl_term(name: str) -> str:
     return spelled
 
 
+def _nt_ref(name: str) -> str:
+    """A string value of an `@id` property in N-Triples: compact IRIs (vocabulary terms) are
+    remembered, instance IRIs (new in every order) are escaped each time."""
+    spelled = _NT_TERMS.get(name)
+    if spelled is not None:
+        return spelled
+    if name.startswith("_:"):
+        return _blank_label(name)
+    iri = _expand(name)
+    if iri is name:
+        return _iri_ref(iri)
+    return _nt_term(name)
+
+
+def _ttl_ref(name: str) -> str:
+    """As `_nt_ref`, in Turtle: an instance IRI is always `<…>`, a compact IRI `prefix:local`."""
+    spelled = _TTL_TERMS.get(name)
+    if spelled is not None:
+        return spelled
+    if name.startswith("_:"):
+        return _blank_label(name)
+    if _expand(name) is name:
+        return _iri_ref(name)
+    return _ttl_term(name)
+
+
+#: Per property key: (its N-Triples term, its Turtle term, whether its string values are IRIs).
+_KEYS: dict[str, tuple[str, str, bool]] = {}
+
+
+def _key(key: str) -> tuple[str, str, bool]:
+    spelled = _KEYS.get(key)
+    if spelled is None:
+        if len(_KEYS) >= _TERMS_CACHE:
+            _KEYS.clear()
+        spelled = _KEYS[key] = (_nt_name(key), _ttl_name(key), key in _ID_PROPERTIES)
+    return spelled
+
+
 def _quoted(text: str) -> str:
     if _LITERAL_SPECIAL.search(text) is None:
         return f'"{text}"'
     return '"' + text.translate(_LITERAL_ESCAPES) + '"'
-
-
-def _values(value: t.Any) -> list[t.Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def _not_a_node(value: t.Any) -> TypeError:
@@ -165,24 +200,28 @@ class _NTriples:
             self.count += 1
             subject = f"{self.prefix}{self.count}"
         else:
-            subject = _nt_name(named)
+            subject = _nt_ref(named)
         append = self.lines.append
         for key, value in node.items():
             if key == "@id":
                 continue
             if key == "@type":
-                for name in _values(value):
+                for name in value if isinstance(value, list) else (value,):
                     append(f"{subject} {_RDF_TYPE} {_nt_term(name)} .\n")
                 continue
-            predicate = _nt_term(key)
-            is_id = key in _ID_PROPERTIES
-            for item in _values(value):
-                append(f"{subject} {predicate} {self.object(item, is_id)} .\n")
+            predicate, _, is_id = _key(key)
+            if isinstance(value, str):  # the common case: one IRI or plain literal
+                append(f"{subject} {predicate} {_nt_ref(value) if is_id else _quoted(value)} .\n")
+            elif isinstance(value, list):
+                for item in value:
+                    append(f"{subject} {predicate} {self.object(item, is_id)} .\n")
+            else:
+                append(f"{subject} {predicate} {self.object(value, is_id)} .\n")
         return subject
 
     def object(self, item: t.Any, is_id: bool) -> str:
         if isinstance(item, str):
-            return _nt_name(item) if is_id else _quoted(item)
+            return _nt_ref(item) if is_id else _quoted(item)
         if not isinstance(item, dict):
             raise _not_a_node(item)
         if "@value" in item:
@@ -197,7 +236,7 @@ class _NTriples:
             return self.node(item)  # an embedded blank node
         if len(item) > 1:
             raise _not_a_node(item)  # a named node embedded in another: the writers never make one
-        return _nt_name(named)
+        return _nt_ref(named)
 
 
 def ntriples_text(nodes: t.Iterable[Node], seed: str) -> str:
@@ -219,17 +258,24 @@ def _ttl_properties(node: Node, separator: str = " ;\n    ") -> str:
         if key == "@id":
             continue
         if key == "@type":
-            parts.append("a " + ", ".join(_ttl_term(name) for name in _values(value)))
+            if isinstance(value, list):
+                parts.append("a " + ", ".join(_ttl_term(name) for name in value))
+            else:
+                parts.append("a " + _ttl_term(value))
             continue
-        is_id = key in _ID_PROPERTIES
-        objects = ", ".join(_ttl_object(item, is_id) for item in _values(value))
-        parts.append(f"{_ttl_term(key)} {objects}")
+        _, predicate, is_id = _key(key)
+        if isinstance(value, str):  # the common case: one IRI or plain literal
+            parts.append(f"{predicate} {_ttl_ref(value) if is_id else _quoted(value)}")
+        elif isinstance(value, list):
+            parts.append(f"{predicate} {', '.join(_ttl_object(item, is_id) for item in value)}")
+        else:
+            parts.append(f"{predicate} {_ttl_object(value, is_id)}")
     return separator.join(parts)
 
 
 def _ttl_object(item: t.Any, is_id: bool) -> str:
     if isinstance(item, str):
-        return _ttl_name(item) if is_id else _quoted(item)
+        return _ttl_ref(item) if is_id else _quoted(item)
     if not isinstance(item, dict):
         raise _not_a_node(item)
     if "@value" in item:
@@ -245,7 +291,7 @@ def _ttl_object(item: t.Any, is_id: bool) -> str:
         return f"[ {inner} ]" if inner else "[]"
     if len(item) > 1:
         raise _not_a_node(item)  # a named node embedded in another: the writers never make one
-    return _ttl_name(named)
+    return _ttl_ref(named)
 
 
 def turtle_text(nodes: t.Iterable[Node]) -> str:
@@ -258,5 +304,5 @@ def turtle_text(nodes: t.Iterable[Node]) -> str:
         if named is None:
             blocks.append(f"\n[ {body} ] .\n" if body else "\n[] .\n")
         elif body:
-            blocks.append(f"\n{_ttl_name(named)} {body} .\n")
+            blocks.append(f"\n{_ttl_ref(named)} {body} .\n")
     return "".join(blocks)
