@@ -218,7 +218,7 @@ def _rdftext(r: Results) -> list[str]:
         )
     small, large = r.rdftext[0].sizes[0], r.rdftext[0].sizes[-1]
     return [
-        f"## Turtle and N-Triples: `statebridge translate --from spree --format turtle|ntriples`, "
+        f"## Turtle and N-Triples: `statebridge translate --from spree --format jsonld|turtle|ntriples`, "
         f"{small:,} and {large:,} orders",
         "",
         f"Linear growth is a ratio of {large / small:.0f}. The start-up column is the same command on a "

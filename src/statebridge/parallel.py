@@ -41,6 +41,7 @@ import typing as t
 from . import ndjson_split as split
 from .dfc.iris import IriMinter
 from .dfc.jsonld import DOCUMENT_CLOSE, DOCUMENT_OPEN, NODE_SEPARATOR, write_graph_members, write_ndjson
+from .dfc.rdftext import turtle_prefixes, write_ntriples, write_turtle_statements
 from .errors import UsageError
 from .formats import FORMATS
 from .mapping import SHIPPED, Tables
@@ -78,16 +79,14 @@ class _Framing:
 
 @functools.cache
 def _framing(fmt: str) -> _Framing:
-    """Once per process: Turtle's prefixes are made by rdflib."""
+    """Once per process: how each format frames the orders' statements."""
     if fmt == "jsonld":
         return _Framing(write_graph_members, DOCUMENT_OPEN, NODE_SEPARATOR, DOCUMENT_CLOSE)
     if fmt == "ndjson":
         return _Framing(write_ndjson)
-    from .dfc import rdftext  # rdflib only for the RDF text formats
-
     if fmt == "turtle":
-        return _Framing(rdftext.write_turtle_statements, rdftext.turtle_prefixes())
-    return _Framing(rdftext.write_ntriples)
+        return _Framing(write_turtle_statements, turtle_prefixes())
+    return _Framing(write_ntriples)
 
 
 def worker_count(jobs: int) -> int:
