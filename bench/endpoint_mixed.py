@@ -36,6 +36,7 @@ import httpx
 import psycopg
 
 from bench.endpoint import free_port, seed
+from bench.fleet import _cpu_seconds, _machine_busy
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -143,7 +144,9 @@ class Client:
                 return True
             return False
         key = {"Idempotency-Key": str(uuid.uuid4())}
-        response = await self.http.post("/api/dfc/Orders", content=BODIES["dfc-v:Held"], headers={**LD, **key})
+        response = await self.http.post(
+            "/api/dfc/Orders", content=BODIES["dfc-v:Held"], headers={**LD, **key}
+        )
         return response.status_code == 201
 
 
@@ -187,6 +190,20 @@ def _figures(latencies: list[float], errors: int, elapsed: float) -> dict[str, f
     }
 
 
+def _measured(
+    pid: int, base: str, ids: list[str], shares: list[dict[str, str]], seconds: float
+) -> dict[str, t.Any]:
+    """One run's figures, with the server's CPU per request and how busy the machine was (its
+    other tenants included: on a shared machine latency is only comparable at a like load)."""
+    cpu, machine, load = _cpu_seconds(pid), _machine_busy(), os.getloadavg()[0]
+    result = asyncio.run(_load(base, ids, shares, seconds))
+    busy, every = (now - then for now, then in zip(_machine_busy(), machine, strict=True))
+    result["server_cpu_ms_per_request"] = 1000 * (_cpu_seconds(pid) - cpu) / max(1, result["total"]["count"])
+    result["machine_busy"] = busy / every
+    result["load_average_before"] = load
+    return result
+
+
 def run(orders: int, seconds: float, concurrency: int, runs: int, server: str) -> dict[str, t.Any]:
     """Every run's figures, and the run with the median total p99."""
     with fresh_database(server) as store_url:
@@ -194,15 +211,21 @@ def run(orders: int, seconds: float, concurrency: int, runs: int, server: str) -
         with serving(store_url) as (base, pid), httpx.Client(base_url=base, timeout=60) as http:
             ids = _order_ids(http)
             if len(ids) < concurrency * PER_CLIENT:
-                msg = f"{len(ids)} orders are too few for {concurrency} clients: seed at least {concurrency * PER_CLIENT}"
+                least = concurrency * PER_CLIENT
+                msg = f"{len(ids)} orders are too few for {concurrency} clients: seed at least {least}"
                 raise SystemExit(msg)
             shares = []
             for c in range(concurrency):
                 share = ids[c * PER_CLIENT : (c + 1) * PER_CLIENT]
-                shares.append({order: http.get(f"/api/dfc/Orders/{order}", headers=AUTH).headers["ETag"] for order in share})
+                shares.append(
+                    {
+                        order: http.get(f"/api/dfc/Orders/{order}", headers=AUTH).headers["ETag"]
+                        for order in share
+                    }
+                )
             if os.environ.get("BENCH_SERVER_PID_FILE"):  # for a profiler to attach to the server
                 pathlib.Path(os.environ["BENCH_SERVER_PID_FILE"]).write_text(str(pid))
-            results = [asyncio.run(_load(base, ids, shares, seconds)) for _ in range(runs)]
+            results = [_measured(pid, base, ids, shares, seconds) for _ in range(runs)]
     ranked = sorted(results, key=lambda r: r["total"]["p99"])
     return {"median": ranked[len(ranked) // 2], "runs": results}
 
@@ -213,7 +236,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--runs", type=int, default=1, help="report the run with the median total p99")
-    parser.add_argument("--store", default=DEFAULT_SERVER, help="PostgreSQL server (a database is made on it)")
+    parser.add_argument(
+        "--store", default=DEFAULT_SERVER, help="PostgreSQL server (a database is made on it)"
+    )
     parser.add_argument("--json", action="store_true", help="print every run's figures as JSON")
     args = parser.parse_args()
     result = run(args.orders, args.seconds, args.concurrency, args.runs, args.store)
@@ -232,6 +257,10 @@ def main() -> None:
             f"| {kind} | {row['count']} | {row['rps']:.1f} | {row['p50']:.1f} | {row['p99']:.1f} | "
             f"{row['errors']} |"
         )
+    print(
+        f"server CPU per request {median['server_cpu_ms_per_request']:.1f} ms; machine busy "
+        f"{100 * median['machine_busy']:.0f}% (load average {median['load_average_before']:.1f} before)"
+    )
 
 
 if __name__ == "__main__":
