@@ -3,7 +3,8 @@ order (a changed state, with `If-Match`), 5% POST a new order (with an `Idempote
 
 Creates a fresh PostgreSQL database on the server `--store` names, seeds `--orders` orders
 (`bench.endpoint.seed`), starts `bench.endpoint_mixed_app` over it in its own process (one uvicorn
-process, behind an API token), then runs `--concurrency` clients in this process (asyncio + httpx),
+process, behind an API token), then runs `--concurrency` clients in this process (asyncio, one
+keep-alive connection each: `bench/raw_http.py`, or httpx with `--client httpx`),
 each sending its next request as soon as the last one is answered (a closed loop), for `--seconds`
 per run. Prints, per kind and in total: requests/s, p50 and p99 latency, errors (any answer but the
 kind's success status, or no answer); of `--runs` runs, the one with the median total p99.
@@ -37,6 +38,7 @@ import psycopg
 
 from bench.endpoint import free_port, seed
 from bench.fleet import _cpu_seconds, _machine_busy
+from bench.raw_http import RawConnection
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -113,12 +115,35 @@ def _order_ids(http: httpx.Client) -> list[str]:
     return ids
 
 
+Send = t.Callable[[str, str, dict[str, str], bytes], t.Awaitable[tuple[int, t.Mapping[str, str]]]]
+
+
+def _httpx_send(http: httpx.AsyncClient) -> Send:
+    async def send(
+        method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, t.Mapping[str, str]]:
+        response = await http.request(method, path, headers=headers, content=body or None)
+        return response.status_code, response.headers
+
+    return send
+
+
+def _raw_send(connection: RawConnection) -> Send:
+    async def send(
+        method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, t.Mapping[str, str]]:
+        answer = await connection.request(method, path, headers, body)
+        return answer.status, answer.headers
+
+    return send
+
+
 class Client:
     """One simulated client: its share of orders to PUT to, with their current ETags."""
 
-    def __init__(self, http: httpx.AsyncClient, ids: list[str], etags: dict[str, str], seed: int) -> None:
-        self.http = http
-        self.ids = ids
+    def __init__(self, send: Send, etags: dict[str, str], seed: int) -> None:
+        self.send = send
+        self.ids = list(etags)
         self.etags = etags
         self.turn = 0
         self.random = random.Random(seed)
@@ -126,37 +151,39 @@ class Client:
     async def one(self, kind: str, all_ids: list[str]) -> bool:
         """Send one request of `kind`; whether it was answered as such a request should be."""
         if kind == "list":
-            return (await self.http.get(PAGE, headers=AUTH)).status_code == 200
+            return (await self.send("GET", PAGE, AUTH, b""))[0] == 200
         if kind == "get":
             order = self.random.choice(all_ids)
-            return (await self.http.get(f"/api/dfc/Orders/{order}", headers=AUTH)).status_code == 200
+            return (await self.send("GET", f"/api/dfc/Orders/{order}", AUTH, b""))[0] == 200
         if kind == "put":
             order = self.ids[self.turn % len(self.ids)]
             self.turn += 1
-            status = "dfc-v:Complete" if self.turn % 2 else "dfc-v:Held"
-            response = await self.http.put(
-                f"/api/dfc/Orders/{order}",
-                content=BODIES[status],
-                headers={**LD, "If-Match": self.etags[order]},
-            )
-            if response.status_code == 200:
-                self.etags[order] = response.headers["ETag"]
+            state = "dfc-v:Complete" if self.turn % 2 else "dfc-v:Held"
+            headers = {**LD, "If-Match": self.etags[order]}
+            status, answered = await self.send("PUT", f"/api/dfc/Orders/{order}", headers, BODIES[state])
+            if status == 200:
+                self.etags[order] = answered["etag"]
                 return True
             return False
         key = {"Idempotency-Key": str(uuid.uuid4())}
-        response = await self.http.post(
-            "/api/dfc/Orders", content=BODIES["dfc-v:Held"], headers={**LD, **key}
-        )
-        return response.status_code == 201
+        status, _ = await self.send("POST", "/api/dfc/Orders", {**LD, **key}, BODIES["dfc-v:Held"])
+        return status == 201
 
 
-async def _load(base: str, ids: list[str], shares: list[dict[str, str]], seconds: float) -> dict[str, t.Any]:
+async def _load(
+    base: str, ids: list[str], shares: list[dict[str, str]], seconds: float, client: str
+) -> dict[str, t.Any]:
     latencies: dict[str, list[float]] = {kind: [] for kind, _ in MIX}
     errors: dict[str, int] = {kind: 0 for kind, _ in MIX}
+    slow: list[tuple[float, float, str]] = []  # (latency ms, start s into the run, kind)
     kinds = [kind for kind, weight in MIX for _ in range(weight)]
     limits = httpx.Limits(max_connections=len(shares), max_keepalive_connections=len(shares))
+    connections = [RawConnection(base) for _ in shares]
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
-        clients = [Client(http, list(share), share, seed) for seed, share in enumerate(shares)]
+        sends = [_httpx_send(http) if client == "httpx" else _raw_send(c) for c in connections]
+        clients = [
+            Client(send, share, seed) for seed, (send, share) in enumerate(zip(sends, shares, strict=True))
+        ]
         deadline = time.perf_counter() + seconds
 
         async def run(client: Client) -> None:
@@ -165,17 +192,26 @@ async def _load(base: str, ids: list[str], shares: list[dict[str, str]], seconds
                 started = time.perf_counter()
                 try:
                     ok = await client.one(kind, ids)
-                except httpx.HTTPError:
+                except (httpx.HTTPError, OSError, asyncio.IncompleteReadError):
                     ok = False
-                latencies[kind].append((time.perf_counter() - started) * 1000)
+                latency = (time.perf_counter() - started) * 1000
+                latencies[kind].append(latency)
+                slow.append((latency, started - begun, kind))
                 errors[kind] += not ok
 
-        started = time.perf_counter()
+        begun = time.perf_counter()
         await asyncio.gather(*(run(client) for client in clients))
-        elapsed = time.perf_counter() - started
+        elapsed = time.perf_counter() - begun
+    for connection in connections:
+        await connection.close()
     every = sorted(value for values in latencies.values() for value in values)
     kinds_out = {kind: _figures(sorted(latencies[kind]), errors[kind], elapsed) for kind, _ in MIX}
-    return {"kinds": kinds_out, "total": _figures(every, sum(errors.values()), elapsed), "seconds": elapsed}
+    return {
+        "kinds": kinds_out,
+        "total": _figures(every, sum(errors.values()), elapsed),
+        "seconds": elapsed,
+        "slowest": sorted(slow, reverse=True)[:20],
+    }
 
 
 def _figures(latencies: list[float], errors: int, elapsed: float) -> dict[str, float]:
@@ -191,12 +227,12 @@ def _figures(latencies: list[float], errors: int, elapsed: float) -> dict[str, f
 
 
 def _measured(
-    pid: int, base: str, ids: list[str], shares: list[dict[str, str]], seconds: float
+    pid: int, base: str, ids: list[str], shares: list[dict[str, str]], seconds: float, client: str
 ) -> dict[str, t.Any]:
     """One run's figures, with the server's CPU per request and how busy the machine was (its
     other tenants included: on a shared machine latency is only comparable at a like load)."""
     cpu, machine, load = _cpu_seconds(pid), _machine_busy(), os.getloadavg()[0]
-    result = asyncio.run(_load(base, ids, shares, seconds))
+    result = asyncio.run(_load(base, ids, shares, seconds, client))
     busy, every = (now - then for now, then in zip(_machine_busy(), machine, strict=True))
     result["server_cpu_ms_per_request"] = 1000 * (_cpu_seconds(pid) - cpu) / max(1, result["total"]["count"])
     result["machine_busy"] = busy / every
@@ -204,7 +240,9 @@ def _measured(
     return result
 
 
-def run(orders: int, seconds: float, concurrency: int, runs: int, server: str) -> dict[str, t.Any]:
+def run(
+    orders: int, seconds: float, concurrency: int, runs: int, server: str, client: str = "raw"
+) -> dict[str, t.Any]:
     """Every run's figures, and the run with the median total p99."""
     with fresh_database(server) as store_url:
         seed(store_url, orders)
@@ -225,7 +263,7 @@ def run(orders: int, seconds: float, concurrency: int, runs: int, server: str) -
                 )
             if os.environ.get("BENCH_SERVER_PID_FILE"):  # for a profiler to attach to the server
                 pathlib.Path(os.environ["BENCH_SERVER_PID_FILE"]).write_text(str(pid))
-            results = [_measured(pid, base, ids, shares, seconds) for _ in range(runs)]
+            results = [_measured(pid, base, ids, shares, seconds, client) for _ in range(runs)]
     ranked = sorted(results, key=lambda r: r["total"]["p99"])
     return {"median": ranked[len(ranked) // 2], "runs": results}
 
@@ -239,15 +277,23 @@ def main() -> None:
     parser.add_argument(
         "--store", default=DEFAULT_SERVER, help="PostgreSQL server (a database is made on it)"
     )
+    parser.add_argument(
+        "--client",
+        choices=("raw", "httpx"),
+        default="raw",
+        help="the load generator's HTTP client: raw (bench/raw_http.py, default) or httpx (slower: "
+        "at 32 clients it, not the server, queues the requests)",
+    )
     parser.add_argument("--json", action="store_true", help="print every run's figures as JSON")
     args = parser.parse_args()
-    result = run(args.orders, args.seconds, args.concurrency, args.runs, args.store)
+    result = run(args.orders, args.seconds, args.concurrency, args.runs, args.store, args.client)
     if args.json:
         print(json.dumps(result, indent=1))
         return
     median = result["median"]
     print(
-        f"mixed load: {args.concurrency} clients (httpx, asyncio), {args.orders} orders, PostgreSQL, "
+        f"mixed load: {args.concurrency} clients ({args.client} HTTP/1.1 keep-alive, asyncio), "
+        f"{args.orders} orders, PostgreSQL, "
         f"{args.seconds:g} s per run, median of {args.runs} run(s) by total p99"
     )
     print("| kind | requests | req/s | p50 ms | p99 ms | errors |")
