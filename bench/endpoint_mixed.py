@@ -71,7 +71,10 @@ def serving(store_url: str) -> t.Iterator[tuple[str, int]]:
     server = subprocess.Popen(
         [sys.executable, "-m", "bench.endpoint_mixed_app", store_url, str(port), TOKEN],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(ROOT)])),
+        },
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -73,7 +73,7 @@ class OrderReads(StoreBase):
         """The order served under `public`, or None."""
         table = schema.orders
         query = sa.select(table).where(table.c.public_id == public)
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             row = connection.execute(query).first()
         return None if row is None else stored(row)
 
@@ -96,7 +96,7 @@ class OrderReads(StoreBase):
         while len(found) < limit:
             wanted = limit - len(found)
             query = _paged(sa.select(table), after, wanted, sources, seen)
-            with self.engine.connect() as connection:
+            with self._reading() as connection:
                 rows = connection.execute(query).all()
             found.extend(item for item in map(stored, rows) if item is not None)
             if len(rows) < wanted:
@@ -118,7 +118,7 @@ class OrderReads(StoreBase):
         them out, and then the page is `page`'s to fill."""
         table = schema.orders
         query = _paged(sa.select(table.c.public_id, table.c.version), after, limit, sources, seen)
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             return [(row.public_id, int(row.version)) for row in connection.execute(query)]
 
     def by_public_ids(self, publics: t.Sequence[str]) -> dict[str, StoredOrder]:
@@ -127,7 +127,7 @@ class OrderReads(StoreBase):
             return {}
         table = schema.orders
         query = sa.select(table).where(table.c.public_id.in_(list(publics)))
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             rows = connection.execute(query).all()
         return {item.public_id: item for item in map(stored, rows) if item is not None}
 
