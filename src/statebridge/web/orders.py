@@ -302,13 +302,11 @@ class OrdersApi:
             stored, losses, replayed = await self._save_once(
                 scope, platform, base_url, order, document, claim
             )
-        body = await run_in_threadpool(render_order, stored, scope, media)
-        headers = {"Location": f"{scope.collection}/{stored.public_id}", **loss_header(losses)}
-        headers.update(await run_in_threadpool(self.forwarding.written, stored))
+        written = await run_in_threadpool(self._written, scope, media, stored, losses)
+        headers = {"Location": f"{scope.collection}/{stored.public_id}", **written.headers}
         if replayed:
             headers[idempotency.REPLAYED_HEADER] = "true"
-        rendered = Rendered(body, order_etag(stored, scope, media), headers)
-        return respond(request, rendered, media, status=201)
+        return respond(request, Rendered(written.body, written.etag, headers), media, status=201)
 
     async def _save_once(
         self,
@@ -355,14 +353,20 @@ class OrdersApi:
         check_buyer(scope.access, order)
         order = order.model_copy(update={"id": existing.order.id})
         served = LineKeys(existing.public_id, frozenset(line.id for line in existing.order.lines if line.id))
-        stored, losses = await run_in_threadpool(
-            lambda: self._save(
-                existing.platform, existing.base_url, order, document, expected_version=expected, lines=served
+        rendered = await run_in_threadpool(
+            lambda: self._written(
+                scope,
+                media,
+                *self._save(
+                    existing.platform,
+                    existing.base_url,
+                    order,
+                    document,
+                    expected_version=expected,
+                    lines=served,
+                ),
             )
         )
-        body = await run_in_threadpool(render_order, stored, scope, media)
-        headers = {**loss_header(losses), **await run_in_threadpool(self.forwarding.written, stored)}
-        rendered = Rendered(body, order_etag(stored, scope, media), headers)
         return respond(request, rendered, media)
 
     async def delete_order(self, request: Request) -> Response:
@@ -373,20 +377,29 @@ class OrdersApi:
         expected = precondition(request, existing, scope)
         states = existing.order.states.model_copy(update={"order": OrderStatus.CANCELLED})
         order = existing.order.model_copy(update={"states": states})
-        stored, losses = await run_in_threadpool(
-            lambda: self._save(
-                existing.platform,
-                existing.base_url,
-                order,
-                existing.raw,
-                expected_version=expected,
-                lines=None,
+        rendered = await run_in_threadpool(
+            lambda: self._written(
+                scope,
+                media,
+                *self._save(
+                    existing.platform,
+                    existing.base_url,
+                    order,
+                    existing.raw,
+                    expected_version=expected,
+                    lines=None,
+                ),
             )
         )
-        body = await run_in_threadpool(render_order, stored, scope, media)
-        headers = {**loss_header(losses), **await run_in_threadpool(self.forwarding.written, stored)}
-        rendered = Rendered(body, order_etag(stored, scope, media), headers)
         return respond(request, rendered, media)
+
+    def _written(self, scope: Scope, media: str, stored: StoredOrder, losses: list[str]) -> Rendered:
+        """The answer to a write of `stored`: the order, with what its platform cannot hold and where
+        it stands at its targets. Made in the thread that wrote it: every hop between the event loop
+        and the threadpool waits its turn for both (docs/performance.md)."""
+        body = render_order(stored, scope, media)
+        headers = {**loss_header(losses), **self.forwarding.written(stored)}
+        return Rendered(body, order_etag(stored, scope, media), headers)
 
     def _save(
         self,
