@@ -59,3 +59,17 @@ def test_the_morph_check_compares_blank_nodes_as_the_mapping_names_them() -> Non
             o = Literal(f"{o}.0", datatype=XSD.float)
         morph.add((names.get(s, s), p, names.get(o, o)))
     assert _normal(morph) == normal
+
+
+def test_the_mixed_load_sends_every_kind_of_request_and_each_is_answered_as_it_should_be(
+    postgres_server: str,
+) -> None:
+    """`bench.endpoint_mixed` on a short run: lists, reads, PUTs with `If-Match` and POSTs with an
+    `Idempotency-Key`, none answered otherwise than a client expects (a 412 or 4xx is an error)."""
+    from bench import endpoint_mixed
+
+    result = endpoint_mixed.run(orders=60, seconds=2, concurrency=4, runs=1, server=postgres_server)
+    kinds = result["median"]["kinds"]
+    assert set(kinds) == {"list", "get", "put", "post"}
+    assert all(row["count"] > 0 and row["errors"] == 0 for row in kinds.values()), kinds
+    assert result["median"]["server_cpu_ms_per_request"] > 0

@@ -52,10 +52,18 @@ class StoreBase:
         table = schema.generation
         connection.execute(table.update().where(table.c.id == 1).values(generation=table.c.generation + 1))
 
+    def _reading(self) -> sa.Connection:
+        """A connection for one read statement, in autocommit: a transaction around a single
+        statement would cost PostgreSQL two more round trips (BEGIN before, ROLLBACK when the
+        connection goes back to the pool), as many as the read itself; the endpoint makes one or
+        two such reads per request (docs/performance.md, "The endpoint under a mixed load").
+        Not for reads of more than one statement that must see one snapshot."""
+        return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
     def generation(self) -> int:
         """A number that changes whenever orders are written, by this process or any other."""
         table = schema.generation
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             return int(connection.execute(sa.select(table.c.generation).where(table.c.id == 1)).scalar() or 0)
 
     def ping(self) -> None:

@@ -52,7 +52,7 @@ def open_engine(url: str) -> sa.Engine:
     """The engine of the store at `url`, migrated; `StoreError` when it cannot be opened."""
     try:
         # pool_pre_ping: a pooled connection the server dropped (a restart) is replaced, unseen.
-        engine = sa.create_engine(engine_url(url), pool_pre_ping=True)
+        engine = sa.create_engine(engine_url(url), pool_pre_ping=True, **_pool(url))
         faults.install(engine, url)
         if engine.dialect.name == "sqlite":
             sa.event.listen(engine, "connect", _sqlite_pragmas)
@@ -61,6 +61,22 @@ def open_engine(url: str) -> sa.Engine:
         msg = f"cannot open the store {_redact(url)}: {_reason(exc)}"
         raise StoreError(msg) from None
     return engine
+
+
+#: PostgreSQL connections a store keeps open: as many as the threads Starlette's `run_in_threadpool`
+#: runs store calls in at once (anyio's default limiter, 40 tokens), so that a busy endpoint neither
+#: queues on the pool nor opens a connection per request. SQLAlchemy's default (5, and 10 more
+#: closed again on their return) made 32 clients reconnect to PostgreSQL on most requests
+#: (docs/performance.md, "The endpoint under a mixed load"). Connections are opened on demand: an
+#: idle process holds only those it needed at once.
+POSTGRES_POOL_SIZE = 40
+POSTGRES_POOL_OVERFLOW = 10
+
+
+def _pool(url: str) -> dict[str, int]:
+    if sa.engine.make_url(engine_url(url)).get_backend_name() != "postgresql":
+        return {}
+    return {"pool_size": POSTGRES_POOL_SIZE, "max_overflow": POSTGRES_POOL_OVERFLOW}
 
 
 _SQLITE_BUSY_SECONDS = 10

@@ -324,7 +324,7 @@ class Outbox(StoreBase):
         table = schema.deliveries
         query = sa.select(table).order_by(table.c.target, table.c.sequence, table.c.public_id)
         query = self._filtered(query, target, states, orders)
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             return [DeliveryRow.of(row) for row in connection.execute(query)]
 
     def retry(self, *, target: str | None = None, orders: t.Collection[str] | None = None) -> int:

@@ -18,7 +18,7 @@ __all__ = ["OrderReads"]
 
 
 class OrderReads(StoreBase):
-    """`count`, `orders`, `orders_by_id`, `by_public_id` and `page`."""
+    """`count`, `orders`, `orders_by_id`, `by_public_id`, `by_public_ids`, `page` and `page_versions`."""
 
     def count(self, platform: str | None = None) -> int:
         table = schema.orders
@@ -73,7 +73,7 @@ class OrderReads(StoreBase):
         """The order served under `public`, or None."""
         table = schema.orders
         query = sa.select(table).where(table.c.public_id == public)
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             row = connection.execute(query).first()
         return None if row is None else stored(row)
 
@@ -95,19 +95,60 @@ class OrderReads(StoreBase):
         found: list[StoredOrder] = []
         while len(found) < limit:
             wanted = limit - len(found)
-            query = sa.select(table).order_by(table.c.public_id).limit(wanted)
-            if after is not None:
-                query = query.where(table.c.public_id > after)
-            if sources is not None:
-                query = query.where(
-                    sa.or_(*(sa.and_(table.c.platform == p, table.c.base_url == b) for p, b in sources))
-                )
-            if seen is not None:
-                query = query.where(seen.clause())
-            with self.engine.connect() as connection:
+            query = _paged(sa.select(table), after, wanted, sources, seen)
+            with self._reading() as connection:
                 rows = connection.execute(query).all()
             found.extend(item for item in map(stored, rows) if item is not None)
             if len(rows) < wanted:
                 break
             after = rows[-1].public_id
         return found
+
+    def page_versions(
+        self,
+        *,
+        after: str | None = None,
+        limit: int = 100,
+        sources: t.Sequence[tuple[str, str]] | None = None,
+        seen: Seen | None = None,
+    ) -> list[tuple[str, int]]:
+        """The public id and version of each row `page` would read, without reading the orders: a
+        reader that keeps what it made of an order's version reads only the orders it lacks
+        (`by_public_ids`). Rows that can no longer be read are included: `by_public_ids` leaves
+        them out, and then the page is `page`'s to fill."""
+        table = schema.orders
+        query = _paged(sa.select(table.c.public_id, table.c.version), after, limit, sources, seen)
+        with self._reading() as connection:
+            return [(row.public_id, int(row.version)) for row in connection.execute(query)]
+
+    def by_public_ids(self, publics: t.Sequence[str]) -> dict[str, StoredOrder]:
+        """The readable orders among those served under `publics`, by public id."""
+        if not publics:
+            return {}
+        table = schema.orders
+        query = sa.select(table).where(table.c.public_id.in_(list(publics)))
+        with self._reading() as connection:
+            rows = connection.execute(query).all()
+        return {item.public_id: item for item in map(stored, rows) if item is not None}
+
+
+def _paged(
+    query: sa.Select[t.Any],
+    after: str | None,
+    limit: int,
+    sources: t.Sequence[tuple[str, str]] | None,
+    seen: Seen | None,
+) -> sa.Select[t.Any]:
+    """`query` over the orders as one keyset page: in public-id order, after `after`, at most
+    `limit`, only those of `sources` and `seen` (when given)."""
+    table = schema.orders
+    query = query.order_by(table.c.public_id).limit(limit)
+    if after is not None:
+        query = query.where(table.c.public_id > after)
+    if sources is not None:
+        query = query.where(
+            sa.or_(*(sa.and_(table.c.platform == p, table.c.base_url == b) for p, b in sources))
+        )
+    if seen is not None:
+        query = query.where(seen.clause())
+    return query

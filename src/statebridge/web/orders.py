@@ -64,7 +64,7 @@ from .access import Access, AccessControl
 from .auth import Authenticator
 from .enterprises import Enterprise
 from .forwarding import Forwarding
-from .negotiation import OFFERED, choose
+from .negotiation import JSON, JSONLD, OFFERED, choose
 from .order_requests import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -78,6 +78,7 @@ from .order_requests import (
     source,
 )
 from .order_writes import NEW_LINES, LineKeys, prepare, read_order
+from .page_fragments import OrderFragments, PageBody
 from .problems import problem_response
 from .render_cache import RenderCache
 from .representation import (
@@ -123,6 +124,8 @@ class OrdersApi:
         self.enterprises = dict(enterprises)
         self.public_url = public_url.rstrip("/") if public_url else None
         self.cache = RenderCache(store, size=cache_size, freshness=freshness)
+        #: Each order's JSON-LD nodes at its version, from which pages are assembled across writes.
+        self.fragments = OrderFragments()
 
     def routes(self) -> list[Route]:
         """One route per resource, so that `Allow` on a 405 lists every method it supports."""
@@ -213,19 +216,24 @@ class OrdersApi:
         limit, after = paging(request)
 
         async def produce() -> Rendered:
-            rows = await run_in_threadpool(
-                lambda: self.store.page(
-                    after=after, limit=limit + 1, sources=scope.sources, seen=scope.access.seen
+            page = None
+            if media in (JSONLD, JSON):  # from each order's nodes as rendered at its version
+                page = await run_in_threadpool(
+                    lambda: self.fragments.page(self.store, scope, after=after, limit=limit)
                 )
-            )
-            more = len(rows) > limit
-            rows = rows[:limit]
+            if page is None:
+                rows = await run_in_threadpool(
+                    lambda: self.store.page(
+                        after=after, limit=limit + 1, sources=scope.sources, seen=scope.access.seen
+                    )
+                )
+                body = await run_in_threadpool(render_collection, rows[:limit], scope, media)
+                page = PageBody([row.public_id for row in rows[:limit]], len(rows) > limit, body)
             links = [f'<{scope.collection}?{urlencode({"limit": limit})}>; rel="first"']
-            if more:
-                cursor = urlencode({"limit": limit, "after": rows[-1].public_id})
+            if page.more:
+                cursor = urlencode({"limit": limit, "after": page.public_ids[-1]})
                 links.append(f'<{scope.collection}?{cursor}>; rel="next"')
-            body = await run_in_threadpool(render_collection, rows, scope, media)
-            return Rendered(body, body_etag(body), {"Link": ", ".join(links)})
+            return Rendered(page.body, body_etag(page.body), {"Link": ", ".join(links)})
 
         return respond(request, await self.cache.render(request, scope, media, produce), media)
 
@@ -294,13 +302,11 @@ class OrdersApi:
             stored, losses, replayed = await self._save_once(
                 scope, platform, base_url, order, document, claim
             )
-        body = await run_in_threadpool(render_order, stored, scope, media)
-        headers = {"Location": f"{scope.collection}/{stored.public_id}", **loss_header(losses)}
-        headers.update(await run_in_threadpool(self.forwarding.written, stored))
+        written = await run_in_threadpool(self._written, scope, media, stored, losses)
+        headers = {"Location": f"{scope.collection}/{stored.public_id}", **written.headers}
         if replayed:
             headers[idempotency.REPLAYED_HEADER] = "true"
-        rendered = Rendered(body, order_etag(stored, scope, media), headers)
-        return respond(request, rendered, media, status=201)
+        return respond(request, Rendered(written.body, written.etag, headers), media, status=201)
 
     async def _save_once(
         self,
@@ -347,14 +353,20 @@ class OrdersApi:
         check_buyer(scope.access, order)
         order = order.model_copy(update={"id": existing.order.id})
         served = LineKeys(existing.public_id, frozenset(line.id for line in existing.order.lines if line.id))
-        stored, losses = await run_in_threadpool(
-            lambda: self._save(
-                existing.platform, existing.base_url, order, document, expected_version=expected, lines=served
+        rendered = await run_in_threadpool(
+            lambda: self._written(
+                scope,
+                media,
+                *self._save(
+                    existing.platform,
+                    existing.base_url,
+                    order,
+                    document,
+                    expected_version=expected,
+                    lines=served,
+                ),
             )
         )
-        body = await run_in_threadpool(render_order, stored, scope, media)
-        headers = {**loss_header(losses), **await run_in_threadpool(self.forwarding.written, stored)}
-        rendered = Rendered(body, order_etag(stored, scope, media), headers)
         return respond(request, rendered, media)
 
     async def delete_order(self, request: Request) -> Response:
@@ -365,20 +377,29 @@ class OrdersApi:
         expected = precondition(request, existing, scope)
         states = existing.order.states.model_copy(update={"order": OrderStatus.CANCELLED})
         order = existing.order.model_copy(update={"states": states})
-        stored, losses = await run_in_threadpool(
-            lambda: self._save(
-                existing.platform,
-                existing.base_url,
-                order,
-                existing.raw,
-                expected_version=expected,
-                lines=None,
+        rendered = await run_in_threadpool(
+            lambda: self._written(
+                scope,
+                media,
+                *self._save(
+                    existing.platform,
+                    existing.base_url,
+                    order,
+                    existing.raw,
+                    expected_version=expected,
+                    lines=None,
+                ),
             )
         )
-        body = await run_in_threadpool(render_order, stored, scope, media)
-        headers = {**loss_header(losses), **await run_in_threadpool(self.forwarding.written, stored)}
-        rendered = Rendered(body, order_etag(stored, scope, media), headers)
         return respond(request, rendered, media)
+
+    def _written(self, scope: Scope, media: str, stored: StoredOrder, losses: list[str]) -> Rendered:
+        """The answer to a write of `stored`: the order, with what its platform cannot hold and where
+        it stands at its targets. Made in the thread that wrote it: every hop between the event loop
+        and the threadpool waits its turn for both (docs/performance.md)."""
+        body = render_order(stored, scope, media)
+        headers = {**loss_header(losses), **self.forwarding.written(stored)}
+        return Rendered(body, order_etag(stored, scope, media), headers)
 
     def _save(
         self,

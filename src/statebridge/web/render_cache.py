@@ -2,14 +2,18 @@
 
 Rendering a page of 100 orders costs far more than serving bytes; any write of orders, by this
 process or a pull in another, bumps the store's generation and so retires every entry. The
-generation is read from the store at most every `freshness` seconds: a write through this app is
-seen at once (`written`), one by another process (a pull) within that time. The principal is part
-of the key: two clients asking for one URL see different orders.
+generation is read from the store at most every `freshness` seconds, and a write through this app
+is seen at once (`written`), one by another process (a pull) within that time. `written` counts this
+app's writes into the key rather than asking the store again: under a steady trickle of writes, a
+read after each write cost a round trip to PostgreSQL for a number the app already knew had moved
+(docs/performance.md, "The endpoint under a mixed load"). The principal is part of the key: two
+clients asking for one URL see different orders.
 """
 
 from __future__ import annotations
 
 import collections
+import threading
 import time
 import typing as t
 
@@ -31,11 +35,14 @@ class RenderCache:
         self.size = size
         self.freshness = freshness
         self._known: tuple[int, float] | None = None
+        self._writes = 0  # this app's writes of orders: part of every key
+        self._counting = threading.Lock()  # `written` is called from the threadpool
         self._entries: collections.OrderedDict[tuple[t.Any, ...], Rendered] = collections.OrderedDict()
 
     def written(self) -> None:
-        """This app wrote orders: the next read asks the store for its generation."""
-        self._known = None
+        """This app wrote orders (and they are committed): retire every entry."""
+        with self._counting:
+            self._writes += 1
 
     async def _generation(self) -> int:
         now = time.monotonic()
@@ -56,6 +63,7 @@ class RenderCache:
         generation = await self._generation()
         key = (
             generation,
+            self._writes,
             scope.access.key,
             str(request.base_url),
             request.url.path,
