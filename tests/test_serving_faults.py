@@ -260,7 +260,7 @@ def test_a_bug_is_a_500_naming_the_request_id_the_access_log_records(
     def explode(*args: t.Any, **kwargs: t.Any) -> bytes:
         raise RuntimeError("renderer exploded")
 
-    monkeypatch.setattr("statebridge.web.orders.render_collection", explode)
+    monkeypatch.setattr("statebridge.web.page_fragments.render_collection", explode)
     monkeypatch.setattr("statebridge.web.page_fragments.OrderFragments.page", explode)  # JSON-LD pages
     # Connection: close, as uvicorn closes a connection whose app raised, even after answering.
     with Store(f"sqlite:///{tmp_path / 's.db'}") as store, served(store) as http:

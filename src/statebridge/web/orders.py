@@ -64,7 +64,7 @@ from .access import Access, AccessControl
 from .auth import Authenticator
 from .enterprises import Enterprise
 from .forwarding import Forwarding
-from .negotiation import JSON, JSONLD, OFFERED, choose
+from .negotiation import OFFERED, choose
 from .order_requests import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -78,14 +78,13 @@ from .order_requests import (
     source,
 )
 from .order_writes import NEW_LINES, LineKeys, prepare, read_order
-from .page_fragments import OrderFragments, PageBody
+from .page_fragments import OrderFragments, assemble_page
 from .problems import problem_response
 from .render_cache import RenderCache
 from .representation import (
     Rendered,
     body_etag,
     order_etag,
-    render_collection,
     render_lines,
     render_order,
     respond,
@@ -216,19 +215,9 @@ class OrdersApi:
         limit, after = paging(request)
 
         async def produce() -> Rendered:
-            page = None
-            if media in (JSONLD, JSON):  # from each order's nodes as rendered at its version
-                page = await run_in_threadpool(
-                    lambda: self.fragments.page(self.store, scope, after=after, limit=limit)
-                )
-            if page is None:
-                rows = await run_in_threadpool(
-                    lambda: self.store.page(
-                        after=after, limit=limit + 1, sources=scope.sources, seen=scope.access.seen
-                    )
-                )
-                body = await run_in_threadpool(render_collection, rows[:limit], scope, media)
-                page = PageBody([row.public_id for row in rows[:limit]], len(rows) > limit, body)
+            page = await run_in_threadpool(
+                lambda: assemble_page(self.fragments, self.store, scope, media, after=after, limit=limit)
+            )
             links = [f'<{scope.collection}?{urlencode({"limit": limit})}>; rel="first"']
             if page.more:
                 cursor = urlencode({"limit": limit, "after": page.public_ids[-1]})
@@ -353,20 +342,7 @@ class OrdersApi:
         check_buyer(scope.access, order)
         order = order.model_copy(update={"id": existing.order.id})
         served = LineKeys(existing.public_id, frozenset(line.id for line in existing.order.lines if line.id))
-        rendered = await run_in_threadpool(
-            lambda: self._written(
-                scope,
-                media,
-                *self._save(
-                    existing.platform,
-                    existing.base_url,
-                    order,
-                    document,
-                    expected_version=expected,
-                    lines=served,
-                ),
-            )
-        )
+        rendered = await self._replace(scope, media, existing, order, document, expected, served)
         return respond(request, rendered, media)
 
     async def delete_order(self, request: Request) -> Response:
@@ -377,21 +353,29 @@ class OrdersApi:
         expected = precondition(request, existing, scope)
         states = existing.order.states.model_copy(update={"order": OrderStatus.CANCELLED})
         order = existing.order.model_copy(update={"states": states})
-        rendered = await run_in_threadpool(
+        rendered = await self._replace(scope, media, existing, order, existing.raw, expected, None)
+        return respond(request, rendered, media)
+
+    async def _replace(
+        self,
+        scope: Scope,
+        media: str,
+        existing: StoredOrder,
+        order: Order,
+        document: t.Any,
+        expected: int | None,
+        lines: LineKeys | None,
+    ) -> Rendered:
+        """Replace `existing` with `order` (if still at version `expected`) and render the answer,
+        in one trip to the threadpool."""
+        platform, base_url = existing.platform, existing.base_url
+        return await run_in_threadpool(
             lambda: self._written(
                 scope,
                 media,
-                *self._save(
-                    existing.platform,
-                    existing.base_url,
-                    order,
-                    existing.raw,
-                    expected_version=expected,
-                    lines=None,
-                ),
+                *self._save(platform, base_url, order, document, expected_version=expected, lines=lines),
             )
         )
-        return respond(request, rendered, media)
 
     def _written(self, scope: Scope, media: str, stored: StoredOrder, losses: list[str]) -> Rendered:
         """The answer to a write of `stored`: the order, with what its platform cannot hold and where

@@ -21,7 +21,8 @@ import orjson
 from ..dfc.jsonld import order_nodes
 from ..dfc.vocab import CONTEXT_URL
 from ..store import Store
-from .representation import served_order
+from .negotiation import JSON, JSONLD
+from .representation import render_collection, served_order
 from .scope import Scope
 
 __all__ = ["OrderFragments", "PageBody"]
@@ -85,3 +86,18 @@ class OrderFragments:
         found.update(made)
         ids = [public_id for public_id, _ in index]
         return PageBody(ids, more, _OPEN + b",".join(found[public_id] for public_id in ids) + _CLOSE)
+
+
+def assemble_page(
+    fragments: OrderFragments, store: Store, scope: Scope, media: str, *, after: str | None, limit: int
+) -> PageBody:
+    """A page of the collection: from each order's nodes as kept at its version (JSON-LD, JSON),
+    else rendered whole (Turtle, N-Triples, or a page holding an order that cannot be read)."""
+    page = fragments.page(store, scope, after=after, limit=limit) if media in (JSONLD, JSON) else None
+    if page is not None:
+        return page
+    rows = store.page(after=after, limit=limit + 1, sources=scope.sources, seen=scope.access.seen)
+    shown = rows[:limit]
+    return PageBody(
+        [row.public_id for row in shown], len(rows) > limit, render_collection(shown, scope, media)
+    )
