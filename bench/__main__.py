@@ -1,7 +1,7 @@
 """`python -m bench`: every benchmark in one run, written to docs/benchmarks.md and docs/benchmarks.png.
 
 Stages (each also runs on its own, see the modules):
-  throughput  orjson floor, statebridge end to end and rdflib per platform (bench.throughput)
+  throughput  both floors, statebridge end to end and rdflib per platform (bench.throughput)
   morph       Morph-KGC with an equivalent YARRRML mapping, own venv (bench.morph)
   memory      peak RSS of `statebridge translate --from spree` at 10k/100k/1M orders (bench.memory)
   rdftext     Turtle and N-Triples time at 1k and 10k orders (bench.rdftext)

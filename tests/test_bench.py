@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import pathlib
 import subprocess
 import sys
 
+import pytest
+from bench import throughput
 from bench.morph import _normal
-from bench.orders import generator
+from bench.orders import PLATFORMS, generator
+from bench.report import markdown
+from bench.results import Results
 from rdflib import XSD, BNode, Graph, Literal, URIRef
 
 from statebridge.dfc.graph import DFCB, to_graph
 from statebridge.dfc.iris import IriMinter
 from statebridge.model import Order
-from statebridge.translate import read_orders
+from statebridge.translate import read_orders, translate
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -73,3 +78,53 @@ def test_the_mixed_load_sends_every_kind_of_request_and_each_is_answered_as_it_s
     assert set(kinds) == {"list", "get", "put", "post"}
     assert all(row["count"] > 0 and row["errors"] == 0 for row in kinds.values()), kinds
     assert result["median"]["server_cpu_ms_per_request"] > 0
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_the_second_floor_writes_exactly_what_statebridge_writes(platform: str) -> None:
+    """The second floor is loads of the input plus dumps of the output nodes built before timing: its
+    bytes must be statebridge's own output for the same input, or it is not the limit of this job."""
+    orders = 7
+    data = generator(platform).ndjson(orders)
+    ours = io.BytesIO()
+    report = translate(io.BytesIO(data), ours, platform=platform, fmt="jsonld")
+    assert report.written == orders
+    assert not report.problems
+    sinks: list[io.BytesIO] = []
+
+    def keep() -> io.BytesIO:
+        sinks.append(io.BytesIO())
+        return sinks[-1]
+
+    case = throughput.second_floor(data, platform, orders, sink=keep)
+    assert case.path == throughput.SECOND_FLOOR
+    assert case.work() == len(ours.getvalue())
+    assert sinks[0].getvalue() == ours.getvalue()
+    assert case.work() == len(ours.getvalue())  # the prebuilt nodes are reused, unchanged, run after run
+    assert sinks[1].getvalue() == ours.getvalue()
+
+
+def test_a_tiny_throughput_run_reports_both_floors_and_statebridge_against_each() -> None:
+    """`throughput.run` measures the second floor beside the first, and the report's table shows
+    it as a row and every row's share of it in an `x second floor` column."""
+    measured = throughput.run(orders=20, rdflib_orders=0, runs=1, platforms=("relatude",))
+    paths = [m.path for m in measured]
+    assert paths[:3] == [throughput.FLOOR, throughput.SECOND_FLOOR, "statebridge"]
+    floor, second, ours = measured[:3]
+    assert second.output_bytes == ours.output_bytes > floor.output_bytes
+    results = Results("python -m bench", dt.datetime.now(dt.UTC), {"runs": 1}, {"cpu": "test"})
+    results.throughput = measured
+    text = markdown(results, None)
+    head = next(line for line in text.splitlines() if line.startswith("| platform | path |"))
+    columns = [c.strip() for c in head.strip("|").split("|")]
+    assert columns[5:8] == ["orders/s", "x floor", "x second floor"]
+    rows = {
+        line.split("|")[2].strip(): [c.strip() for c in line.strip("|").split("|")]
+        for line in text.splitlines()
+        if line.startswith("| relatude |")
+    }
+    assert rows[throughput.SECOND_FLOOR][columns.index("x second floor")] == "1.000x"
+    assert rows[throughput.FLOOR][columns.index("x floor")] == "1.000x"
+    expected = f"{ours.per_second / second.per_second:.3f}x"
+    assert rows["statebridge"][columns.index("x second floor")] == expected
+    assert rows["statebridge"][columns.index("x floor")] == f"{ours.per_second / floor.per_second:.3f}x"
