@@ -119,8 +119,8 @@ def _throughput(r: Results) -> list[str]:
         "each order's JSON-LD nodes, built before timing by statebridge's own `order_nodes`, written "
         "as `write_document` writes them (the same bytes as statebridge's, `tests/test_bench.py`). "
         "It is the physical limit of the job; the first floor is unfair where the output is much "
-        "larger than the input (Relatude's is ~7x its input, issue 17). `x floor` and `x second floor` "
-        "are each row's orders/s over that platform's floor's.",
+        "larger than the input (the generated Relatude orders write ~5x their input bytes). "
+        "`x floor` and `x second floor` are each row's orders/s over that platform's floor's.",
         "- **statebridge**: `statebridge.translate.translate(stream, sink, platform=P, fmt='jsonld')` "
         "over the whole NDJSON, into a sink that only counts bytes (the streaming end-to-end path).",
         f"- **{PARALLEL}**: the same call with `jobs=0` (`statebridge translate --jobs 0`): the NDJSON "

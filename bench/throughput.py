@@ -5,7 +5,8 @@
 - second floor: `orjson.loads` of each line and `orjson.dumps` of the exact output nodes, built once
   before timing with statebridge's own node builder (`order_nodes`) and written as `write_document`
   writes them, the same bytes: the physical limit of this job. The first floor flatters statebridge
-  where the output is much larger than the input (Relatude's is ~7x, issue 17);
+  where the output is much larger than the input (the generated Relatude orders write ~5x their
+  input bytes; issue 17);
 - statebridge: `statebridge.translate.translate(..., fmt="jsonld")`, the end-to-end path of the
   command line (adapter, mapping table, canonical model, streaming JSON-LD writer) into a sink that
   only counts bytes;
