@@ -11,6 +11,7 @@ import httpx
 import pytest
 import uvicorn
 
+from statebridge.connections import Connections
 from statebridge.store import Store
 from statebridge.web import create_app
 from statebridge.web.auth import Authenticator
@@ -51,6 +52,20 @@ def wait_until(what: str, check: t.Callable[[], bool], timeout: float = 30.0) ->
         if time.monotonic() > deadline:
             pytest.fail(f"not within {timeout:.0f} s: {what}")
         time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def dfc_hub(store: Store, token: str, *, name: str = "uvicorn-hub") -> t.Iterator[str]:
+    """A DFC server to deliver to: `create_app(store)` on loopback, behind the bearer token `token`,
+    serving no enterprise and forwarding nothing; its base URL (the collection is `/api/dfc/Orders`)."""
+    app = create_app(
+        store,
+        authenticator=Authenticator.from_env({"STATEBRIDGE_API_TOKENS": token}),
+        enterprises={},
+        connections=Connections.empty(),
+    )
+    with running(app, name=name) as url:
+        yield url
 
 
 @contextlib.contextmanager

@@ -24,16 +24,13 @@ import typing as t
 import pytest
 import yaml
 
-from statebridge.connections import Connections
 from statebridge.delivery.writer import delivery_key
 from statebridge.pipeline import platform_fields
 from statebridge.platforms import get_adapter
 from statebridge.states import DFCStates
 from statebridge.store import Store
-from statebridge.web import create_app
-from statebridge.web.auth import Authenticator
 
-from .serving import running
+from .serving import dfc_hub
 from .standin.commercelayer import CLIENT_ID as CL_CLIENT_ID, CLIENT_SECRET as CL_CLIENT_SECRET, Organization
 from .standin.commercelayer_write import StandinCommerceLayerWrite
 from .standin.shopify import TOKEN as SHOPIFY_TOKEN, Shop, StandinShopify
@@ -94,14 +91,7 @@ def test_a_sync_killed_at_random_moments_delivers_every_order_once_in_its_latest
     with (
         StandinShopify(shop) as standin,
         Store(f"sqlite:///{tmp_path / 'target.db'}") as target,
-        running(
-            create_app(
-                target,
-                authenticator=Authenticator.from_env({"STATEBRIDGE_API_TOKENS": API_TOKEN}),
-                enterprises={},
-            ),
-            name="uvicorn-kill-target",
-        ) as url,
+        dfc_hub(target, API_TOKEN, name="uvicorn-kill-target") as url,
     ):
         collection = f"{url}/api/dfc/Orders"
         for kill in range(KILLS):
@@ -222,15 +212,7 @@ def test_a_connections_sync_to_a_hub_and_commerce_layer_killed_at_random_deliver
         StandinShopify(shop) as standin,
         StandinCommerceLayerWrite(Organization(count=0, limit=1_000_000)) as cl,
         Store(f"sqlite:///{tmp_path / 'target.db'}") as target,
-        running(
-            create_app(
-                target,
-                authenticator=Authenticator.from_env({"STATEBRIDGE_API_TOKENS": API_TOKEN}),
-                enterprises={},
-                connections=Connections.empty(),
-            ),
-            name="uvicorn-kill-hub",
-        ) as url,
+        dfc_hub(target, API_TOKEN, name="uvicorn-kill-hub") as url,
     ):
         connections = _connections_file(
             tmp_path / "statebridge.yaml", standin.base_url, f"{url}/api/dfc/Orders", cl.base_url

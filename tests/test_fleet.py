@@ -26,10 +26,8 @@ import redis
 import yaml
 
 from statebridge.store import Store
-from statebridge.web import create_app
-from statebridge.web.auth import Authenticator
 
-from .serving import running
+from .serving import dfc_hub
 from .standin.shopify import TOKEN as SHOPIFY_TOKEN, Shop, StandinShopify
 from .test_delivery_kill import _difference, _states
 
@@ -125,14 +123,7 @@ def test_twenty_shops_three_workers_a_kill_and_a_redis_flush_deliver_every_order
     try:
         with (
             Store(f"sqlite:///{tmp_path / 'hub.db'}") as hub,
-            running(
-                create_app(
-                    hub,
-                    authenticator=Authenticator.from_env({"STATEBRIDGE_API_TOKENS": API_TOKEN}),
-                    enterprises={},
-                ),
-                name="uvicorn-fleet-hub",
-            ) as url,
+            dfc_hub(hub, API_TOKEN, name="uvicorn-fleet-hub") as url,
         ):
             connections = _connections(
                 tmp_path / "statebridge.yaml", [s.base_url for s in standins], f"{url}/api/dfc/Orders"

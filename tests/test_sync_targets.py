@@ -13,10 +13,8 @@ import time
 import pytest
 
 from statebridge.store import Store
-from statebridge.web import create_app
-from statebridge.web.auth import Authenticator
 
-from .serving import running
+from .serving import dfc_hub
 from .standin.dfc_target import StandinDfcTarget
 from .standin.shopify import TOKEN as SHOPIFY_TOKEN, Shop, StandinShopify
 
@@ -38,13 +36,7 @@ def test_sync_to_statebridge_serve_twice_leaves_n_orders_not_2n(tmp_path: pathli
     with (
         StandinShopify(shop) as standin,
         Store(f"sqlite:///{tmp_path / 'target.db'}") as target,
-        running(
-            create_app(
-                target,
-                authenticator=Authenticator.from_env({"STATEBRIDGE_API_TOKENS": API_TOKEN}),
-                enterprises={},
-            )
-        ) as url,
+        dfc_hub(target, API_TOKEN) as url,
     ):
         collection = f"{url}/api/dfc/Orders"
         first = _sync(standin.base_url, tmp_path / "a.db", collection, "--method", method)

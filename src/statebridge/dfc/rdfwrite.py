@@ -103,14 +103,20 @@ def _nt_name(name: str) -> str:
     return _iri_ref(_expand(name))
 
 
-def _nt_term(name: str) -> str:
-    """`_nt_name` of a vocabulary term, remembered: the same few keys and types recur in every order."""
-    spelled = _NT_TERMS.get(name)
+def _remembered(cache: dict[str, str], name: str, spell: t.Callable[[str], str]) -> str:
+    """`spell(name)`, kept in `cache` (emptied when full): the same few keys and types recur in every
+    order."""
+    spelled = cache.get(name)
     if spelled is None:
-        if len(_NT_TERMS) >= _TERMS_CACHE:
-            _NT_TERMS.clear()
-        spelled = _NT_TERMS[name] = _nt_name(name)
+        if len(cache) >= _TERMS_CACHE:
+            cache.clear()
+        spelled = cache[name] = spell(name)
     return spelled
+
+
+def _nt_term(name: str) -> str:
+    """`_nt_name` of a vocabulary term, remembered."""
+    return _remembered(_NT_TERMS, name, _nt_name)
 
 
 def _ttl_name(name: str) -> str:
@@ -125,12 +131,8 @@ def _ttl_name(name: str) -> str:
 
 
 def _ttl_term(name: str) -> str:
-    spelled = _TTL_TERMS.get(name)
-    if spelled is None:
-        if len(_TTL_TERMS) >= _TERMS_CACHE:
-            _TTL_TERMS.clear()
-        spelled = _TTL_TERMS[name] = _ttl_name(name)
-    return spelled
+    """`_ttl_name` of a vocabulary term, remembered."""
+    return _remembered(_TTL_TERMS, name, _ttl_name)
 
 
 def _nt_ref(name: str) -> str:
@@ -225,18 +227,24 @@ class _NTriples:
         if not isinstance(item, dict):
             raise _not_a_node(item)
         if "@value" in item:
-            text = _quoted(item["@value"])
-            datatype = item.get("@type")
-            if datatype is not None:
-                return f"{text}^^{_nt_term(datatype)}"
-            language = item.get("@language")
-            return f"{text}@{language}" if language else text
+            return _literal(item, _nt_term)
         named = item.get("@id")
         if named is None:
             return self.node(item)  # an embedded blank node
         if len(item) > 1:
             raise _not_a_node(item)  # a named node embedded in another: the writers never make one
         return _nt_ref(named)
+
+
+def _literal(value: Node, term: t.Callable[[str], str]) -> str:
+    """A value object (`@value` with `@type` or `@language`) as a literal, its datatype spelled by
+    `term` (N-Triples or Turtle)."""
+    text = _quoted(value["@value"])
+    datatype = value.get("@type")
+    if datatype is not None:
+        return f"{text}^^{term(datatype)}"
+    language = value.get("@language")
+    return f"{text}@{language}" if language else text
 
 
 def ntriples_text(nodes: t.Iterable[Node], seed: str) -> str:
@@ -279,12 +287,7 @@ def _ttl_object(item: t.Any, is_id: bool) -> str:
     if not isinstance(item, dict):
         raise _not_a_node(item)
     if "@value" in item:
-        text = _quoted(item["@value"])
-        datatype = item.get("@type")
-        if datatype is not None:
-            return f"{text}^^{_ttl_term(datatype)}"
-        language = item.get("@language")
-        return f"{text}@{language}" if language else text
+        return _literal(item, _ttl_term)
     named = item.get("@id")
     if named is None:
         inner = _ttl_properties(item, " ; ")

@@ -21,18 +21,13 @@ import hashlib
 import typing as t
 from urllib.parse import unquote, urlsplit
 
-from rdflib import Graph, Literal, URIRef
-from rdflib.term import Node as Term
-
-from ..dfc.vocab import DFC_B
 from ..model import OrderLine
 
-__all__ = ["line_keys", "line_nodes", "line_triples", "order_line_iris", "served_key"]
+__all__ = ["addressed", "line_keys", "line_nodes", "order_line_iris", "served_key"]
 
 Node = dict[str, t.Any]
 
 _DIGITS = 16
-_HAS_PART = URIRef(DFC_B + "hasPart")
 
 
 def served_key(iri: str | None, order_id: str, served: t.Collection[str]) -> str | None:
@@ -109,19 +104,9 @@ def _ids(value: t.Any, by_id: t.Mapping[str, Node]) -> t.Iterator[str]:
                 yield from _ids(item, by_id)
 
 
-def line_triples(graph: Graph, order: URIRef, lines: t.Collection[str]) -> Graph:
-    """The same selection as `line_nodes`, from an rdflib graph of one order."""
-    stop: set[Term] = {order, *(p for p in graph.objects(order, _HAS_PART) if str(p) not in lines)}
-    found: set[Term] = set()
-    queue: list[Term] = [URIRef(iri) for iri in lines]
-    while queue:
-        term = queue.pop()
-        if term in found or term in stop:
-            continue
-        found.add(term)
-        queue.extend(o for o in graph.objects(term) if not isinstance(o, Literal))
-    selected = Graph(namespace_manager=graph.namespace_manager)
-    for term in found:
-        for triple in graph.triples((term, None, None)):
-            selected.add(triple)
-    return selected
+def addressed(iris: t.Sequence[str], line_id: str | None) -> list[str]:
+    """The line IRIs a request addresses: every one (`…/OrderLines`), or the one whose key is
+    `line_id` (`…/OrderLines/{key}`; none when the order has no such line)."""
+    if line_id is None:
+        return list(iris)
+    return [iri for iri in iris if unquote(iri.rsplit("/", 1)[1]) == line_id]

@@ -43,7 +43,7 @@ import functools
 import logging
 import typing as t
 import uuid
-from urllib.parse import unquote, urlencode
+from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -64,6 +64,7 @@ from .access import Access, AccessControl
 from .auth import Authenticator
 from .enterprises import Enterprise
 from .forwarding import Forwarding
+from .lines import addressed
 from .negotiation import OFFERED, choose
 from .order_requests import (
     DEFAULT_LIMIT,
@@ -255,7 +256,7 @@ class OrdersApi:
             stored = await self._stored(scope, order_id)  # the order's access rules, and its 404
             order = served_order(stored)
             iris = scope.minter.lines(order, scope.minter.order(order.id))
-            wanted = iris if line_id is None else [i for i in iris if unquote(i.rsplit("/", 1)[1]) == line_id]
+            wanted = addressed(iris, line_id)
             if not wanted:
                 raise Problem(
                     problem_response(

@@ -17,7 +17,6 @@ import pathlib
 import signal
 import threading
 import time
-import typing as t
 
 from ..settings import Settings
 
@@ -125,13 +124,3 @@ def _ended(process: multiprocessing.process.BaseProcess) -> str:
     if code is not None and code < 0:
         return f"signal {signal.Signals(-code).name}"
     return f"exit status {code}"
-
-
-def _stop_on_signals(stopping: threading.Event) -> None:
-    """SIGTERM and SIGINT set `stopping` (the parent's way to stop the fleet)."""
-
-    def handler(signum: int, frame: t.Any) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)

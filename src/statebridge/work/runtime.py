@@ -28,7 +28,8 @@ from ..connections.model import url_key
 from ..delivery.drain import drain
 from ..delivery.run import ConnectionRoutes, backoff_of
 from ..delivery.targets import Writers
-from ..errors import ConfigurationError, StatebridgeError
+from ..errors import ConfigurationError, InboxEntryMissing, StatebridgeError
+from ..inbox import apply_entry
 from ..mapping import SHIPPED
 from ..pull import open_client, pull
 
@@ -135,16 +136,14 @@ class Runtime:
     # -- webhooks ------------------------------------------------------------------------------------
 
     def apply_webhook(self, entry_id: int) -> None:
-        from ..inbox import apply_entry
-
-        entry = self.store.inbox_entry(entry_id)
-        if entry is None or entry.state != "pending":
+        routes = ConnectionRoutes(self.connections)
+        try:  # an entry applied before comes back a duplicate, having written nothing
+            applied = apply_entry(self.store.with_routes(routes), entry_id, tables=self.tables or SHIPPED)
+        except InboxEntryMissing as exc:
+            log.warning("%s; dropped", exc)
             return
-        routed = self.store.with_routes(ConnectionRoutes(self.connections))
-        applied = apply_entry(routed, entry_id, tables=self.tables or SHIPPED)
         if applied.changed:
-            router = ConnectionRoutes(self.connections)
-            for target in router.targets(entry.platform, entry.base_url, "source"):
+            for target in routes.targets(applied.platform, applied.base_url, "source"):
                 self._send(functools.partial(self.work.drain, target), f"drain of {target}")
 
     # -- deliveries ----------------------------------------------------------------------------------

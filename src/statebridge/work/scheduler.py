@@ -84,6 +84,7 @@ class Scheduler:
         self.leading = threading.Event()
         self._drain_sent: dict[str, dt.datetime] = {}
         self._refresh_sent: dict[str, dt.datetime] = {}
+        self._planned = False
 
     def stop(self) -> None:
         self.stopping.set()
@@ -109,7 +110,9 @@ class Scheduler:
         now = self.clock()
         report = TickReport()
         sources = list(self.connections.source_endpoints)
-        self.store.plan_pulls(sources, now)
+        if not self._planned:  # the sources are this process's for its life: their rows once
+            self.store.plan_pulls(sources, now)
+            self._planned = True
         for source, ticket in self.store.claim_due(now, sources):
             if self._sent(functools.partial(self.work.pull, source, ticket), report):
                 report.pulls.append(source)
