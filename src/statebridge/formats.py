@@ -6,11 +6,12 @@ import typing as t
 
 from .dfc import write_document, write_ndjson, write_ntriples, write_turtle
 from .dfc.iris import MinterSource
-from .model import Order
+from .dfc.jsonld import Written
 
 __all__ = ["FORMATS", "PLATFORM_FORMATS", "Writer"]
 
-Writer = t.Callable[[t.Iterable[Order], MinterSource, t.BinaryIO], int]
+#: A DFC writer: orders (or their nodes, already built), a minter, where to write; returns how many.
+Writer = t.Callable[[t.Iterable[Written], MinterSource, t.BinaryIO], int]
 
 #: Output formats for DFC, by `--format` name.
 FORMATS: dict[str, Writer] = {

@@ -39,24 +39,29 @@ import threading
 import typing as t
 
 from . import ndjson_split as split
+from .bulk import read_nodes
 from .dfc.iris import IriMinter
-from .dfc.jsonld import DOCUMENT_CLOSE, DOCUMENT_OPEN, NODE_SEPARATOR, write_graph_members, write_ndjson
+from .dfc.jsonld import (
+    DOCUMENT_CLOSE,
+    DOCUMENT_OPEN,
+    NODE_SEPARATOR,
+    Written,
+    write_graph_members,
+    write_ndjson,
+)
 from .dfc.rdftext import turtle_prefixes, write_ntriples, write_turtle_statements
 from .errors import UsageError
 from .formats import FORMATS
 from .mapping import SHIPPED, Tables
-from .model import Order
 from .pipeline import (
     OnUnknown,
     Progress,
     TranslateReport,
     counted,
     good_orders,
-    outcomes,
-    read_orders,
 )
 from .platforms import Adapter, get_adapter
-from .reading import read_lines
+from .reading import read_documents, read_lines
 
 __all__ = ["CHUNK_BYTES", "translate_in_processes", "worker_count"]
 
@@ -64,7 +69,7 @@ __all__ = ["CHUNK_BYTES", "translate_in_processes", "worker_count"]
 #: translating it, small enough that 2 x jobs chunks in flight stay a few MiB.
 CHUNK_BYTES = 1 << 20
 
-Members = t.Callable[[t.Iterable[Order], IriMinter, t.BinaryIO], int]
+Members = t.Callable[[t.Iterable[Written], IriMinter, t.BinaryIO], int]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -155,7 +160,7 @@ def _translate_chunk(chunk: _Chunk) -> _Done:
     adapter, minter = state
     report = TranslateReport()
     documents = read_lines(chunk.lines(), chunk.first_line)
-    results = (outcome.result for outcome in outcomes(adapter, documents))
+    results = read_nodes(adapter, documents, minter)
     body = io.BytesIO()
     written = _framing(chunk.fmt).members(good_orders(results, report, chunk.on_unknown), minter, body)
     return _Done(body.getvalue(), written, list(report.problems))
@@ -239,11 +244,12 @@ def translate_in_processes(
     head, ndjson = split.ndjson_head(stream)
     report = TranslateReport()
     if workers == 1 or not ndjson or not adapter.independent_lines:
-        results = read_orders(
-            t.cast(t.BinaryIO, split.Replay(head, stream)), adapter.name, tables=adapter.tables
+        minter = IriMinter.for_platform(adapter.name, base_url)
+        documents = read_documents(t.cast(t.BinaryIO, split.Replay(head, stream)))
+        results = read_nodes(get_adapter(adapter.name, tables=adapter.tables), documents, minter)
+        report.written = FORMATS[fmt](
+            good_orders(counted(results, progress), report, on_unknown), minter, out
         )
-        orders = good_orders(counted(results, progress), report, on_unknown)
-        report.written = FORMATS[fmt](orders, IriMinter.for_platform(adapter.name, base_url), out)
         return report
     framing = _framing(fmt)
     _warm(adapter)

@@ -34,6 +34,7 @@ __all__ = [
     "partition",
     "platform_fields",
     "read_orders",
+    "read_raw",
 ]
 
 #: Called with the number of orders translated so far.
@@ -73,31 +74,54 @@ def outcomes(adapter: Adapter, documents: t.Iterable[Document | OrderError]) -> 
     Orders an adapter holds back (Shopify Bulk Operation JSONL, whose child rows may come later)
     come from `adapter.finish()` after the last document, with absolute positions.
     """
+    for result, raw in read_raw(adapter, documents, adapter.read):
+        yield Outcome(result, raw)
+
+
+def read_raw(
+    adapter: Adapter,
+    documents: t.Iterable[Document | OrderError],
+    read: t.Callable[[RawOrder], _Item],
+    whole: t.Callable[[t.Any], _Item | None] | None = None,
+) -> t.Iterator[tuple[_Item | OrderError, RawOrder | None]]:
+    """`outcomes` with each raw order read by `read` (`adapter.read`, or a reader of DFC nodes).
+
+    `whole`, when given, is tried first on each document: what it returns (not None) stands for the
+    one order the document holds, without `split` (the bulk path's readers of one bare order).
+    """
     for document in documents:
         if isinstance(document, OrderError):
-            yield Outcome(document, None)
+            yield document, None
             continue
+        if whole is not None:
+            result = whole(document.value)
+            if result is not None:
+                yield result, None
+                continue
         adapter.start_document(document.position)
-        yield from _read(adapter, adapter.split(document.value), document.position)
-    yield from _read(adapter, adapter.finish(), None)
+        yield from _read(adapter, adapter.split(document.value), document.position, read)
+    yield from _read(adapter, adapter.finish(), None, read)
 
 
 def _read(
-    adapter: Adapter, raws: t.Iterable[RawOrder | OrderError], outer: Position | None
-) -> t.Iterator[Outcome]:
+    adapter: Adapter,
+    raws: t.Iterable[RawOrder | OrderError],
+    outer: Position | None,
+    read: t.Callable[[RawOrder], _Item],
+) -> t.Iterator[tuple[_Item | OrderError, RawOrder | None]]:
     """Read each raw order; an error's position is the adapter's own inside `outer`."""
     for raw in raws:
         if isinstance(raw, OrderError):
-            yield Outcome(raw.within(outer), None)
+            yield raw.within(outer), None
             continue
         try:
-            order = adapter.read(raw)
+            result = read(raw)
         except OrderError as exc:
             # The raw order's position, inside the document's: whatever `read` located it at.
             exc.where = Position.of(raw.position)
-            yield Outcome(exc.within(outer).locate(order=adapter.label(raw)), raw)
+            yield exc.within(outer).locate(order=adapter.label(raw)), raw
             continue
-        yield Outcome(order, raw)
+        yield result, raw
 
 
 def read_orders(
@@ -142,9 +166,10 @@ def counted(items: t.Iterable[_Item], progress: Progress | None) -> t.Iterator[_
 
 
 def good_orders(
-    results: t.Iterable[Order | OrderError], report: TranslateReport, on_unknown: OnUnknown
-) -> t.Iterator[Order]:
-    """The orders to write: problems go to `report`; with `FAIL`, no order after the first problem."""
+    results: t.Iterable[_Item | OrderError], report: TranslateReport, on_unknown: OnUnknown
+) -> t.Iterator[_Item]:
+    """The orders to write (or their DFC nodes): problems go to `report`; with `FAIL`, no order
+    after the first problem."""
     for result in results:
         if isinstance(result, OrderError):
             report.problems.append(result)

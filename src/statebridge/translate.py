@@ -14,6 +14,7 @@ import typing as t
 
 import orjson
 
+from .bulk import read_nodes
 from .dfc import IriMinter
 from .errors import OrderError, UsageError
 from .formats import FORMATS, PLATFORM_FORMATS
@@ -29,6 +30,7 @@ from .pipeline import (
     read_orders,
 )
 from .platforms import Adapter, get_adapter
+from .reading import read_documents
 
 __all__ = [
     "FORMATS",
@@ -87,10 +89,11 @@ def translate(
                 jobs=jobs,
                 progress=progress,
             )
-        orders = good_orders(
-            counted(read_orders(stream, platform, tables=tables), progress), report, on_unknown
+        minter = IriMinter.for_platform(source.name, base_url)
+        nodes = good_orders(
+            counted(read_nodes(source, read_documents(stream), minter), progress), report, on_unknown
         )
-        report.written = writer(orders, IriMinter.for_platform(source.name, base_url), out)
+        report.written = writer(nodes, minter, out)
         return report
     target = get_adapter(to, tables=tables)
     if target.name == "dfc":

@@ -103,20 +103,31 @@ class IriMinter:
     def buyer(self, order: Order, order_iri: str) -> str | None:
         """The buyer's IRI, or None when the order names no buyer (no id and no email)."""
         buyer = order.buyer
-        if buyer is None or not (buyer.id or buyer.email):
+        if buyer is None:
             return None
-        if not buyer.id:
+        return self.agent(order_iri, buyer.id, buyer.email, buyer.kind)
+
+    def agent(self, order_iri: str, agent_id: str | None, email: str | None, kind: str) -> str | None:
+        """The IRI of an order's buyer with this id, email and kind (`Buyer`'s fields); None for
+        a buyer with neither id nor email."""
+        if not (agent_id or email):
+            return None
+        if not agent_id:
             return self.parts_prefix(order_iri) + "buyer"
-        return self.enterprise(buyer.id) if buyer.kind == "Enterprise" else self.person(buyer.id)
+        return self.enterprise(agent_id) if kind == "Enterprise" else self.person(agent_id)
 
     def lines(self, order: Order, order_iri: str) -> list[str]:
         """One distinct IRI per line: its id, else its position; a repeated key gets `-N` appended."""
+        return self.line_iris(order_iri, [line.id for line in order.lines])
+
+    def line_iris(self, order_iri: str, ids: t.Sequence[str | None]) -> list[str]:
+        """`lines` for the line ids `ids` (None: a line without one)."""
         prefix = self._lines_prefix(order_iri)
         keep = self.keep_iris
         seen: set[str] = set()
         iris = []
-        for index, line in enumerate(order.lines, start=1):
-            key = line.id or str(index)
+        for index, line_id in enumerate(ids, start=1):
+            key = line_id or str(index)
             iri = key if keep and self._kept(key) else prefix + _segment(key)  # self.line, prefix once
             if iri in seen:
                 iri = self.line(order_iri, f"{key}-{index}")

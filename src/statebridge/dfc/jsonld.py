@@ -27,8 +27,17 @@ __all__ = [
     "DOCUMENT_CLOSE",
     "DOCUMENT_OPEN",
     "NODE_SEPARATOR",
+    "Node",
+    "StatusPairs",
+    "Written",
+    "add_buyer",
+    "add_line",
+    "nodes_of",
     "order_document",
+    "order_head",
     "order_nodes",
+    "status_pairs",
+    "unit_curie",
     "write_document",
     "write_graph_members",
     "write_ndjson",
@@ -46,11 +55,14 @@ _AGENT_TYPES = {"Person": "dfc-b:Person", "Enterprise": "dfc-b:Enterprise"}
 #: Status pairs by the identity of the `DFCStates` they were made from (tables hand out one
 #: instance per combination, so this hits for nearly every order without hashing a model); the
 #: instance is kept beside its pairs so that its id cannot be reused while the entry exists.
-_PAIRS: dict[int, tuple[DFCStates, tuple[tuple[str, str], ...]]] = {}
+_PAIRS: dict[int, tuple[DFCStates, StatusPairs]] = {}
 _PAIRS_CACHE = 4096
 
 
-def _status_pairs(states: DFCStates) -> tuple[tuple[str, str], ...]:
+StatusPairs = tuple[tuple[str, str], ...]
+
+
+def status_pairs(states: DFCStates) -> StatusPairs:
     """(`dfc-b:has…Status`, `dfc-v:…`) for the dimensions that are set; there are few triples."""
     entry = _PAIRS.get(id(states))
     if entry is not None and entry[0] is states:
@@ -70,65 +82,120 @@ def order_nodes(order: Order, minter: IriMinter) -> list[Node]:
     """The node objects of one order: the Order first, then its lines and their satellites.
 
     This runs once per order on the hot path of every export: it reads each attribute once and
-    builds plain dicts, in the order the nodes and their keys have always been written.
+    builds plain dicts, in the order the nodes and their keys have always been written. The bulk
+    path (`statebridge.bulk`) builds the same nodes from unvalidated fields with the same pieces
+    (`order_head`, `add_line`, `add_buyer`).
     """
     order_iri = minter.order(order.id)
-    node: Node = {"@id": order_iri, "@type": "dfc-b:Order"}
-    nodes = [node]
-    if order.number is not None:
-        node["dfc-b:orderNumber"] = order.number
     date = order.placed_at or order.created_at
-    if date is not None:
-        node["dfc-b:date"] = {"@value": datetime_lexical(date), "@type": XSD_DATETIME}
-    node.update(_status_pairs(order.states))
+    node = order_head(
+        order_iri,
+        order.number,
+        None if date is None else datetime_lexical(date),
+        status_pairs(order.states),
+    )
+    nodes = [node]
     lines = order.lines
     if lines:
         unit = _UNIT_CURIES.get(order.currency or "")
         parts = minter.lines(order, order_iri)
-        append = nodes.append
         for line, line_iri in zip(lines, parts, strict=True):
-            quantity = number_lexical(line.quantity)
-            line_node: Node = {"@id": line_iri, "@type": "dfc-b:OrderLine", "dfc-b:partOf": order_iri}
-            if line.name is not None:
-                line_node["dfc-b:description"] = line.name
-            line_node["dfc-b:quantity"] = {"@value": quantity, "@type": XSD_FLOAT}
-            line_node["dfc-b:hasQuantity"] = {
-                "@type": "dfc-b:QuantitativeValue",
-                "dfc-b:hasUnit": "dfc-m:Piece",
-                "dfc-b:value": {"@value": quantity, "@type": XSD_FLOAT},
-            }
-            append(line_node)
-            if line.unit_price is not None:
-                price: Node = {
-                    "@type": "dfc-b:Price",
-                    "dfc-b:value": {"@value": number_lexical(line.unit_price), "@type": XSD_FLOAT},
-                }
-                if unit is not None:
-                    price["dfc-b:hasUnit"] = unit
-                price["dfc-b:isPriceOf"] = line_iri
-                line_node["dfc-b:hasPrice"] = price
-            if line.item is not None:
-                offer_iri = minter.offer(line.item)
-                line_node["dfc-b:concerns"] = offer_iri
-                append({"@id": offer_iri, "@type": "dfc-b:Offer", "dfc-b:concernedBy": line_iri})
+            price = line.unit_price
+            add_line(
+                nodes,
+                order_iri,
+                line_iri,
+                line.name,
+                number_lexical(line.quantity),
+                None if price is None else number_lexical(price),
+                unit,
+                None if line.item is None else minter.offer(line.item),
+            )
         node["dfc-b:hasPart"] = parts
     buyer = order.buyer
     if buyer is not None:
-        person_iri = minter.buyer(order, order_iri)
-        if person_iri is not None:
-            node["dfc-b:orderedBy"] = person_iri
-            person: Node = {"@id": person_iri, "@type": _AGENT_TYPES[buyer.kind], "dfc-b:orders": order_iri}
-            if buyer.email:
-                person["dfc-b:email"] = buyer.email
-            nodes.append(person)
+        add_buyer(nodes, minter.buyer(order, order_iri), buyer.kind, buyer.email)
     if order.kept:
         add_kept_nodes(order, minter, nodes)
     return nodes
 
 
+def order_head(order_iri: str, number: str | None, date: str | None, pairs: StatusPairs) -> Node:
+    """The Order's own node: its number, date (lexical form) and status pairs (`status_pairs`)."""
+    node: Node = {"@id": order_iri, "@type": "dfc-b:Order"}
+    if number is not None:
+        node["dfc-b:orderNumber"] = number
+    if date is not None:
+        node["dfc-b:date"] = {"@value": date, "@type": XSD_DATETIME}
+    node.update(pairs)
+    return node
+
+
+def add_line(
+    nodes: list[Node],
+    order_iri: str,
+    line_iri: str,
+    name: str | None,
+    quantity: str,
+    price: str | None,
+    unit: str | None,
+    offer_iri: str | None,
+) -> None:
+    """Append one line's node (its price and quantity embedded) and its offer's; numbers are lexical
+    forms (`number_lexical`), `unit` the price's `dfc-b:hasUnit` (`unit_curie`)."""
+    line_node: Node = {"@id": line_iri, "@type": "dfc-b:OrderLine", "dfc-b:partOf": order_iri}
+    if name is not None:
+        line_node["dfc-b:description"] = name
+    line_node["dfc-b:quantity"] = {"@value": quantity, "@type": XSD_FLOAT}
+    line_node["dfc-b:hasQuantity"] = {
+        "@type": "dfc-b:QuantitativeValue",
+        "dfc-b:hasUnit": "dfc-m:Piece",
+        "dfc-b:value": {"@value": quantity, "@type": XSD_FLOAT},
+    }
+    nodes.append(line_node)
+    if price is not None:
+        price_node: Node = {"@type": "dfc-b:Price", "dfc-b:value": {"@value": price, "@type": XSD_FLOAT}}
+        if unit is not None:
+            price_node["dfc-b:hasUnit"] = unit
+        price_node["dfc-b:isPriceOf"] = line_iri
+        line_node["dfc-b:hasPrice"] = price_node
+    if offer_iri is not None:
+        line_node["dfc-b:concerns"] = offer_iri
+        nodes.append({"@id": offer_iri, "@type": "dfc-b:Offer", "dfc-b:concernedBy": line_iri})
+
+
+def add_buyer(nodes: list[Node], agent_iri: str | None, kind: str, email: str | None) -> None:
+    """Link the Order (`nodes[0]`) to its buyer's node and append that node; nothing without an IRI."""
+    if agent_iri is None:
+        return
+    order = nodes[0]
+    order["dfc-b:orderedBy"] = agent_iri
+    agent: Node = {"@id": agent_iri, "@type": _AGENT_TYPES[kind], "dfc-b:orders": order["@id"]}
+    if email:
+        agent["dfc-b:email"] = email
+    nodes.append(agent)
+
+
+def unit_curie(currency: str | None) -> str | None:
+    """A price's `dfc-b:hasUnit` for an ISO 4217 code, None for one DFC has no unit for."""
+    return _UNIT_CURIES.get(currency or "")
+
+
 def order_document(order: Order, minter: IriMinter) -> Node:
     """A standalone JSON-LD document for one order (what `--format ndjson` writes per line)."""
     return {"@context": CONTEXT_URL, "@graph": order_nodes(order, minter_for(minter, order))}
+
+
+#: What the streaming writers take: orders, or the nodes already built for them (`statebridge.bulk`).
+Written = Order | list[Node]
+
+
+def nodes_of(item: Written, minter: MinterSource) -> list[Node]:
+    """The nodes of one item the writers take: `item` itself when it is the nodes already built."""
+    if type(item) is list:
+        return item
+    order = t.cast(Order, item)
+    return order_nodes(order, minter_for(minter, order))
 
 
 #: What `write_document` writes before the first order's nodes, and after the last.
@@ -138,7 +205,7 @@ DOCUMENT_CLOSE = b"]}\n"
 NODE_SEPARATOR = b",\n"
 
 
-def write_document(orders: t.Iterable[Order], minter: MinterSource, out: t.BinaryIO) -> int:
+def write_document(orders: t.Iterable[Written], minter: MinterSource, out: t.BinaryIO) -> int:
     """Stream one JSON-LD document holding every order's nodes; returns how many orders."""
     out.write(DOCUMENT_OPEN)
     count = write_graph_members(orders, minter, out)
@@ -146,23 +213,24 @@ def write_document(orders: t.Iterable[Order], minter: MinterSource, out: t.Binar
     return count
 
 
-def write_graph_members(orders: t.Iterable[Order], minter: MinterSource, out: t.BinaryIO) -> int:
+def write_graph_members(orders: t.Iterable[Written], minter: MinterSource, out: t.BinaryIO) -> int:
     """The inside of the `@graph` array: each order's nodes, orders separated by `NODE_SEPARATOR`."""
     count = 0
-    for order in orders:
-        nodes = order_nodes(order, minter_for(minter, order))
+    dumps, write = orjson.dumps, out.write
+    for item in orders:
+        nodes = item if type(item) is list else nodes_of(item, minter)
         if count:
-            out.write(NODE_SEPARATOR)
-        out.write(orjson.dumps(nodes)[1:-1])  # one order's nodes, one encoder call
+            write(NODE_SEPARATOR)
+        write(dumps(nodes)[1:-1])  # one order's nodes, one encoder call
         count += 1
     return count
 
 
-def write_ndjson(orders: t.Iterable[Order], minter: MinterSource, out: t.BinaryIO) -> int:
+def write_ndjson(orders: t.Iterable[Written], minter: MinterSource, out: t.BinaryIO) -> int:
     """One JSON-LD document per order, one per line; returns how many orders."""
     count = 0
-    for order in orders:
-        out.write(orjson.dumps(order_document(order, minter_for(minter, order))))
+    for item in orders:
+        out.write(orjson.dumps({"@context": CONTEXT_URL, "@graph": nodes_of(item, minter)}))
         out.write(b"\n")
         count += 1
     return count

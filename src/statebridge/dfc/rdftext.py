@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import typing as t
 
-from ..model import Order
-from .iris import MinterSource, minter_for
-from .jsonld import order_nodes
+from .iris import MinterSource
+from .jsonld import Written, nodes_of
 from .rdfwrite import TURTLE_PREFIXES, ntriples_text, turtle_text
 
 __all__ = ["turtle_prefixes", "write_ntriples", "write_turtle", "write_turtle_statements"]
@@ -24,11 +23,10 @@ __all__ = ["turtle_prefixes", "write_ntriples", "write_turtle", "write_turtle_st
 _PREFIX_BYTES = TURTLE_PREFIXES.encode()
 
 
-def write_ntriples(orders: t.Iterable[Order], minter: MinterSource, out: t.BinaryIO) -> int:
+def write_ntriples(orders: t.Iterable[Written], minter: MinterSource, out: t.BinaryIO) -> int:
     count = 0
-    for order in orders:
-        order_minter = minter_for(minter, order)
-        nodes = order_nodes(order, order_minter)
+    for item in orders:
+        nodes = nodes_of(item, minter)
         out.write(ntriples_text(nodes, nodes[0]["@id"]).encode())
         count += 1
     return count
@@ -39,15 +37,15 @@ def turtle_prefixes() -> bytes:
     return _PREFIX_BYTES
 
 
-def write_turtle(orders: t.Iterable[Order], minter: MinterSource, out: t.BinaryIO) -> int:
+def write_turtle(orders: t.Iterable[Written], minter: MinterSource, out: t.BinaryIO) -> int:
     out.write(_PREFIX_BYTES)
     return write_turtle_statements(orders, minter, out)
 
 
-def write_turtle_statements(orders: t.Iterable[Order], minter: MinterSource, out: t.BinaryIO) -> int:
+def write_turtle_statements(orders: t.Iterable[Written], minter: MinterSource, out: t.BinaryIO) -> int:
     """Each order's statements in Turtle, after the prefixes `turtle_prefixes` gives."""
     count = 0
-    for order in orders:
-        out.write(turtle_text(order_nodes(order, minter_for(minter, order))).encode())
+    for item in orders:
+        out.write(turtle_text(nodes_of(item, minter)).encode())
         count += 1
     return count

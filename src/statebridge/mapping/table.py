@@ -164,6 +164,17 @@ class MappingTable:
             raise _copy_error(cached)
         return cached
 
+    def states_for(self, key: tuple[str | None, ...]) -> DFCStates | None:
+        """`translate` for the values of every field in `fields` order (missing = null), without an
+        error: None when they do not translate (`translate` then says why). For the bulk path."""
+        cached = self._cache.get(key)
+        if cached is None:
+            if len(key) != len(self.fields):
+                return None
+            cached = self._translate_uncached(dict(zip(self.fields, key, strict=True)))
+            self._cache[key] = cached
+        return None if isinstance(cached, StatebridgeError) else cached
+
     def _translate_uncached(self, status: dict[str, str | None]) -> DFCStates | StatebridgeError:
         try:
             for name, value in status.items():

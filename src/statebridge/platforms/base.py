@@ -30,7 +30,11 @@ from ..model import Order, order_from_fields
 from ..position import Where
 from ..states import DFCStates
 
-__all__ = ["Adapter", "RawOrder", "decimal_text", "iso_or_none", "text_or_none"]
+if t.TYPE_CHECKING:
+    from ..dfc.iris import IriMinter
+    from ..dfc.jsonld import Node
+
+__all__ = ["Adapter", "RawOrder", "decimal_text", "iso_or_none", "text_or_none", "text_values"]
 
 
 _NOTHING_INCLUDED: t.Mapping[tuple[str, str], t.Mapping[str, t.Any]] = types.MappingProxyType({})
@@ -63,6 +67,10 @@ class Adapter(abc.ABC):
     #: Whether each NDJSON line can be read without the others (`translate --jobs` splits the
     #: input between processes only then); False when `finish` joins rows across lines.
     independent_lines: t.ClassVar[bool] = True
+    #: Whether `read(raw)` is `fields(raw)` and `states(...)` validated into an `Order` and nothing
+    #: more (errors apart), so that the bulk path (`statebridge.bulk`) may build an order's DFC
+    #: nodes from its fields without the `Order`; False for an adapter whose reading does more.
+    reads_fields: t.ClassVar[bool] = True
     #: The mapping table that translates its statuses (`mappings/<table>.yaml`), or None for a
     #: platform whose documents carry their DFC states.
     table: t.ClassVar[str | None] = None
@@ -110,7 +118,7 @@ class Adapter(abc.ABC):
             raise exc.locate(position=raw.position, order=self.label(raw)) from None
         names = self.field_names.get(raw.shape)
         status = fields.get("platform_status")
-        if not _text_values(status):
+        if not text_values(status):
             order = order_from_fields(fields, position=raw.position, field_names=names)
             return order.model_copy(update={"states": self.states(order.platform_status, raw.shape)})
         try:
@@ -119,6 +127,15 @@ class Adapter(abc.ABC):
             order_from_fields(fields, position=raw.position, field_names=names)
             raise
         return order_from_fields(fields, position=raw.position, field_names=names)
+
+    def document_reader(self, minter: IriMinter) -> t.Callable[[t.Any], list[Node] | None] | None:
+        """The bulk path's reader of a document holding one bare order, straight to its DFC nodes
+        under `minter` (None: a document it does not take), or None when the platform has none.
+
+        It must give exactly what `split`, `read` and `order_nodes` give for the documents it
+        takes; the tests hold it to that (`tests/test_bulk_path.py`).
+        """
+        return None
 
     def states(self, status: t.Mapping[str, str | None], shape: str) -> DFCStates:
         """The DFC triple of an order's status fields (`shape` is the envelope it came in).
@@ -152,7 +169,7 @@ class Adapter(abc.ABC):
         return f"{type(self).__name__}(name={self.name!r})"
 
 
-def _text_values(status: object) -> t.TypeGuard[dict[str, str | None]]:
+def text_values(status: object) -> t.TypeGuard[dict[str, str | None]]:
     """Whether `status` is a dict whose values are all text or null (what a table can translate)."""
     if type(status) is not dict:
         return False

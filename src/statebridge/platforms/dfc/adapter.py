@@ -96,6 +96,9 @@ class DfcAdapter(Adapter):
 
     name = "dfc"
     shapes = (SHAPE,)
+    #: Its fields come from an RDF graph and carry kept statements and states: the bulk path
+    #: would read each order twice for nothing.
+    reads_fields = False
     field_names: t.ClassVar[t.Mapping[str, t.Mapping[str, str]]] = {
         SHAPE: {
             "id": "@id",

@@ -22,6 +22,10 @@ import typing as t
 
 from ...errors import OrderError, UnrecognisedShapeError
 from ...model import Order
+
+if t.TYPE_CHECKING:
+    from ...dfc.iris import IriMinter
+    from ...dfc.jsonld import Node
 from ..base import Adapter, RawOrder, decimal_text, iso_or_none, text_or_none
 from ..hints import marker_hint
 from ..json_fields import (
@@ -151,6 +155,13 @@ class SpreeAdapter(Adapter):
             "shipments": _each(_list(r, "shipments"), "shipments", _shipment),
             "platform_status": _status(r),
         }
+
+    def document_reader(self, minter: IriMinter) -> t.Callable[[t.Any], list[Node] | None] | None:
+        """One bare Spree order straight to DFC nodes (`direct.py`), with the shipped table's fields."""
+        from .direct import STATUS_FIELDS, SpreeDocuments  # the bulk path, only where it runs
+
+        table = self.mapping_table()
+        return SpreeDocuments(table, minter) if tuple(table.fields) == STATUS_FIELDS else None
 
     # -- writing (--to spree) ----------------------------------------------------------------------
 
