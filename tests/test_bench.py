@@ -12,6 +12,7 @@ import pytest
 from bench import throughput
 from bench.morph import _normal
 from bench.orders import PLATFORMS, generator
+from bench.rdftext import RdfTextResult
 from bench.report import markdown
 from bench.results import Results
 from rdflib import XSD, BNode, Graph, Literal, URIRef
@@ -128,3 +129,22 @@ def test_a_tiny_throughput_run_reports_both_floors_and_statebridge_against_each(
     expected = f"{ours.per_second / second.per_second:.3f}x"
     assert rows["statebridge"][columns.index("x second floor")] == expected
     assert rows["statebridge"][columns.index("x floor")] == f"{ours.per_second / floor.per_second:.3f}x"
+    # The targets judge statebridge against both floors.
+    targets = {target.name: target for target in results.targets()}
+    judged = targets[f"relatude: end to end >= 0.5x {throughput.SECOND_FLOOR}"]
+    assert judged.met == (ours.per_second / second.per_second >= 0.5)
+    assert f"{ours.per_second / second.per_second:.2f}x" in judged.measured
+    assert "relatude: end to end >= 0.5x floor" in targets
+
+
+def test_turtle_and_ntriples_are_judged_against_jsonld_with_start_up_subtracted() -> None:
+    results = Results("python -m bench", dt.datetime.now(dt.UTC), {"runs": 1}, {"cpu": "test"})
+    results.rdftext = [
+        RdfTextResult("jsonld", 0.5, [10, 100], {10: [0.6], 100: [1.5]}),
+        RdfTextResult("turtle", 0.5, [10, 100], {10: [0.7], 100: [2.5]}),  # 2.0 s net: 0.5x
+        RdfTextResult("ntriples", 0.5, [10, 100], {10: [0.7], 100: [3.5]}),  # 3.0 s net: 0.33x
+    ]
+    targets = {target.name: target for target in results.targets()}
+    assert targets["turtle >= 0.5x as fast as JSON-LD"].met is True
+    assert targets["ntriples >= 0.5x as fast as JSON-LD"].met is False
+    assert targets["ntriples >= 0.5x as fast as JSON-LD"].measured.startswith("0.33x")

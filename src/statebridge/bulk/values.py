@@ -5,9 +5,9 @@ goes through the reference path, which says what is wrong.
 - Money and quantities go through the model's own validators (`Money`, `NonNegativeDecimal`),
   remembered by (type, value): prices and quantities repeat across orders, and a validator is a
   pure function of its input. The lexical form written is `number_lexical`'s.
-- Timestamps: an aware `datetime` as it is; text only in the form `YYYY-MM-DDThh:mm:ss[.f{1,6}](Z|±hh:mm)` is taken, read by
-  `datetime.fromisoformat`; the tests hold it to pydantic's `AwareDatetime` on that form
-  (same acceptance, same instant and offset, so the same `isoformat()`).
+- Timestamps: an aware `datetime` as it is; text only in the form
+  `YYYY-MM-DDThh:mm:ss[.f{1,6}](Z|±hh:mm)`, read by `datetime.fromisoformat`; the tests hold it to
+  pydantic's `AwareDatetime` on that form (same acceptance, instant and offset: same `isoformat()`).
 - Text is taken only when it is exactly a `str` (what orjson gives), which the model keeps as is.
 """
 
@@ -50,14 +50,18 @@ _QUANTITY: TypeAdapter[Decimal] = TypeAdapter(NonNegativeDecimal)
 _NUMBER_TYPES = (str, int, float, Decimal)
 
 
+_Cache = dict[tuple[type, t.Any], "str | None"]
+
+
 def _lexical(
-    adapter: TypeAdapter[Decimal], cache: dict[tuple[type, t.Any], str | None], value: t.Any
+    adapter: TypeAdapter[Decimal], cache: _Cache, texts: dict[str, str], value: t.Any
 ) -> str | Declined:
+    """The model validator's answer for `value`, remembered; valid text also goes to `texts`, the
+    cache the checks look in first (most numbers come as decimal strings)."""
     kind = type(value)
     if kind not in _NUMBER_TYPES:  # bool, None, containers: the reference path decides
         return DECLINE
-    # Equal decimals can differ in places (`1.0`, `1.00`), which the bounds count: keyed by text.
-    key = (kind, value) if kind is not Decimal else (kind, str(value))
+    key = (kind, value) if kind is not Decimal else (kind, str(value))  # a Decimal by its own digits
     found = cache.get(key, DECLINE)
     if found is DECLINE:
         try:
@@ -66,27 +70,35 @@ def _lexical(
             found = None
         if len(cache) >= _REMEMBERED:
             cache.clear()
+            texts.clear()
         cache[key] = found
+        if found is not None and kind is str:
+            texts[value] = found
     return DECLINE if found is None else t.cast(str, found)
 
 
-_MONEY_SEEN: dict[tuple[type, t.Any], str | None] = {}
-_QUANTITY_SEEN: dict[tuple[type, t.Any], str | None] = {}
+_MONEY_SEEN: _Cache = {}
+_MONEY_TEXT: dict[str, str] = {}
+_QUANTITY_SEEN: _Cache = {}
+_QUANTITY_TEXT: dict[str, str] = {}
 
 
 def money(value: t.Any) -> str | Declined | None:
     """An optional amount (`Money | None`): None, its lexical form, or `DECLINE`."""
     if value is None:
         return None
-    return _lexical(_MONEY, _MONEY_SEEN, value)
+    found = _MONEY_TEXT.get(value) if type(value) is str else None
+    return found if found is not None else _lexical(_MONEY, _MONEY_SEEN, _MONEY_TEXT, value)
 
 
 def quantity(value: t.Any) -> str | Declined:
     """A required quantity (`NonNegativeDecimal`): its lexical form, or `DECLINE`."""
-    return _lexical(_QUANTITY, _QUANTITY_SEEN, value)
+    found = _QUANTITY_TEXT.get(value) if type(value) is str else None
+    return found if found is not None else _lexical(_QUANTITY, _QUANTITY_SEEN, _QUANTITY_TEXT, value)
 
 
-_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)")
+_TIMESTAMP_FORM = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)").fullmatch
+_FROM_ISO = dt.datetime.fromisoformat
 
 
 def timestamp(value: t.Any) -> dt.datetime | Declined | None:
@@ -95,10 +107,10 @@ def timestamp(value: t.Any) -> dt.datetime | Declined | None:
         return None
     if type(value) is dt.datetime:  # read by an export reader (Relatude): aware, or not taken
         return value if value.utcoffset() is not None else DECLINE
-    if type(value) is not str or _TIMESTAMP.fullmatch(value) is None:
+    if type(value) is not str or _TIMESTAMP_FORM(value) is None:
         return DECLINE
     try:
-        return dt.datetime.fromisoformat(value)
+        return _FROM_ISO(value)
     except ValueError:
         return DECLINE
 
