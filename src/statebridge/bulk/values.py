@@ -44,43 +44,46 @@ DECLINE = Declined()
 
 #: How many distinct numbers each check remembers (cleared when full: memory stays flat).
 _REMEMBERED = 65536
-_MONEY: TypeAdapter[Decimal] = TypeAdapter(Money)
-_QUANTITY: TypeAdapter[Decimal] = TypeAdapter(NonNegativeDecimal)
-#: What adapters hand over as numbers: JSON's (orjson's types), and `Decimal` from export readers.
-_NUMBER_TYPES = (str, int, float, Decimal)
 
 
-_Cache = dict[tuple[type, t.Any], "str | None"]
+class _Numbers:
+    """One model validator's answers, remembered per type and value: the lexical form of a valid
+    number, `DECLINE` for one the validator refuses. Only the types adapters hand over as numbers
+    are taken (JSON's, as orjson gives them, and `Decimal` from export readers); a bool, None or a
+    container is declined without asking. Values are keyed apart by type (`True == 1`, `1 == 1.0`);
+    equal Decimals (`1.0`, `1.00`) share an entry, which is sound because the bounds do not count
+    trailing zeros and the lexical form is by value."""
 
+    def __init__(self, adapter: TypeAdapter[Decimal]) -> None:
+        self._adapter = adapter
+        self.by_type: dict[type, dict[t.Any, str | Declined]] = {
+            kind: {} for kind in (str, int, float, Decimal)
+        }
 
-def _lexical(
-    adapter: TypeAdapter[Decimal], cache: _Cache, texts: dict[str, str], value: t.Any
-) -> str | Declined:
-    """The model validator's answer for `value`, remembered; valid text also goes to `texts`, the
-    cache the checks look in first (most numbers come as decimal strings)."""
-    kind = type(value)
-    if kind not in _NUMBER_TYPES:  # bool, None, containers: the reference path decides
-        return DECLINE
-    key = (kind, value) if kind is not Decimal else (kind, str(value))  # a Decimal by its own digits
-    found = cache.get(key, DECLINE)
-    if found is DECLINE:
+    def __call__(self, value: t.Any) -> str | Declined:
+        seen = self.by_type.get(type(value))
+        if seen is None:
+            return DECLINE
         try:
-            found = number_lexical(adapter.validate_python(value))
-        except ValidationError:
-            found = None
-        if len(cache) >= _REMEMBERED:
-            cache.clear()
-            texts.clear()
-        cache[key] = found
-        if found is not None and kind is str:
-            texts[value] = found
-    return DECLINE if found is None else t.cast(str, found)
+            found = seen.get(value)
+        except TypeError:  # an unhashable Decimal (a signalling NaN)
+            return DECLINE
+        if found is None:
+            try:
+                found = number_lexical(self._adapter.validate_python(value))
+            except ValidationError:
+                found = DECLINE
+            if len(seen) >= _REMEMBERED:
+                seen.clear()
+            seen[value] = found
+        return found
 
 
-_MONEY_SEEN: _Cache = {}
-_MONEY_TEXT: dict[str, str] = {}
-_QUANTITY_SEEN: _Cache = {}
-_QUANTITY_TEXT: dict[str, str] = {}
+_MONEY = _Numbers(TypeAdapter(Money))
+_QUANTITY = _Numbers(TypeAdapter(NonNegativeDecimal))
+#: The remembered answers for text, looked in first: most numbers come as decimal strings.
+_MONEY_TEXT = _MONEY.by_type[str]
+_QUANTITY_TEXT = _QUANTITY.by_type[str]
 
 
 def money(value: t.Any) -> str | Declined | None:
@@ -88,13 +91,13 @@ def money(value: t.Any) -> str | Declined | None:
     if value is None:
         return None
     found = _MONEY_TEXT.get(value) if type(value) is str else None
-    return found if found is not None else _lexical(_MONEY, _MONEY_SEEN, _MONEY_TEXT, value)
+    return found if found is not None else _MONEY(value)
 
 
 def quantity(value: t.Any) -> str | Declined:
     """A required quantity (`NonNegativeDecimal`): its lexical form, or `DECLINE`."""
     found = _QUANTITY_TEXT.get(value) if type(value) is str else None
-    return found if found is not None else _lexical(_QUANTITY, _QUANTITY_SEEN, _QUANTITY_TEXT, value)
+    return found if found is not None else _QUANTITY(value)
 
 
 _TIMESTAMP_FORM = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)").fullmatch

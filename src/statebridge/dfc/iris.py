@@ -53,6 +53,13 @@ class IriMinter:
     separator: str
     keep_iris: bool = False
     _offers: dict[str, str] = dataclasses.field(default_factory=dict, init=False, compare=False, repr=False)
+    #: `{base}{separator}Orders{separator}`, and the same for Persons: every order names both.
+    _orders: str = dataclasses.field(default="", init=False, compare=False, repr=False)
+    _persons: str = dataclasses.field(default="", init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_orders", self._join("Orders", ""))
+        object.__setattr__(self, "_persons", self._join("Persons", ""))
 
     @classmethod
     def for_platform(cls, platform: str, base_url: str | None = None) -> IriMinter:
@@ -71,7 +78,7 @@ class IriMinter:
         return self.separator.join((self.base, *parts))
 
     def order(self, order_id: str) -> str:
-        return order_id if self._kept(order_id) else self._join("Orders", _segment(order_id))
+        return order_id if self.keep_iris and self._kept(order_id) else self._orders + _segment(order_id)
 
     def line(self, order_iri: str, key: str) -> str:
         return key if self._kept(key) else self._lines_prefix(order_iri) + _segment(key)
@@ -81,7 +88,7 @@ class IriMinter:
         return f"{order_iri}{separator}OrderLines{separator}"
 
     def person(self, person_id: str) -> str:
-        return person_id if self._kept(person_id) else self._join("Persons", _segment(person_id))
+        return person_id if self.keep_iris and self._kept(person_id) else self._persons + _segment(person_id)
 
     def enterprise(self, enterprise_id: str) -> str:
         kept = self._kept(enterprise_id)
