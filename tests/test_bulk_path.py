@@ -132,6 +132,7 @@ EDGES = [
     "2026-03-03T15:12:30+24:00",
     "2026-03-03T15:12:30-00:00",
     "2026-03-03",
+    "0001-01-01T00:00:00+00:00",
     "1700000000",
     "12.50",
     "12.5000000000000000000000000000001",
@@ -141,6 +142,7 @@ EDGES = [
     "NaN",
     "Infinity",
     "",
+    " ",
     "EUR",
     "eur",
     "EURO",
@@ -194,7 +196,8 @@ def _dicts(node: t.Any) -> t.Iterator[dict[str, t.Any]]:
 
 
 def _single_mutations(seed: t.Any, edges: list[object]) -> t.Iterator[t.Any]:
-    """`seed` with one value replaced by each edge value, or its key removed, at every place."""
+    """`seed` with one value replaced by each edge value, or its key removed, at every place; and
+    with each of `ENVELOPE_KEYS` added."""
     text = json.dumps(seed)
     for path in paths(seed):
         for edge in [*edges, _REMOVED]:
@@ -209,9 +212,15 @@ def _single_mutations(seed: t.Any, edges: list[object]) -> t.Iterator[t.Any]:
             else:
                 holder[path[-1]] = edge
             yield document
+    if isinstance(seed, dict):  # a key added at the top: an envelope's, or another shape's marker
+        for key in ENVELOPE_KEYS:
+            for value in ([], None):
+                yield {**json.loads(text), key: value}
 
 
 _REMOVED = object()
+#: Keys that make a document an envelope, or an order of another shape, on some platform.
+ENVELOPE_KEYS = ("Orders", "orders", "data", "included", "pagination", "state", "status", "number", "items")
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
