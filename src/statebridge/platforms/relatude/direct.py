@@ -37,12 +37,11 @@ STATUS_FIELDS = ("OrderStatus",)
 _DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 #: The timestamp form whose `isoformat()` is written here from its own text (faster than
-#: formatting the parsed value): the date and time to the second, the fraction from the parsed
-#: value, and the offset as `isoformat` writes it.
+#: formatting the parsed value): its first 19 characters (date and time to the second), the
+#: fraction from the parsed value, and its offset as `isoformat` writes it.
 _STAMP = re.compile(
-    r"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(?:\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})"
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})"
 )
-_UTC_OFFSETS = frozenset({"Z", "+00:00", "-00:00"})
 _TEXT = (str, type(None))
 #: How many distinct values each memo keeps (cleared when full: memory stays flat).
 _REMEMBERED = 65536
@@ -142,14 +141,16 @@ def _date(value: t.Any) -> t.Any:
         return DECLINE
     if parsed.day == 1 and parsed.month == 1 and parsed.year == 1:
         return DECLINE
-    match = _STAMP.fullmatch(text)
-    if match is None or text[11:13] == "24":  # another form: the reference's own steps
+    if _STAMP.fullmatch(text) is None or text[11:13] == "24":  # another form: the reference's steps
         return DECLINE if parsed.utcoffset() is None else parsed.isoformat()
-    head, offset = match.groups()
-    if offset in _UTC_OFFSETS:
+    if text[-1] == "Z":
         offset = "+00:00"
+    else:
+        offset = text[-6:]
+        if offset == "-00:00":
+            offset = "+00:00"
     micro = parsed.microsecond
-    return f"{head}.{micro:06d}{offset}" if micro else head + offset
+    return f"{text[:19]}.{micro:06d}{offset}" if micro else text[:19] + offset
 
 
 class RelatudeDocuments:
