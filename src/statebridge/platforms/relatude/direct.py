@@ -2,9 +2,9 @@
 
 It does what `RelatudeAdapter.split`, `fields`, `read` and `order_nodes` do for a JSON document
 that is one bare order, in one pass and without the canonical `Order`. Its checks are the
-reference's own (`json_fields.optional_*`, the model's validators, the mapping table), so it takes
-exactly what the reference takes; where a check would be long to mirror it declines instead. It
-returns None for anything else (an envelope, a list, an XML element, a value the reference refuses,
+reference's own, mirrored (`json_fields.optional_*`, the adapter's, the model's validators, the
+mapping table), so that it takes what the reference takes and writes it alike. It returns None
+for anything else (an envelope, a list, an XML element, a value the reference refuses,
 a status the table does not translate), and the document goes through the reference path, which
 reads it or says what is wrong. `tests/test_bulk_path.py` holds the two to the same bytes and
 messages.
@@ -63,7 +63,8 @@ def _decimal(value: t.Any) -> Decimal | None:
 
 #: Lexical form of an amount (`Money`) and of a quantity (`NonNegativeDecimal`), or `DECLINE`; and
 #: whether a number that is checked but not carried (`ShippingAmount`) is read. Keyed by the text
-#: itself, or by (type, number): 1, 1.0 and True are equal keys, but never equal to text.
+#: itself, or by (type, number), since 1, 1.0 and True are equal keys (text never equals a number);
+#: the one pair of equal floats, 0.0 and -0.0, is read alike ("0").
 _AMOUNTS: dict[t.Any, t.Any] = {}
 _QUANTITIES: dict[t.Any, t.Any] = {}
 _READABLE: dict[t.Any, bool] = {}
