@@ -17,14 +17,16 @@ from decimal import Decimal
 import orjson
 import pytest
 from bench.orders import PLATFORMS as GENERATED, generator
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
 from statebridge.bulk import NodeReader, read_nodes, values
 from statebridge.dfc import IriMinter
-from statebridge.errors import OrderError
+from statebridge.errors import InvalidOrderError, OrderError
 from statebridge.formats import FORMATS
 from statebridge.pipeline import OnUnknown
+from statebridge.platforms.relatude import direct as relatude_direct
+from statebridge.platforms.relatude.adapter import _timestamp as relatude_timestamp
 from statebridge.reading import read_documents
 from statebridge.translate import read_orders, translate
 
@@ -130,6 +132,7 @@ EDGES = [
     "2026-03-03T15:12:30+24:00",
     "2026-03-03T15:12:30-00:00",
     "2026-03-03",
+    "0001-01-01T00:00:00+00:00",
     "1700000000",
     "12.50",
     "12.5000000000000000000000000000001",
@@ -139,6 +142,7 @@ EDGES = [
     "NaN",
     "Infinity",
     "",
+    " ",
     "EUR",
     "eur",
     "EURO",
@@ -192,7 +196,8 @@ def _dicts(node: t.Any) -> t.Iterator[dict[str, t.Any]]:
 
 
 def _single_mutations(seed: t.Any, edges: list[object]) -> t.Iterator[t.Any]:
-    """`seed` with one value replaced by each edge value, or its key removed, at every place."""
+    """`seed` with one value replaced by each edge value, or its key removed, at every place; and
+    with each of `ENVELOPE_KEYS` added."""
     text = json.dumps(seed)
     for path in paths(seed):
         for edge in [*edges, _REMOVED]:
@@ -207,9 +212,15 @@ def _single_mutations(seed: t.Any, edges: list[object]) -> t.Iterator[t.Any]:
             else:
                 holder[path[-1]] = edge
             yield document
+    if isinstance(seed, dict):  # a key added at the top: an envelope's, or another shape's marker
+        for key in ENVELOPE_KEYS:
+            for value in ([], None):
+                yield {**json.loads(text), key: value}
 
 
 _REMOVED = object()
+#: Keys that make a document an envelope, or an order of another shape, on some platform.
+ENVELOPE_KEYS = ("Orders", "orders", "data", "included", "pagination", "state", "status", "number", "items")
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
@@ -317,3 +328,45 @@ def test_money_is_the_models_validator_remembered(value: object, expected: objec
 def test_quantities_are_the_models_validator_remembered(value: object, expected: object) -> None:
     assert values.quantity(value) == expected
     assert values.quantity(value) == expected
+
+
+#: ISO 8601 date-times in and around the form the Relatude reader writes from its own text:
+#: other separators, fractions of every length, offsets with and without minutes, blanks around.
+_RELATUDE_DATES = (
+    r"\A\s?[0-9]{4}-?[0-9]{2}-?[0-9]{2}[T ]?([0-9]{2}(:?[0-9]{2}(:?[0-9]{2}([.,][0-9]{1,9})?)?)?)?"
+    r"(Z|[+-][0-9]{2}(:?[0-9]{2}(:[0-9]{2})?)?)?\s?\Z"
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-01-01T00:00:01.000Z",
+        "2026-03-02T09:10:11.5000000+01:00",
+        "2026-03-03T15:12:30.999999999-00:00",
+        "2026-03-03T15:12:30-05:30",
+        "2026-03-03T15:12:30.000001+00:00",
+        "0001-01-01T00:00:00+01:00",
+        "0001-01-02T00:00:00Z",
+        "2026-03-03T24:00:00Z",
+        " 2026-03-03T15:12:30+23:59 ",
+    ],
+)
+def test_relatude_dates_are_written_as_the_reference_writes_them(text: str) -> None:
+    _check_relatude_date(text)
+
+
+@settings(max_examples=1000)  # microseconds each
+@given(st.from_regex(_RELATUDE_DATES))
+def test_relatude_dates_in_any_form_are_written_as_the_reference_writes_them(text: str) -> None:
+    _check_relatude_date(text)
+
+
+def _check_relatude_date(text: str) -> None:
+    """The document reader's `DateOrdered` is the adapter's `_timestamp` written by `isoformat()`,
+    or declined where the adapter refuses it."""
+    try:
+        expected: object = t.cast(dt.datetime, relatude_timestamp(text, "DateOrdered")).isoformat()
+    except InvalidOrderError:
+        expected = values.DECLINE
+    assert relatude_direct._date(text) == expected

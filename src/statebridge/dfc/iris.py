@@ -41,6 +41,9 @@ def _segment(value: str) -> str:
     return quote(value, safe="-._~")
 
 
+#: The keys of lines without ids, by position (`numbered_line_iris`): most orders have few lines.
+_POSITIONS = tuple(str(index) for index in range(1, 65))
+
 #: How many offer IRIs a minter remembers (SKUs repeat across orders; the bound keeps memory flat).
 _OFFER_CACHE = 4096
 
@@ -126,6 +129,14 @@ class IriMinter:
     def lines(self, order: Order, order_iri: str) -> list[str]:
         """One distinct IRI per line: its id, else its position; a repeated key gets `-N` appended."""
         return self.line_iris(order_iri, [line.id for line in order.lines])
+
+    def numbered_line_iris(self, order_iri: str, count: int) -> list[str]:
+        """`line_iris` for `count` lines without ids: their positions, which never repeat and are
+        never absolute IRIs, under the order's lines prefix (the bulk path of export shapes)."""
+        prefix = self._lines_prefix(order_iri)
+        if count <= len(_POSITIONS):
+            return [prefix + position for position in _POSITIONS[:count]]
+        return [prefix + str(index) for index in range(1, count + 1)]
 
     def line_iris(self, order_iri: str, ids: t.Sequence[str | None]) -> list[str]:
         """`lines` for the line ids `ids` (None: a line without one)."""

@@ -44,6 +44,10 @@ from decimal import Decimal
 from ...errors import InvalidOrderError, OrderError, UnrecognisedShapeError
 from ...mapping import load_table
 from ...model import Order
+
+if t.TYPE_CHECKING:
+    from ...dfc.iris import IriMinter
+    from ...dfc.jsonld import Node
 from ..base import Adapter, RawOrder, decimal_text, iso_or_none
 from ..hints import marker_hint
 from ..json_fields import optional_decimal, optional_id, optional_text, optional_timestamp
@@ -182,6 +186,13 @@ class RelatudeAdapter(Adapter):
             "payments": [{"method": method}] if method else [],
             "platform_status": {"OrderStatus": _status(r.get("OrderStatus"))},
         }
+
+    def document_reader(self, minter: IriMinter) -> t.Callable[[t.Any], list[Node] | None] | None:
+        """One bare export order straight to DFC nodes (`direct.py`), with the shipped table's fields."""
+        from .direct import STATUS_FIELDS, RelatudeDocuments  # the bulk path, only where it runs
+
+        table = self.mapping_table()
+        return RelatudeDocuments(table, minter) if tuple(table.fields) == STATUS_FIELDS else None
 
     # -- writing (--to relatude) -------------------------------------------------------------------
 
