@@ -23,7 +23,18 @@ from pydantic import TypeAdapter, ValidationError
 from ..dfc.literals import number_lexical
 from ..model import Money, NonNegativeDecimal
 
-__all__ = ["DECLINE", "Declined", "currency", "id_text", "money", "quantity", "timestamp"]
+__all__ = [
+    "DECLINE",
+    "MONEY_TEXT",
+    "QUANTITY_TEXT",
+    "Declined",
+    "currency",
+    "id_text",
+    "money",
+    "quantity",
+    "timestamp",
+    "timestamp_text",
+]
 
 
 class Declined:
@@ -81,26 +92,29 @@ class _Numbers:
 
 _MONEY = _Numbers(TypeAdapter(Money))
 _QUANTITY = _Numbers(TypeAdapter(NonNegativeDecimal))
-#: The remembered answers for text, looked in first: most numbers come as decimal strings.
-_MONEY_TEXT = _MONEY.by_type[str]
-_QUANTITY_TEXT = _QUANTITY.by_type[str]
+#: The remembered answers for text, looked in first (`money`, `quantity`, and the readers of the
+#: bulk path, before they call those): most numbers come as decimal strings.
+MONEY_TEXT = _MONEY.by_type[str]
+QUANTITY_TEXT = _QUANTITY.by_type[str]
 
 
 def money(value: t.Any) -> str | Declined | None:
     """An optional amount (`Money | None`): None, its lexical form, or `DECLINE`."""
     if value is None:
         return None
-    found = _MONEY_TEXT.get(value) if type(value) is str else None
+    found = MONEY_TEXT.get(value) if type(value) is str else None
     return found if found is not None else _MONEY(value)
 
 
 def quantity(value: t.Any) -> str | Declined:
     """A required quantity (`NonNegativeDecimal`): its lexical form, or `DECLINE`."""
-    found = _QUANTITY_TEXT.get(value) if type(value) is str else None
+    found = QUANTITY_TEXT.get(value) if type(value) is str else None
     return found if found is not None else _QUANTITY(value)
 
 
-_TIMESTAMP_FORM = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)").fullmatch
+_TIMESTAMP_FORM = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:[0-9]{2})"
+).fullmatch
 _FROM_ISO = dt.datetime.fromisoformat
 
 
@@ -116,6 +130,27 @@ def timestamp(value: t.Any) -> dt.datetime | Declined | None:
         return _FROM_ISO(value)
     except ValueError:
         return DECLINE
+
+
+def timestamp_text(value: t.Any) -> str | Declined | None:
+    """`timestamp`, then the lexical form the writers give it (`datetime_lexical`, `isoformat()`),
+    spelt from the text itself: its date and time to the second, the fraction as six digits unless
+    it is zero, and the offset (`Z` and `-00:00` as `+00:00`)."""
+    if value is None:
+        return None
+    if type(value) is not str:
+        parsed = timestamp(value)
+        return parsed if parsed is None or parsed is DECLINE else t.cast(dt.datetime, parsed).isoformat()
+    if _TIMESTAMP_FORM(value) is None:
+        return DECLINE
+    try:
+        micro = _FROM_ISO(value).microsecond
+    except ValueError:
+        return DECLINE
+    offset = value[-6:]
+    if value[-1] == "Z" or offset == "-00:00":
+        offset = "+00:00"
+    return f"{value[:19]}.{micro:06d}{offset}" if micro else value[:19] + offset
 
 
 _CURRENCY = re.compile(r"[A-Z]{3}")

@@ -12,9 +12,18 @@ from __future__ import annotations
 
 import typing as t
 
-from ...bulk.values import DECLINE, currency, money, quantity, timestamp
+from ...bulk.values import (
+    DECLINE,
+    MONEY_TEXT,
+    QUANTITY_TEXT,
+    currency,
+    money,
+    quantity,
+    timestamp,
+    timestamp_text,
+)
 from ...dfc.iris import IriMinter
-from ...dfc.jsonld import Node, add_buyer, add_line, order_head, status_pairs, unit_curie
+from ...dfc.jsonld import Node, StatusPairs, add_buyer, add_line, order_head, status_pairs, unit_curie
 from ...mapping import MappingTable
 
 __all__ = ["STATUS_FIELDS", "SpreeDocuments"]
@@ -28,22 +37,19 @@ _EMPTY: dict[str, t.Any] = {}
 _TEXT = (str, type(None))
 
 
-def _text_id(value: t.Any) -> t.Any:
-    """`text_or_none`: text kept, an integer as text, None; `DECLINE` for anything else."""
-    kind = type(value)
-    if kind is str or value is None:
-        return value
-    if kind is int:
-        return str(value)
-    return DECLINE
-
-
 class SpreeDocuments:
-    """Called with one parsed document: its nodes, or None when the reference path must read it."""
+    """Called with one parsed document: its nodes, or None when the reference path must read it.
+
+    One pass over the record with the checks written out where they are used: this runs once per
+    order on the bulk path, where each call and each intermediate object is measurable.
+    """
 
     def __init__(self, table: MappingTable, minter: IriMinter) -> None:
         self._states = table.states_for
         self._minter = minter
+        #: Status pairs by the status values: only combinations the table translates are kept,
+        #: and there are as many as the fields' domains allow.
+        self._pairs: dict[tuple[str | None, ...], StatusPairs] = {}
 
     def __call__(self, r: t.Any) -> list[Node] | None:
         if type(r) is not dict:
@@ -58,30 +64,45 @@ class SpreeDocuments:
             lines_key = "items" if "items" in r else "line_items"
         else:
             return None
-        state, status = get("state"), get("status")
-        paid = get("payment_state", get("payment_status"))
-        shipped = get("shipment_state", get("fulfillment_status"))
-        if type(state) not in _TEXT or type(status) not in _TEXT or type(paid) not in _TEXT:
+        # Statuses: text or null, translated by the table.
+        key = (
+            get("state"),
+            get("status"),
+            get("payment_state", get("payment_status")),
+            get("shipment_state", get("fulfillment_status")),
+        )
+        try:
+            pairs = self._pairs.get(key)
+        except TypeError:  # a list or an object among them
             return None
-        if type(shipped) not in _TEXT:
-            return None
-        states = self._states((state, status, paid, shipped))
-        if states is None:
-            return None
-        order_id = _text_id(get("id"))
-        if order_id is DECLINE:
+        if pairs is None:
+            if any(type(value) not in _TEXT for value in key):
+                return None
+            states = self._states(key)
+            if states is None:
+                return None
+            pairs = self._pairs[key] = status_pairs(states)
+        # The order's id: text, or an integer as text; else its number.
+        order_id = get("id")
+        if type(order_id) is int:
+            order_id = str(order_id)
+        elif order_id is not None and type(order_id) is not str:
             return None
         order_id = order_id or number
         if not order_id:
             return None
-        created = timestamp(get("created_at"))
-        placed = timestamp(get("completed_at"))
-        if created is DECLINE or placed is DECLINE or timestamp(get("updated_at")) is DECLINE:
+        # Timestamps: the one written (placed, else created) as text, the others checked.
+        date = timestamp_text(get("completed_at"))
+        if date is None:
+            date = timestamp_text(get("created_at"))
+        elif timestamp(get("created_at")) is DECLINE:
+            return None
+        if date is DECLINE or timestamp(get("updated_at")) is DECLINE:
             return None
         code = get("currency")
         if currency(code) is DECLINE or money(get("total")) is DECLINE:
             return None
-        # buyer
+        # The buyer: `full_name`, else the billing address's names.
         name = get("full_name")
         if not name:
             address = get("bill_address")
@@ -93,19 +114,60 @@ class SpreeDocuments:
             name = f"{first} {last}" if first and last else first or last or None
         elif type(name) is not str:
             return None
-        person = _text_id(get("user_id", get("customer_id")))
+        person = get("user_id", get("customer_id"))
+        if type(person) is int:
+            person = str(person)
+        elif person is not None and type(person) is not str:
+            return None
         email = get("email")
-        if person is DECLINE or type(email) not in _TEXT:
+        if type(email) not in _TEXT:
             return None
         if not (_payments_ok(get("payments")) and _shipments_ok(get("shipments"))):
             return None
-        lines = _lines(get(lines_key))
-        if lines is None:
+        # Lines: read and checked first (their IRIs depend on all their ids), then written.
+        items = get(lines_key)
+        if items is None:
+            items = ()
+        elif type(items) is not list:
             return None
+        lines = []
+        for line in items:
+            if type(line) is not dict:
+                return None
+            line_get = line.get
+            variant = line_get("variant")
+            if type(variant) is not dict:
+                variant = _EMPTY
+            item = line_get("sku") or variant.get("sku")
+            if item:
+                if type(item) is not str:
+                    return None
+            else:
+                item = line_get("variant_id", variant.get("id"))
+                if type(item) is int:
+                    item = str(item)
+                elif item is not None and type(item) is not str:
+                    return None
+            title = line_get("name") or variant.get("name")
+            line_id = line_get("id")
+            if type(line_id) is int:
+                line_id = str(line_id)
+            elif line_id is not None and type(line_id) is not str:
+                return None
+            value = line_get("quantity")
+            amount = QUANTITY_TEXT.get(value) if type(value) is str else None
+            if amount is None:
+                amount = quantity(value)
+            value = line_get("price")
+            price = MONEY_TEXT.get(value) if type(value) is str else None
+            if price is None and value is not None:
+                price = money(value)
+            if amount is DECLINE or price is DECLINE or type(title) not in _TEXT:
+                return None
+            lines.append((line_id, item, title, amount, price))
         minter = self._minter
         order_iri = minter.order(order_id)
-        date = placed or created
-        head = order_head(order_iri, number, None if date is None else date.isoformat(), status_pairs(states))  # type: ignore[union-attr]
+        head = order_head(order_iri, number, t.cast(str | None, date), pairs)
         nodes = [head]
         if lines:
             unit = unit_curie(code)
@@ -117,8 +179,8 @@ class SpreeDocuments:
                     order_iri,
                     line_iri,
                     title,
-                    amount,
-                    price,
+                    t.cast(str, amount),
+                    t.cast(str | None, price),
                     unit,
                     None if item is None else offer(item),
                 )
@@ -128,39 +190,14 @@ class SpreeDocuments:
         return nodes
 
 
-_Line = tuple[str | None, str | None, str | None, str, str | None]
-
-
-def _lines(items: t.Any) -> list[_Line] | None:
-    """(id, item, name, quantity, price) of each line item, lexical numbers; None to decline."""
-    if items is None:
-        return []
-    if type(items) is not list:
-        return None
-    lines = []
-    for line in items:
-        if type(line) is not dict:
-            return None
-        get = line.get
-        variant = get("variant")
-        if type(variant) is not dict:
-            variant = _EMPTY
-        item = get("sku") or variant.get("sku")
-        if item:
-            if type(item) is not str:
-                return None
-        else:
-            item = _text_id(get("variant_id", variant.get("id")))
-        title = get("name") or variant.get("name")
-        line_id = _text_id(get("id"))
-        amount = quantity(get("quantity"))
-        price = money(get("price"))
-        if item is DECLINE or line_id is DECLINE or amount is DECLINE or price is DECLINE:
-            return None
-        if type(title) not in _TEXT:
-            return None
-        lines.append((line_id, item, title, amount, price))
-    return lines  # type: ignore[return-value]
+def _text_id(value: t.Any) -> t.Any:
+    """`text_or_none`: text kept, an integer as text, None; `DECLINE` for anything else."""
+    kind = type(value)
+    if kind is str or value is None:
+        return value
+    if kind is int:
+        return str(value)
+    return DECLINE
 
 
 def _payments_ok(items: t.Any) -> bool:
