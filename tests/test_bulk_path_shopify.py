@@ -45,6 +45,8 @@ def test_shopify_bare_rest_orders_give_the_reference_bytes() -> None:
         {**b2b, "admin_graphql_api_id": None, "id": None, "name": None},
         {**b2b, "id": "05600009001"},
         {**b2b, "admin_graphql_api_id": "gid://shopify/Order/5600009001?x=1"},
+        {**b2b, "id": -5, "admin_graphql_api_id": "gid://shopify/Order/-5"},
+        {**b2b, "id": 12, "admin_graphql_api_id": "gid://shopify/Order/\u0661\u0662"},  # Arabic-Indic 12
     ]
     documents = [*orders, *variants, *declined]
     data = b"\n".join(orjson.dumps(order) for order in documents) + b"\n"

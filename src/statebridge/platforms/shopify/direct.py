@@ -23,6 +23,7 @@ import typing as t
 from ...bulk.values import DECLINE, currency, money, quantity, timestamp
 from ...dfc.iris import IriMinter
 from ...dfc.jsonld import Node, StatusPairs, add_buyer, add_line, order_head, status_pairs, unit_curie
+from ...dfc.vocab import CURRENCY_UNITS
 from ...mapping import MappingTable
 from ..hints import foreign_keys
 from .detect import _REST_KEYS
@@ -52,6 +53,8 @@ _CACHE = 4096
 #: order repeats some (created and processed, updated and cancelled or closed), and every webhook
 #: of one order repeats its created_at.
 _STAMPS: dict[str, t.Any] = {}
+#: Currency codes known to pass `currency` (those DFC has units for): looked up before its pattern.
+_CODES = frozenset(code for code in CURRENCY_UNITS if currency(code) == code)
 #: Amount text -> `money(text)`, and integer quantity -> `quantity(n)`: text and int keys only, so
 #: no key equals one of another type (`True == 1`, which `money` keys by type for).
 _AMOUNTS: dict[str, t.Any] = {}
@@ -100,10 +103,13 @@ def _rest_id(record: dict[str, t.Any], prefix: str) -> t.Any:
     own = record.get("id")
     if type(gid) is str and gid.startswith(prefix):
         exact = gid[len(prefix) :]
+        number = type(own) is int and 0 <= own < _ID_LIMIT
+        if number and str(own) == exact:
+            return exact  # the common case: the same number (so at most 30 ASCII digits)
         if exact.isdigit() and exact.isascii() and len(exact) <= _ID_DIGITS:
-            if (type(own) is int and str(own) == exact) or own is None or own == exact:
+            if own is None or own == exact:
                 return exact
-            if type(own) is int and 0 <= own < _ID_LIMIT and float(own) == float(int(exact)):
+            if number and float(own) == float(int(exact)):
                 return exact  # `id` rounded through a double (`ids._same_number`)
         return DECLINE
     return _text_id(own) if gid is None else DECLINE
@@ -157,7 +163,7 @@ class ShopifyDocuments:
         return pairs
 
     def __call__(self, r: t.Any) -> list[Node] | None:
-        if type(r) is not dict or not self._not_bare.isdisjoint(r):
+        if type(r) is not dict or not r.keys().isdisjoint(self._not_bare):  # looks up the few keys
             return None
         get = r.get
         number = get("name")
@@ -213,7 +219,12 @@ class ShopifyDocuments:
             return None
         total, code = found or (None, None)
         code = code or get("currency")
-        if currency(code) is DECLINE or (total is not None and _amount(total) is DECLINE):
+        if type(code) is str:
+            if code not in _CODES and currency(code) is DECLINE:
+                return None
+        elif code is not None:
+            return None  # `currency` takes text or null
+        if total is not None and _amount(total) is DECLINE:
             return None
         test = get("test")
         if test is not None and type(test) is not bool:
@@ -300,9 +311,19 @@ def _lines(items: t.Any) -> list[_Line] | None:
         if type(line) is not dict:
             return None
         get = line.get
-        price = _shop_money(line, "price", "price_set")
-        if price is DECLINE:
-            return None
+        price = get("price_set")  # `_rest_money(line, "price")`: the shop money's amount, or `price`
+        if price is not None:
+            if type(price) is not dict:
+                return None
+            price = price.get("shop_money")
+            if price is not None:
+                if type(price) is not dict:
+                    return None
+                price = price.get("amount")
+            else:
+                price = get("price")
+        else:
+            price = get("price")
         item = get("sku")
         if not item:
             item = _text_id(get("variant_id"))
@@ -320,7 +341,7 @@ def _lines(items: t.Any) -> list[_Line] | None:
                 if len(_COUNTS) >= _CACHE:
                     _COUNTS.clear()
                 _COUNTS[count] = amount
-        unit_price = None if price is None or price[0] is None else _amount(price[0])
+        unit_price = None if price is None else _amount(price)
         if item is DECLINE or line_id is DECLINE or amount is DECLINE or unit_price is DECLINE:
             return None
         if type(title) not in _TEXT:
