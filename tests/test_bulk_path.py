@@ -31,7 +31,8 @@ from statebridge.reading import read_documents
 from statebridge.translate import read_orders, translate
 
 from .fuzzing import mutated, paths
-from .platforms import adapter, fixture_inputs, table, table_platforms
+from .platforms import FIXTURES, adapter, fixture_inputs, table, table_platforms
+from .shopify_orders import shopify_bare_orders
 
 PLATFORMS = table_platforms()
 BASES = (None, "https://shop.example.org/")
@@ -95,9 +96,50 @@ def test_the_bulk_path_takes_every_generated_order(platform: str) -> None:
         assert reader.taken == len(lines)
 
 
+def test_shopify_webhooks_between_bulk_operation_rows_give_the_reference_bytes() -> None:
+    """Shopify holds Bulk Operation orders until the end of input and joins child rows to them
+    wherever they are (`BulkJoin`); the document reader takes REST webhook lines without `split` or
+    `start_document`. Webhooks between the rows, before an order's rows, between a row and its
+    later order: the same bytes and problems (at the same lines) as the reference, which splits
+    every line, and the reader takes the webhooks it can and nothing else."""
+    shopify = FIXTURES / "shopify"
+    rows = (shopify / "bulk_operation.ndjson").read_bytes().splitlines()
+    webhooks = [
+        *(shopify / "webhooks.ndjson").read_bytes().splitlines(),
+        *(shopify / "test_notification_pending_fulfillment.ndjson").read_bytes().splitlines(),
+        *generator("shopify").ndjson(4).splitlines(),
+    ]
+    refused = orjson.loads(webhooks[0])
+    refused["line_items"][0]["quantity"] = "many"  # declined by the reader, refused by the reference
+    orphan = {"id": "gid://shopify/LineItem/1", "quantity": 1, "__parentId": "gid://shopify/Order/9"}
+    lines: list[bytes] = []
+    for i, row in enumerate(rows):  # a webhook before every Bulk row
+        lines += [webhooks[i % len(webhooks)], row]
+    lines[5:5] = [orjson.dumps(refused), orjson.dumps(orphan)]
+    lines += webhooks
+    data = b"\n".join(lines) + b"\n"
+    for fmt in FORMATS:
+        for base_url in BASES:
+            written, problems = bulk(data, "shopify", fmt, base_url)
+            assert (written, problems) == reference(data, "shopify", fmt, base_url)
+    assert [problem.split(":")[0] for problem in problems] == ["line 6", "line 7"]
+    # every webhook and the three Bulk orders are written, the webhooks in place, the Bulk orders last
+    numbers = [
+        orjson.loads(line)["@graph"][0].get("dfc-b:orderNumber")
+        for line in bulk(data, "shopify", "ndjson", None)[0].splitlines()
+    ]
+    expected = [orjson.loads(line)["name"] for line in lines if line in webhooks]
+    assert numbers == [*expected, "#3001", "#3002", "#3003"]
+    whole = adapter("shopify").document_reader(IriMinter.for_platform("shopify"))
+    assert whole is not None
+    taken = [whole(orjson.loads(line)) is not None for line in lines]
+    assert taken == [line in webhooks for line in lines]
+
+
 def _seeds(platform: str, *, whole_files: bool = True) -> list[t.Any]:
     """Orders of the platform: two generated ones (in two statuses), every NDJSON line of its
-    fixtures, then (with `whole_files`) its whole-file fixtures."""
+    fixtures (for Shopify also `shopify_bare_orders`), then (with `whole_files`) its whole-file
+    fixtures."""
     seeds = (
         [orjson.loads(line) for line in generator(platform).ndjson(2).splitlines()]
         if (platform in GENERATED)
@@ -106,6 +148,8 @@ def _seeds(platform: str, *, whole_files: bool = True) -> list[t.Any]:
     for path in fixture_inputs(platform):
         if path.suffix == ".ndjson":
             seeds += [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
+    if platform == "shopify":
+        seeds += shopify_bare_orders()
     if whole_files:
         seeds += [
             orjson.loads(path.read_bytes()) for path in fixture_inputs(platform) if path.suffix == ".json"

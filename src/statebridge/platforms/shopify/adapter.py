@@ -70,6 +70,10 @@ from .ids import _GID
 from .rest import _REST_NAMES, rest_fields
 from .writer import to_record
 
+if t.TYPE_CHECKING:
+    from ...dfc.iris import IriMinter
+    from ...dfc.jsonld import Node
+
 __all__ = ["ShopifyAdapter"]
 
 
@@ -239,6 +243,14 @@ class ShopifyAdapter(Adapter):
         if raw.shape in ("graphql", "bulk"):
             return graphql_fields(raw)
         return rest_fields(raw)
+
+    def document_reader(self, minter: IriMinter) -> t.Callable[[t.Any], list[Node] | None] | None:
+        """One bare REST order (the webhook shape) straight to DFC nodes (`direct.py`), with the
+        shipped table's fields; every other document goes through `split`."""
+        from .direct import STATUS_FIELDS, ShopifyDocuments  # the bulk path, only where it runs
+
+        table = self.mapping_table()
+        return ShopifyDocuments(table, minter) if tuple(table.fields) == STATUS_FIELDS else None
 
     def states(self, status: t.Mapping[str, str | None], shape: str) -> DFCStates:
         """The table's triple; an unknown GraphQL value is named by its GraphQL field."""
