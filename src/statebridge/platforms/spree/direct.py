@@ -56,7 +56,7 @@ class SpreeDocuments:
             return None
         get = r.get
         number = get("number")
-        if type(number) is not str or type(get("orders")) is list or not _OFN_KEYS.isdisjoint(r):
+        if type(number) is not str or type(get("orders")) is list or not r.keys().isdisjoint(_OFN_KEYS):
             return None
         if "state" in r:
             lines_key = "line_items"
