@@ -25,6 +25,7 @@ from statebridge.dfc import IriMinter
 from statebridge.errors import OrderError
 from statebridge.formats import FORMATS
 from statebridge.pipeline import OnUnknown
+from statebridge.platforms.commercelayer import direct as commercelayer_direct
 from statebridge.reading import read_documents
 from statebridge.translate import read_orders, translate
 
@@ -358,6 +359,38 @@ def test_timestamps_are_read_as_pydantic_reads_them(text: str) -> None:
     assert taken == expected
     assert taken.utcoffset() == expected.utcoffset()
     assert taken.isoformat() == expected.isoformat()
+
+
+_CL_STAMP = "2026-03-02T08:15:00.000Z"
+#: Digits, separators and look-alikes of both.
+_CL_CHARS = "0123456789-T:.,Z+ W²٣\uff10a"
+
+
+def _same_timestamp(value: str) -> None:
+    taken, expected = commercelayer_direct.stamp(value), values.timestamp(value)
+    assert taken == expected, value
+    if isinstance(taken, dt.datetime):
+        assert isinstance(expected, dt.datetime)
+        assert taken.isoformat() == expected.isoformat()
+
+
+def test_commercelayer_timestamp_shortcut_is_timestamp_on_every_change() -> None:
+    """The Commerce Layer reader's shortcut for its own timestamp form answers as `timestamp` does
+    on that form with any one character changed, and with the form's own length changed."""
+    for position in range(len(_CL_STAMP)):
+        for char in _CL_CHARS:
+            _same_timestamp(_CL_STAMP[:position] + char + _CL_STAMP[position + 1 :])
+    for value in (_CL_STAMP[:-2] + "Z", _CL_STAMP[:-1] + "0Z", _CL_STAMP[:-1] + "+00:00"):
+        _same_timestamp(value)
+
+
+@given(st.lists(st.tuples(st.integers(0, len(_CL_STAMP) - 1), st.sampled_from(_CL_CHARS)), max_size=4))
+def test_commercelayer_timestamp_shortcut_is_timestamp(changes: list[tuple[int, str]]) -> None:
+    """The same, with up to four characters changed."""
+    text = list(_CL_STAMP)
+    for position, char in changes:
+        text[position] = char
+    _same_timestamp("".join(text))
 
 
 @pytest.mark.parametrize(

@@ -12,21 +12,25 @@ messages.
 
 from __future__ import annotations
 
+import datetime as dt
 import typing as t
 
-from ...bulk.values import DECLINE, currency, money, quantity, timestamp
+from ...bulk.values import DECLINE, Declined, currency, money, quantity, timestamp
 from ...dfc.iris import IriMinter
-from ...dfc.jsonld import Node, add_buyer, add_line, order_head, status_pairs, unit_curie
+from ...dfc.jsonld import Node, StatusPairs, add_buyer, add_line, order_head, status_pairs, unit_curie
 from ...dfc.literals import datetime_lexical
 from ...errors import InvalidOrderError
 from ...mapping import MappingTable
 from .fields import _GOODS, _NOT_GOODS, _item_type, _money
 
-__all__ = ["CommerceLayerDocuments"]
+__all__ = ["CommerceLayerDocuments", "stamp"]
 
 _EMPTY: dict[str, t.Any] = {}
+#: Currency codes met that the model takes (`currency`).
+_CODES: set[str] = set()
 _TEXT = (str, type(None))
 _ABSENT = object()
+_fromisoformat = dt.datetime.fromisoformat
 _Index = dict[str, dict[str, t.Any]]
 
 
@@ -66,6 +70,18 @@ def _amount(cents: t.Any, code: str | None) -> t.Any:
             _AMOUNTS.clear()
         _AMOUNTS[key] = found
     return found
+
+
+def stamp(value: t.Any) -> dt.datetime | Declined | None:
+    """`timestamp`, with a shortcut for the form Commerce Layer writes, `2026-03-02T08:15:00.000Z`:
+    the separators in their places, and `fromisoformat`, which reads only ASCII digits in between,
+    stand for the pattern `timestamp` matches first (the tests hold the two to the same answers)."""
+    if type(value) is str and len(value) == 24 and value[4:20:3] == "--T::." and value[23] == "Z":
+        try:
+            return _fromisoformat(value)
+        except ValueError:
+            return DECLINE
+    return timestamp(value)
 
 
 def _date_lexical(text: t.Any, parsed: t.Any) -> str:
@@ -128,6 +144,17 @@ class CommerceLayerDocuments:
         # The adapter hands over a table whose fields are status, payment_status, fulfillment_status.
         self._states = table.states_for
         self._minter = minter
+        #: `status_pairs` of the states of each status combination met, `DECLINE` for one the
+        #: table does not translate: one lookup per order instead of two calls.
+        self._pairs: dict[tuple[t.Any, ...], StatusPairs | Declined] = {}
+
+    def _status_pairs(self, key: tuple[t.Any, ...]) -> StatusPairs | Declined:
+        states = self._states(key)
+        pairs = DECLINE if states is None else status_pairs(states)
+        if len(self._pairs) >= _REMEMBERED:
+            self._pairs.clear()
+        self._pairs[key] = pairs
+        return pairs
 
     def __call__(self, document: t.Any) -> list[Node] | None:
         if type(document) is not dict:
@@ -152,23 +179,36 @@ class CommerceLayerDocuments:
         key = (get("status", _ABSENT), get("payment_status", _ABSENT), get("fulfillment_status", _ABSENT))
         if type(key[0]) not in _TEXT or type(key[1]) not in _TEXT or type(key[2]) not in _TEXT:
             return None  # a status field missing (the sentinel), or not text
-        states = self._states(key)
-        if states is None:
+        pairs = self._pairs.get(key) or self._status_pairs(key)
+        if pairs is DECLINE:
             return None
-        number = _text_id(get("number"))
-        order_id = _text_id(record.get("id"))
-        if number is DECLINE or order_id is DECLINE:
-            return None
+        number = get("number")
+        if type(number) is not str:
+            number = _text_id(number)
+            if number is DECLINE:
+                return None
+        order_id = record.get("id")
+        if type(order_id) is not str:
+            order_id = _text_id(order_id)
+            if order_id is DECLINE:
+                return None
         number = number or None
         order_id = order_id or number
         if order_id is None:
             return None
-        created = timestamp(get("created_at"))
-        placed = timestamp(get("placed_at"))
-        if created is DECLINE or placed is DECLINE or timestamp(get("updated_at")) is DECLINE:
+        created = stamp(get("created_at"))
+        placed = stamp(get("placed_at"))
+        if created is DECLINE or placed is DECLINE or stamp(get("updated_at")) is DECLINE:
             return None
         code = get("currency_code")
-        if currency(code) is DECLINE or _amount(get("total_amount_cents"), code) is DECLINE:
+        if type(code) is str:
+            if code not in _CODES:
+                if currency(code) is DECLINE:
+                    return None
+                _CODES.add(code)  # at most 26^3 codes
+        elif code is not None:
+            return None
+        if _amount(get("total_amount_cents"), code) is DECLINE:
             return None
         relationships = record.get("relationships")
         if type(relationships) is not dict:
@@ -186,7 +226,7 @@ class CommerceLayerDocuments:
             date = _date_lexical(a["placed_at"], placed)
         elif created is not None:
             date = _date_lexical(a["created_at"], created)
-        head = order_head(order_iri, number, date, status_pairs(states))
+        head = order_head(order_iri, number, date, pairs)  # type: ignore[arg-type]
         nodes = [head]
         if lines:
             unit = unit_curie(code)
@@ -307,7 +347,7 @@ def _shipments_ok(relationships: dict[str, t.Any], index: _Index) -> bool:
             _text_id(resource.get("id")) is DECLINE
             or _text_id(get("number")) is DECLINE
             or type(get("status")) not in _TEXT
-            or timestamp(get("shipped_at")) is DECLINE
+            or stamp(get("shipped_at")) is DECLINE
         ):
             return False
     return True
