@@ -284,11 +284,19 @@ _QUANTITIES: dict[int, str | object] = {}
 
 def _lines(relationships: dict[str, t.Any], index: _Index, code: str | None) -> list[_Line] | None:
     """(id, item, name, quantity, price) of each goods line, lexical numbers; None to decline."""
-    resources = _related(relationships, "line_items", index)
-    if resources is None:
-        return None
+    relationship = relationships.get("line_items")
+    data = relationship.get("data") if type(relationship) is dict else None
+    if not data:  # no linkage, null, or an empty list (`_related`)
+        return [] if data is None or data == [] else None
     lines = []
-    for resource in resources:
+    for ref in data if type(data) is list else (data,):
+        # `_related`, one reference at a time
+        if type(ref) is not dict:
+            return None
+        ref_id = ref.get("id")
+        resource = index.get(ref_id) if type(ref_id) is str else None
+        if resource is None or resource["type"] != ref.get("type"):
+            return None
         attributes = resource.get("attributes")
         if type(attributes) is not dict:
             attributes = _EMPTY
@@ -319,8 +327,8 @@ def _lines(relationships: dict[str, t.Any], index: _Index, code: str | None) -> 
         if item is None:
             links = resource.get("relationships")
             link = links.get("item") if type(links) is dict else None
-            data = link.get("data") if type(link) is dict else None
-            item = data.get("id") if type(data) is dict else None
+            linked = link.get("data") if type(link) is dict else None
+            item = linked.get("id") if type(linked) is dict else None
         if type(item) is not str and item is not None:
             item = _text_id(item)
             if item is DECLINE:
