@@ -214,15 +214,45 @@ def _single_mutations(seed: t.Any, edges: list[object]) -> t.Iterator[t.Any]:
 
 _REMOVED = object()
 
+#: Keys by which the adapters tell envelopes and shapes apart (JSON:API, GraphQL, JSON-LD, lists).
+ENVELOPE_KEYS = (
+    "data",
+    "errors",
+    "included",
+    "meta",
+    "orders",
+    "order",
+    "Orders",
+    "nodes",
+    "edges",
+    "pagination",
+    "@context",
+    "@graph",
+    "@type",
+)
+
+
+def _envelope_mutations(seed: t.Any) -> t.Iterator[t.Any]:
+    """`seed` with one envelope key added at its top (or its value replaced), for each key."""
+    if not isinstance(seed, dict):
+        return
+    text = json.dumps(seed)
+    for key in ENVELOPE_KEYS:
+        for value in ([], {}, None):
+            document = json.loads(text)
+            document[key] = value
+            yield document
+
 
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_every_value_of_every_seed_replaced_by_every_edge(platform: str) -> None:
     """Exhaustive at depth one: each value of a few real and generated orders replaced by each
-    edge value (and each key removed), all in one NDJSON input; output and problems are the
-    reference's, line for line."""
+    edge value (and each key removed), and with each envelope key added at their top, all in one
+    NDJSON input; output and problems are the reference's, line for line."""
     seeds = _seeds(platform, whole_files=False)[:4]
     edges = EDGES + _status_words(platform)[:4]
     lines = [json.dumps(doc).encode() for seed in seeds for doc in _single_mutations(seed, edges)]
+    lines += [json.dumps(doc).encode() for seed in seeds for doc in _envelope_mutations(seed)]
     data = b"\n".join(lines) + b"\n"
     written, problems = bulk(data, platform, "jsonld", BASES[1])
     expected_written, expected_problems = reference(data, platform, "jsonld", BASES[1])
