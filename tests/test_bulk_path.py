@@ -295,8 +295,9 @@ def test_every_value_of_a_whole_document_replaced(platform: str, path: t.Any) ->
 
 def _listed_orders_taken() -> list[tuple[str, list[bytes]]]:
     """The orders of each JSON:API list fixture (`{"data": [...], "included": [...]}`), each as a
-    single-order document with the list's `included`, when the platform's document reader takes
-    some: they carry what NDJSON fixtures lack (other currencies' minor units, bundles, promotions)."""
+    single-order document with the list's `included` (and again with its cents as text), when
+    the platform's document reader takes some: they carry what NDJSON fixtures lack (other
+    currencies' minor units, bundles, promotions)."""
     found = []
     for platform in PLATFORMS:
         whole = adapter(platform).document_reader(IriMinter.for_platform(platform))
@@ -310,8 +311,21 @@ def _listed_orders_taken() -> list[tuple[str, list[bytes]]]:
                 continue
             documents = [{"data": order, "included": listed["included"]} for order in listed["data"]]
             if any(whole(document) is not None for document in documents):
+                documents += [_cents_as_text(document) for document in documents]
                 found.append((platform, [orjson.dumps(document) for document in documents]))
     return found
+
+
+def _cents_as_text(node: t.Any) -> t.Any:
+    """`node` with every integer amount in minor units (`*_cents`) as text: `1580` -> `"1580"`."""
+    if isinstance(node, dict):
+        return {
+            key: str(value) if key.endswith("_cents") and type(value) is int else _cents_as_text(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_cents_as_text(value) for value in node]
+    return node
 
 
 @pytest.mark.parametrize(

@@ -44,8 +44,8 @@ def _text_id(value: t.Any) -> t.Any:
     return DECLINE
 
 
-#: Lexical amounts by (cents, currency code), as `_money` and the model's `Money` read them.
-_AMOUNTS: dict[tuple[t.Any, str | None], str | object | None] = {}
+#: Lexical amounts by (integer cents, currency code), as `_money` and the model's `Money` read them.
+_AMOUNTS: dict[tuple[int, str | None], str | object | None] = {}
 _REMEMBERED = 65536
 
 
@@ -55,21 +55,25 @@ def _amount(cents: t.Any, code: str | None) -> t.Any:
     if cents is None:
         return None
     kind = type(cents)
-    if kind is not int and kind is not str:  # bool, float, containers: the reference says why
-        return DECLINE
+    if kind is not int:
+        # bool, float, containers: the reference says why; integer text is read, not remembered
+        return _read_amount(cents, code) if kind is str else DECLINE
     key = (cents, code)
     found = _AMOUNTS.get(key, _ABSENT)
     if found is _ABSENT:
-        try:
-            amount = _money({"cents": cents}, "cents", code)
-        except InvalidOrderError:
-            found = DECLINE
-        else:
-            found = None if amount is None else money(amount)
+        found = _read_amount(cents, code)
         if len(_AMOUNTS) >= _REMEMBERED:
             _AMOUNTS.clear()
         _AMOUNTS[key] = found
     return found
+
+
+def _read_amount(cents: int | str, code: str | None) -> str | Declined | None:
+    try:
+        amount = _money({"cents": cents}, "cents", code)
+    except InvalidOrderError:
+        return DECLINE
+    return None if amount is None else money(amount)
 
 
 def stamp(value: t.Any) -> dt.datetime | Declined | None:
@@ -144,16 +148,15 @@ class CommerceLayerDocuments:
         # The adapter hands over a table whose fields are status, payment_status, fulfillment_status.
         self._states = table.states_for
         self._minter = minter
-        #: `status_pairs` of the states of each status combination met, `DECLINE` for one the
-        #: table does not translate: one lookup per order instead of two calls.
-        self._pairs: dict[tuple[t.Any, ...], StatusPairs | Declined] = {}
+        #: `status_pairs` of the states of each status combination met that the table translates
+        #: (a finite number): one lookup per order instead of two calls.
+        self._pairs: dict[tuple[t.Any, ...], StatusPairs] = {}
 
     def _status_pairs(self, key: tuple[t.Any, ...]) -> StatusPairs | Declined:
         states = self._states(key)
-        pairs = DECLINE if states is None else status_pairs(states)
-        if len(self._pairs) >= _REMEMBERED:
-            self._pairs.clear()
-        self._pairs[key] = pairs
+        if states is None:
+            return DECLINE
+        pairs = self._pairs[key] = status_pairs(states)
         return pairs
 
     def __call__(self, document: t.Any) -> list[Node] | None:
