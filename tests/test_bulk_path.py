@@ -25,6 +25,7 @@ from statebridge.dfc import IriMinter
 from statebridge.errors import InvalidOrderError, OrderError
 from statebridge.formats import FORMATS
 from statebridge.pipeline import OnUnknown
+from statebridge.platforms.commercelayer import direct as commercelayer_direct
 from statebridge.platforms.relatude import direct as relatude_direct
 from statebridge.platforms.relatude.adapter import _timestamp as relatude_timestamp
 from statebridge.reading import read_documents
@@ -168,6 +169,8 @@ EDGES = [
     "2026-03-03T15:12:30Z",
     "2026-03-03T15:12:30+02:00",
     "2026-03-03T15:12:30.1234567Z",
+    "2026-03-03T15:12:30.5Z",
+    "2026-03-03T15:12:30.120+00:00",
     "2026-03-03 15:12:30Z",
     "2026-03-03T15:12:30",
     "2026-02-30T10:00:00Z",
@@ -266,21 +269,130 @@ _REMOVED = object()
 #: Keys that make a document an envelope, or an order of another shape, on some platform.
 ENVELOPE_KEYS = ("Orders", "orders", "data", "included", "pagination", "state", "status", "number", "items")
 
+#: Keys by which the adapters tell envelopes and shapes apart (JSON:API, GraphQL, JSON-LD, lists).
+ENVELOPE_KEYS = (
+    "data",
+    "errors",
+    "included",
+    "meta",
+    "orders",
+    "order",
+    "Orders",
+    "nodes",
+    "edges",
+    "pagination",
+    "@context",
+    "@graph",
+    "@type",
+)
+
+
+def _envelope_mutations(seed: t.Any) -> t.Iterator[t.Any]:
+    """`seed` with one envelope key added at its top (or its value replaced), for each key."""
+    if not isinstance(seed, dict):
+        return
+    text = json.dumps(seed)
+    for key in ENVELOPE_KEYS:
+        for value in ([], {}, None):
+            document = json.loads(text)
+            document[key] = value
+            yield document
+
 
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_every_value_of_every_seed_replaced_by_every_edge(platform: str) -> None:
     """Exhaustive at depth one: each value of a few real and generated orders replaced by each
-    edge value (and each key removed), all in one NDJSON input; output and problems are the
-    reference's, line for line."""
+    edge value (and each key removed), and with each envelope key added at their top, all in one
+    NDJSON input; output and problems are the reference's, line for line."""
     seeds = _seeds(platform, whole_files=False)[:4]
     edges = EDGES + _status_words(platform)[:4]
     lines = [json.dumps(doc).encode() for seed in seeds for doc in _single_mutations(seed, edges)]
+    lines += [json.dumps(doc).encode() for seed in seeds for doc in _envelope_mutations(seed)]
     data = b"\n".join(lines) + b"\n"
     written, problems = bulk(data, platform, "jsonld", BASES[1])
     expected_written, expected_problems = reference(data, platform, "jsonld", BASES[1])
     assert problems == expected_problems
     assert written == expected_written
     assert len(lines) > 100
+
+
+#: Fewer edge values, for whole documents (their values are many): one of each kind.
+FEW_EDGES = ["2026-03-03T15:12:30.5Z", "", 7, -1, True, None, {}]
+
+
+def _whole_documents_taken() -> list[tuple[str, t.Any]]:
+    """The whole-file fixtures that a platform's document reader takes: one order each, with the
+    related resources and fields that NDJSON lines seldom carry (customers, addresses, shipments)."""
+    found = []
+    for platform in PLATFORMS:
+        whole = adapter(platform).document_reader(IriMinter.for_platform(platform))
+        if whole is None:
+            continue
+        for path in fixture_inputs(platform):
+            if path.suffix == ".json" and whole(orjson.loads(path.read_bytes())) is not None:
+                found.append((platform, path))
+    return found
+
+
+@pytest.mark.parametrize(("platform", "path"), _whole_documents_taken(), ids=lambda v: getattr(v, "name", v))
+def test_every_value_of_a_whole_document_replaced(platform: str, path: t.Any) -> None:
+    """Exhaustive at depth one on each whole document a document reader takes, with one edge
+    value of each kind: output and problems are the reference's, line for line."""
+    seed = orjson.loads(path.read_bytes())
+    lines = [json.dumps(doc).encode() for doc in _single_mutations(seed, FEW_EDGES)]
+    data = b"\n".join(lines) + b"\n"
+    written, problems = bulk(data, platform, "jsonld", BASES[1])
+    expected_written, expected_problems = reference(data, platform, "jsonld", BASES[1])
+    assert problems == expected_problems
+    assert written == expected_written
+    assert len(lines) > 100
+
+
+def _listed_orders_taken() -> list[tuple[str, list[bytes]]]:
+    """The orders of each JSON:API list fixture (`{"data": [...], "included": [...]}`), each as a
+    single-order document with the list's `included` (and again with its cents as text), when
+    the platform's document reader takes some: they carry what NDJSON fixtures lack (other
+    currencies' minor units, bundles, promotions)."""
+    found = []
+    for platform in PLATFORMS:
+        whole = adapter(platform).document_reader(IriMinter.for_platform(platform))
+        if whole is None:
+            continue
+        for path in fixture_inputs(platform):
+            listed = orjson.loads(path.read_bytes()) if path.suffix == ".json" else None
+            if not (
+                isinstance(listed, dict) and isinstance(listed.get("data"), list) and "included" in listed
+            ):
+                continue
+            documents = [{"data": order, "included": listed["included"]} for order in listed["data"]]
+            if any(whole(document) is not None for document in documents):
+                documents += [_cents_as_text(document) for document in documents]
+                found.append((platform, [orjson.dumps(document) for document in documents]))
+    return found
+
+
+def _cents_as_text(node: t.Any) -> t.Any:
+    """`node` with every integer amount in minor units (`*_cents`) as text: `1580` -> `"1580"`."""
+    if isinstance(node, dict):
+        return {
+            key: str(value) if key.endswith("_cents") and type(value) is int else _cents_as_text(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_cents_as_text(value) for value in node]
+    return node
+
+
+@pytest.mark.parametrize(
+    ("platform", "lines"),
+    _listed_orders_taken(),
+    ids=lambda v: v if isinstance(v, str) else f"{len(v)}-orders",
+)
+def test_each_order_of_a_list_as_its_own_document(platform: str, lines: list[bytes]) -> None:
+    data = b"\n".join(lines) + b"\n"
+    for fmt in FORMATS:
+        for base_url in BASES:
+            assert bulk(data, platform, fmt, base_url) == reference(data, platform, fmt, base_url)
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
@@ -354,6 +466,38 @@ def test_timestamps_are_read_as_pydantic_reads_them(text: str) -> None:
     assert taken.utcoffset() == expected.utcoffset()
     assert taken.isoformat() == expected.isoformat()
     assert values.timestamp_text(text) == expected.isoformat()
+
+
+_CL_STAMP = "2026-03-02T08:15:00.000Z"
+#: Digits, separators and look-alikes of both.
+_CL_CHARS = "0123456789-T:.,Z+ W²٣\uff10a"
+
+
+def _same_timestamp(value: str) -> None:
+    taken, expected = commercelayer_direct.stamp(value), values.timestamp(value)
+    assert taken == expected, value
+    if isinstance(taken, dt.datetime):
+        assert isinstance(expected, dt.datetime)
+        assert taken.isoformat() == expected.isoformat()
+
+
+def test_commercelayer_timestamp_shortcut_is_timestamp_on_every_change() -> None:
+    """The Commerce Layer reader's shortcut for its own timestamp form answers as `timestamp` does
+    on that form with any one character changed, and with the form's own length changed."""
+    for position in range(len(_CL_STAMP)):
+        for char in _CL_CHARS:
+            _same_timestamp(_CL_STAMP[:position] + char + _CL_STAMP[position + 1 :])
+    for value in (_CL_STAMP[:-2] + "Z", _CL_STAMP[:-1] + "0Z", _CL_STAMP[:-1] + "+00:00"):
+        _same_timestamp(value)
+
+
+@given(st.lists(st.tuples(st.integers(0, len(_CL_STAMP) - 1), st.sampled_from(_CL_CHARS)), max_size=4))
+def test_commercelayer_timestamp_shortcut_is_timestamp(changes: list[tuple[int, str]]) -> None:
+    """The same, with up to four characters changed."""
+    text = list(_CL_STAMP)
+    for position, char in changes:
+        text[position] = char
+    _same_timestamp("".join(text))
 
 
 @pytest.mark.parametrize(

@@ -46,6 +46,10 @@ from ..base import Adapter, RawOrder, text_or_none
 from ..json_fields import each as _each, included_index as _index, mapping_or_empty as _mapping
 from .fields import _buyer, _lines, _money, _number, _related, _shipment, minor_units
 
+if t.TYPE_CHECKING:
+    from ...dfc.iris import IriMinter
+    from ...dfc.jsonld import Node
+
 __all__ = ["CommerceLayerAdapter", "minor_units"]
 
 _STATUS_FIELDS = ("status", "payment_status", "fulfillment_status")
@@ -240,6 +244,13 @@ class CommerceLayerAdapter(Adapter):
             "test": _mapping(record.get("meta")).get("mode") == "test",
             "platform_status": {name: a.get(name) for name in _STATUS_FIELDS},
         }
+
+    def document_reader(self, minter: IriMinter) -> t.Callable[[t.Any], list[Node] | None] | None:
+        """One order document straight to DFC nodes (`direct.py`), with the shipped table's fields."""
+        from .direct import CommerceLayerDocuments  # the bulk path, only where it runs
+
+        table = self.mapping_table()  # the reader builds the table's key in `_STATUS_FIELDS` order
+        return CommerceLayerDocuments(table, minter) if tuple(table.fields) == _STATUS_FIELDS else None
 
     # -- writing (--to commercelayer) ----------------------------------------------------------------
 
