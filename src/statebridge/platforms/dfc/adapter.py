@@ -5,8 +5,8 @@ DFC context URLs resolve to the bundled 1.16.0 copy at any depth, any other is r
 compact or expanded JSON-LD, an `@graph` or a single node, a top-level array, nested or flat
 nodes, and status values written as `"dfc-v:Held"`, `{"@id": "dfc-v:Held"}` or full IRIs all give
 the same triples (a document of the simple compact form statebridge and OFN write is read into
-that graph by `direct.py`, without rdflib's JSON-LD parser). Each subject typed `dfc-b:Order` is one order, in document order; its position
-in messages is its IRI (`<https://…/Orders/7>`).
+that graph by `direct.py`, without rdflib's JSON-LD parser). Each subject typed `dfc-b:Order` is
+one order, in document order; its position in messages is its IRI (`<https://…/Orders/7>`).
 
 What is read, per order (`graph.to_graph` writes the same triples):
 
