@@ -46,7 +46,6 @@ _INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
 _IRI_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*\Z")
 #: Whitespace and control characters, which rdflib keeps in an IRI: left to the reference.
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
-_IRI_CACHE = 65536
 
 
 class _Decline(Exception):
