@@ -86,14 +86,16 @@ def read_documents(stream: t.BinaryIO) -> t.Iterator[Document | MalformedInputEr
 
 def read_lines(lines: t.Iterable[bytes], first_line: int = 1) -> t.Iterator[Document | MalformedInputError]:
     """Each non-blank line of input known to be NDJSON, numbered from `first_line`; blank lines count."""
+    loads = orjson.loads
     for number, raw in enumerate(lines, first_line):
-        if not raw.strip():
+        if not raw or raw.isspace():  # `not raw.strip()`, without copying the line
             continue
-        position = Position(number)
         try:
-            yield Document(position, _loads(raw, position))
-        except MalformedInputError as exc:
-            yield exc
+            value = loads(raw)
+        except orjson.JSONDecodeError as exc:
+            yield MalformedInputError(f"not valid JSON ({exc.msg})", position=Position(number))
+            continue
+        yield Document(Position(number), value)
 
 
 _NOT_A_LINE = object()
