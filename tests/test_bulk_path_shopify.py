@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 
 import orjson
+from bench.orders import generator
 
 from statebridge.dfc import IriMinter
 from statebridge.formats import FORMATS
 
-from .platforms import adapter
+from .platforms import FIXTURES, adapter
 from .shopify_orders import SHOPIFY_B2B_ORDER, shopify_bare_orders
 from .test_bulk_path import BASES, EDGES, _single_mutations, _status_words, bulk, reference
 
@@ -70,3 +71,43 @@ def test_every_value_of_the_shopify_b2b_order_replaced_by_every_edge() -> None:
     assert problems == expected_problems
     assert written == expected_written
     assert len(problems) > 100
+
+
+def test_shopify_webhooks_between_bulk_operation_rows_give_the_reference_bytes() -> None:
+    """Shopify holds Bulk Operation orders until the end of input and joins child rows to them
+    wherever they are (`BulkJoin`); the document reader takes REST webhook lines without `split` or
+    `start_document`. Webhooks between the rows, before an order's rows, between a row and its
+    later order: the same bytes and problems (at the same lines) as the reference, which splits
+    every line, and the reader takes the webhooks it can and nothing else."""
+    shopify = FIXTURES / "shopify"
+    rows = (shopify / "bulk_operation.ndjson").read_bytes().splitlines()
+    webhooks = [
+        *(shopify / "webhooks.ndjson").read_bytes().splitlines(),
+        *(shopify / "test_notification_pending_fulfillment.ndjson").read_bytes().splitlines(),
+        *generator("shopify").ndjson(4).splitlines(),
+    ]
+    refused = orjson.loads(webhooks[0])
+    refused["line_items"][0]["quantity"] = "many"  # declined by the reader, refused by the reference
+    orphan = {"id": "gid://shopify/LineItem/1", "quantity": 1, "__parentId": "gid://shopify/Order/9"}
+    lines: list[bytes] = []
+    for i, row in enumerate(rows):  # a webhook before every Bulk row
+        lines += [webhooks[i % len(webhooks)], row]
+    lines[5:5] = [orjson.dumps(refused), orjson.dumps(orphan)]
+    lines += webhooks
+    data = b"\n".join(lines) + b"\n"
+    for fmt in FORMATS:
+        for base_url in BASES:
+            written, problems = bulk(data, "shopify", fmt, base_url)
+            assert (written, problems) == reference(data, "shopify", fmt, base_url)
+    assert [problem.split(":")[0] for problem in problems] == ["line 6", "line 7"]
+    # every webhook and the three Bulk orders are written, the webhooks in place, the Bulk orders last
+    numbers = [
+        orjson.loads(line)["@graph"][0].get("dfc-b:orderNumber")
+        for line in bulk(data, "shopify", "ndjson", None)[0].splitlines()
+    ]
+    expected = [orjson.loads(line)["name"] for line in lines if line in webhooks]
+    assert numbers == [*expected, "#3001", "#3002", "#3003"]
+    whole = adapter("shopify").document_reader(IriMinter.for_platform("shopify"))
+    assert whole is not None
+    taken = [whole(orjson.loads(line)) is not None for line in lines]
+    assert taken == [line in webhooks for line in lines]
