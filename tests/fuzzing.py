@@ -66,7 +66,7 @@ def mutated(seeds: t.Sequence[object], values: st.SearchStrategy[object]) -> st.
             target: t.Any = document
             for step in path[:-1]:
                 target = target[step]
-            target[path[-1]] = draw(values)
+            target[path[-1]] = copy.deepcopy(draw(values))  # never a value shared between examples
         return document
 
     return build()
