@@ -214,3 +214,15 @@ def test_reverse_reports_a_fulfilment_that_a_cancelled_order_cannot_keep() -> No
     assert [(loss.dimension, loss.got) for loss in result.losses] == [
         (Dimension.FULFILMENT, FulfilmentStatus.CANCELLED)
     ]
+
+
+def test_a_stream_of_unknown_values_does_not_grow_the_tables_memory_without_bound() -> None:
+    """Each distinct status combination is remembered, the unknown ones too; the table forgets
+    them all when it holds 65,536, and still answers every one the same."""
+    table = load_table("relatude")
+    for number in range(70_000):
+        with pytest.raises(UnknownStatusError):
+            table.translate({"OrderStatus": f"Unheard{number}"})
+        assert table.states_for((f"Unheard{number}",)) is None
+        assert len(table._cache) <= 65_536
+    assert table.translate({"OrderStatus": "Ordered"}) == table.translate({"OrderStatus": "Ordered"})

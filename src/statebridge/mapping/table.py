@@ -26,6 +26,9 @@ REJECT = "reject"
 
 StatusFields = t.Mapping[str, str | None]
 
+#: How many translations a table remembers (the valid combinations are far fewer).
+_REMEMBERED = 65536
+
 
 @dataclasses.dataclass(frozen=True)
 class FieldSpec:
@@ -159,7 +162,7 @@ class MappingTable:
         cached = self._cache.get(key)
         if cached is None:
             cached = self._translate_uncached(dict(zip(self.fields, key, strict=True)))
-            self._cache[key] = cached
+            self._remember(key, cached)
         if isinstance(cached, StatebridgeError):
             raise _copy_error(cached)
         return cached
@@ -172,8 +175,15 @@ class MappingTable:
             if len(key) != len(self.fields):
                 return None
             cached = self._translate_uncached(dict(zip(self.fields, key, strict=True)))
-            self._cache[key] = cached
+            self._remember(key, cached)
         return None if isinstance(cached, StatebridgeError) else cached
+
+    def _remember(self, key: tuple[str | None, ...], answer: DFCStates | StatebridgeError) -> None:
+        """Keep `answer` for `key`; the cache is emptied when full, so that a stream of unknown
+        values (each one an entry) cannot grow it without bound."""
+        if len(self._cache) >= _REMEMBERED:
+            self._cache.clear()
+        self._cache[key] = answer
 
     def _translate_uncached(self, status: dict[str, str | None]) -> DFCStates | StatebridgeError:
         try:
