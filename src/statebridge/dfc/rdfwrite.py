@@ -68,6 +68,11 @@ _LABEL = re.compile(r"[A-Za-z0-9]*")
 #: Vocabulary terms (property keys, types, datatypes, compact IRI values), already spelled.
 _NT_TERMS: dict[str, str] = {}
 _TTL_TERMS: dict[str, str] = {}
+#: The values of `@id` properties (instance IRIs too), already spelled, per format.
+_NT_REFS: dict[str, str] = {}
+_TTL_REFS: dict[str, str] = {}
+#: Value objects already spelled, by (format, value, datatype, language).
+_LITERALS: dict[tuple[bool, str, str | None, str | None], str] = {}
 _TERMS_CACHE = 65536
 
 
@@ -136,8 +141,15 @@ def _ttl_term(name: str) -> str:
 
 
 def _nt_ref(name: str) -> str:
-    """A string value of an `@id` property in N-Triples: compact IRIs (vocabulary terms) are
-    remembered, instance IRIs (new in every order) are escaped each time."""
+    """A string value of an `@id` property in N-Triples, remembered: compact IRIs are vocabulary
+    terms; instance IRIs recur within an order (its own, its lines') and across orders (offers)."""
+    spelled = _NT_REFS.get(name)
+    if spelled is None:
+        spelled = _remember_ref(_NT_REFS, name, _spell_nt_ref(name))
+    return spelled
+
+
+def _spell_nt_ref(name: str) -> str:
     spelled = _NT_TERMS.get(name)
     if spelled is not None:
         return spelled
@@ -149,8 +161,22 @@ def _nt_ref(name: str) -> str:
     return _nt_term(name)
 
 
+def _remember_ref(cache: dict[str, str], name: str, spelled: str) -> str:
+    if len(cache) >= _TERMS_CACHE:
+        cache.clear()
+    cache[name] = spelled
+    return spelled
+
+
 def _ttl_ref(name: str) -> str:
     """As `_nt_ref`, in Turtle: an instance IRI is always `<…>`, a compact IRI `prefix:local`."""
+    spelled = _TTL_REFS.get(name)
+    if spelled is None:
+        spelled = _remember_ref(_TTL_REFS, name, _spell_ttl_ref(name))
+    return spelled
+
+
+def _spell_ttl_ref(name: str) -> str:
     spelled = _TTL_TERMS.get(name)
     if spelled is not None:
         return spelled
@@ -204,16 +230,18 @@ class _NTriples:
         else:
             subject = _nt_ref(named)
         append = self.lines.append
+        keys, refs = _KEYS, _NT_REFS  # looked up here before the functions that fill them
         for key, value in node.items():
             if key == "@id":
                 continue
             if key == "@type":
                 for name in value if isinstance(value, list) else (value,):
-                    append(f"{subject} {_RDF_TYPE} {_nt_term(name)} .\n")
+                    append(f"{subject} {_RDF_TYPE} {_NT_TERMS.get(name) or _nt_term(name)} .\n")
                 continue
-            predicate, _, is_id = _key(key)
+            predicate, _, is_id = keys.get(key) or _key(key)
             if isinstance(value, str):  # the common case: one IRI or plain literal
-                append(f"{subject} {predicate} {_nt_ref(value) if is_id else _quoted(value)} .\n")
+                spelled = (refs.get(value) or _nt_ref(value)) if is_id else _quoted(value)
+                append(f"{subject} {predicate} {spelled} .\n")
             elif isinstance(value, list):
                 for item in value:
                     append(f"{subject} {predicate} {self.object(item, is_id)} .\n")
@@ -238,13 +266,20 @@ class _NTriples:
 
 def _literal(value: Node, term: t.Callable[[str], str]) -> str:
     """A value object (`@value` with `@type` or `@language`) as a literal, its datatype spelled by
-    `term` (N-Triples or Turtle)."""
-    text = _quoted(value["@value"])
-    datatype = value.get("@type")
-    if datatype is not None:
-        return f"{text}^^{term(datatype)}"
-    language = value.get("@language")
-    return f"{text}@{language}" if language else text
+    `term` (N-Triples or Turtle); remembered, as amounts, quantities and names recur."""
+    key = (term is _nt_term, value["@value"], value.get("@type"), value.get("@language"))
+    spelled = _LITERALS.get(key)
+    if spelled is None:
+        text = _quoted(key[1])
+        datatype, language = key[2], key[3]
+        if datatype is not None:
+            spelled = f"{text}^^{term(datatype)}"
+        else:
+            spelled = f"{text}@{language}" if language else text
+        if len(_LITERALS) >= _TERMS_CACHE:
+            _LITERALS.clear()
+        _LITERALS[key] = spelled
+    return spelled
 
 
 def ntriples_text(nodes: t.Iterable[Node], seed: str) -> str:
@@ -271,9 +306,11 @@ def _ttl_properties(node: Node, separator: str = " ;\n    ") -> str:
             else:
                 parts.append("a " + _ttl_term(value))
             continue
-        _, predicate, is_id = _key(key)
+        _, predicate, is_id = _KEYS.get(key) or _key(key)
         if isinstance(value, str):  # the common case: one IRI or plain literal
-            parts.append(f"{predicate} {_ttl_ref(value) if is_id else _quoted(value)}")
+            parts.append(
+                f"{predicate} {(_TTL_REFS.get(value) or _ttl_ref(value)) if is_id else _quoted(value)}"
+            )
         elif isinstance(value, list):
             parts.append(f"{predicate} {', '.join(_ttl_object(item, is_id) for item in value)}")
         else:
