@@ -296,25 +296,26 @@ def ntriples_text(nodes: t.Iterable[Node], seed: str) -> str:
 
 def _ttl_properties(node: Node, separator: str = " ;\n    ") -> str:
     """`a T ; p o, o ; …` for a node object: embedded blank nodes as `[ … ]`, on one line."""
-    parts = []
+    parts: list[str] = []
+    append = parts.append
+    keys, refs, terms = _KEYS, _TTL_REFS, _TTL_TERMS  # looked up here before the functions that fill them
     for key, value in node.items():
         if key == "@id":
             continue
+        kind = type(value)
         if key == "@type":
-            if isinstance(value, list):
-                parts.append("a " + ", ".join(_ttl_term(name) for name in value))
+            if kind is list:
+                append("a " + ", ".join([terms.get(name) or _ttl_term(name) for name in value]))
             else:
-                parts.append("a " + _ttl_term(value))
+                append("a " + (terms.get(value) or _ttl_term(value)))
             continue
-        _, predicate, is_id = _KEYS.get(key) or _key(key)
-        if isinstance(value, str):  # the common case: one IRI or plain literal
-            parts.append(
-                f"{predicate} {(_TTL_REFS.get(value) or _ttl_ref(value)) if is_id else _quoted(value)}"
-            )
-        elif isinstance(value, list):
-            parts.append(f"{predicate} {', '.join(_ttl_object(item, is_id) for item in value)}")
+        _, predicate, is_id = keys.get(key) or _key(key)
+        if kind is str:  # the common case: one IRI or plain literal
+            append(f"{predicate} {(refs.get(value) or _ttl_ref(value)) if is_id else _quoted(value)}")
+        elif kind is list:
+            append(f"{predicate} {', '.join([_ttl_object(item, is_id) for item in value])}")
         else:
-            parts.append(f"{predicate} {_ttl_object(value, is_id)}")
+            append(f"{predicate} {_ttl_object(value, is_id)}")
     return separator.join(parts)
 
 
