@@ -18,7 +18,7 @@ from ..dfc.literals import datetime_lexical
 from ..model import Buyer, Order, OrderLine, Payment, Shipment
 from .values import DECLINE, Declined, currency, id_text, money, quantity, timestamp
 
-__all__ = ["order_nodes_from_fields"]
+__all__ = ["ReadLine", "add_read_lines", "order_nodes_from_fields"]
 
 _ORDER_KEYS = frozenset(Order.model_fields) - {"states", "kept"}
 _BUYER_KEYS = frozenset(Buyer.model_fields)
@@ -154,11 +154,21 @@ def _add_lines(
         ):
             return DECLINE
         read.append((line_id, item, name, amount, price))
+    return add_read_lines(nodes, order_iri, t.cast(list[ReadLine], read), code, minter)
+
+
+#: A line as the bulk path's readers read it: (id, item, name, quantity, price), numbers lexical.
+ReadLine = tuple[str | None, str | None, str | None, str, str | None]
+
+
+def add_read_lines(
+    nodes: list[Node], order_iri: str, lines: t.Sequence[ReadLine], code: str | None, minter: IriMinter
+) -> list[str]:
+    """Append the nodes of lines already read and checked (`ReadLine`s) under `minter`, their prices
+    in the unit of currency `code`; their IRIs (`dfc-b:hasPart`), as `order_nodes` names them."""
     unit = unit_curie(code)
-    iris = minter.line_iris(order_iri, [values[0] for values in read])
-    for (_, item, name, amount, price), line_iri in zip(read, iris, strict=True):
-        offer = None if item is None else minter.offer(item)
-        add_line(
-            nodes, order_iri, line_iri, name, t.cast(str, amount), t.cast(str | None, price), unit, offer
-        )
+    iris = minter.line_iris(order_iri, [line[0] for line in lines])
+    offer = minter.offer
+    for (_, item, name, amount, price), line_iri in zip(lines, iris, strict=True):
+        add_line(nodes, order_iri, line_iri, name, amount, price, unit, None if item is None else offer(item))
     return iris

@@ -32,6 +32,7 @@ __all__ = [
     "id_text",
     "money",
     "quantity",
+    "text_id",
     "timestamp",
     "timestamp_text",
 ]
@@ -167,4 +168,15 @@ def id_text(value: t.Any) -> str | Declined | None:
     """Optional text (`str | None`): the value itself, or `DECLINE` for anything but a `str`."""
     if value is None or type(value) is str:
         return value
+    return DECLINE
+
+
+def text_id(value: t.Any) -> t.Any:
+    """An id as the adapters read one (`text_or_none`): text kept, an integer as text, None; `DECLINE`
+    for anything else."""
+    kind = type(value)
+    if kind is str or value is None:
+        return value
+    if kind is int:
+        return str(value)
     return DECLINE

@@ -15,9 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import typing as t
 
-from ...bulk.values import DECLINE, Declined, currency, money, quantity, timestamp
+from ...bulk.nodes import add_read_lines
+from ...bulk.values import DECLINE, Declined, currency, money, quantity, text_id, timestamp
 from ...dfc.iris import IriMinter
-from ...dfc.jsonld import Node, StatusPairs, add_buyer, add_line, order_head, status_pairs, unit_curie
+from ...dfc.jsonld import Node, StatusPairs, add_buyer, order_head, status_pairs
 from ...dfc.literals import datetime_lexical
 from ...errors import InvalidOrderError
 from ...mapping import MappingTable
@@ -32,16 +33,6 @@ _TEXT = (str, type(None))
 _ABSENT = object()
 _fromisoformat = dt.datetime.fromisoformat
 _Index = dict[str, dict[str, t.Any]]
-
-
-def _text_id(value: t.Any) -> t.Any:
-    """`text_or_none`: text kept, an integer as text, None; `DECLINE` for anything else."""
-    kind = type(value)
-    if kind is str or value is None:
-        return value
-    if kind is int:
-        return str(value)
-    return DECLINE
 
 
 #: Lexical amounts by (integer cents, currency code), as `_money` and the model's `Money` read them.
@@ -187,12 +178,12 @@ class CommerceLayerDocuments:
             return None
         number = get("number")
         if type(number) is not str:
-            number = _text_id(number)
+            number = text_id(number)
             if number is DECLINE:
                 return None
         order_id = record.get("id")
         if type(order_id) is not str:
-            order_id = _text_id(order_id)
+            order_id = text_id(order_id)
             if order_id is DECLINE:
                 return None
         number = number or None
@@ -232,21 +223,7 @@ class CommerceLayerDocuments:
         head = order_head(order_iri, number, date, pairs)  # type: ignore[arg-type]
         nodes = [head]
         if lines:
-            unit = unit_curie(code)
-            iris = minter.line_iris(order_iri, [line[0] for line in lines])
-            offer = minter.offer
-            for (_, item, title, amount, price), line_iri in zip(lines, iris, strict=True):
-                add_line(
-                    nodes,
-                    order_iri,
-                    line_iri,
-                    title,
-                    amount,
-                    price,
-                    unit,
-                    None if item is None else offer(item),
-                )
-            head["dfc-b:hasPart"] = iris
+            head["dfc-b:hasPart"] = add_read_lines(nodes, order_iri, lines, code, minter)
         if person is not None or email is not None:
             add_buyer(nodes, minter.agent(order_iri, person, email, "Person"), "Person", email)
         return nodes
@@ -257,7 +234,7 @@ def _buyer(a: dict[str, t.Any], relationships: dict[str, t.Any], index: _Index) 
     refuses. The name is not written, but a name that is not text makes the order invalid."""
     customer = relationships.get("customer")
     data = customer.get("data") if type(customer) is dict else None
-    person = _text_id(data.get("id") if type(data) is dict else None)
+    person = text_id(data.get("id") if type(data) is dict else None)
     if person is DECLINE:
         return DECLINE, None
     email = a.get("customer_email")
@@ -333,7 +310,7 @@ def _lines(relationships: dict[str, t.Any], index: _Index, code: str | None) -> 
             linked = link.get("data") if type(link) is dict else None
             item = linked.get("id") if type(linked) is dict else None
         if type(item) is not str and item is not None:
-            item = _text_id(item)
+            item = text_id(item)
             if item is DECLINE:
                 return None
         title = get("name")
@@ -355,8 +332,8 @@ def _shipments_ok(relationships: dict[str, t.Any], index: _Index) -> bool:
             attributes = _EMPTY
         get = attributes.get
         if (
-            _text_id(resource.get("id")) is DECLINE
-            or _text_id(get("number")) is DECLINE
+            text_id(resource.get("id")) is DECLINE
+            or text_id(get("number")) is DECLINE
             or type(get("status")) not in _TEXT
             or stamp(get("shipped_at")) is DECLINE
         ):

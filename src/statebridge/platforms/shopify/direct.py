@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import typing as t
 
-from ...bulk.values import DECLINE, currency, money, quantity, timestamp
+from ...bulk.nodes import add_read_lines
+from ...bulk.values import DECLINE, currency, money, quantity, text_id, timestamp
 from ...dfc.iris import IriMinter
-from ...dfc.jsonld import Node, StatusPairs, add_buyer, add_line, order_head, status_pairs, unit_curie
+from ...dfc.jsonld import Node, StatusPairs, add_buyer, order_head, status_pairs
 from ...dfc.vocab import CURRENCY_UNITS
 from ...mapping import MappingTable
 from ..hints import foreign_keys
@@ -86,16 +87,6 @@ def _amount(value: t.Any) -> t.Any:
     return found
 
 
-def _text_id(value: t.Any) -> t.Any:
-    """`text_or_none`: text kept, an integer as text, None; `DECLINE` for anything else."""
-    kind = type(value)
-    if kind is str or value is None:
-        return value
-    if kind is int:
-        return str(value)
-    return DECLINE
-
-
 def _rest_id(record: dict[str, t.Any], prefix: str) -> t.Any:
     """`ids._rest_id` where it reads the id: the gid's tail, checked against `id`, or `id` as text
     without a gid; `DECLINE` where it refuses (or reads a gid with a query string)."""
@@ -112,7 +103,7 @@ def _rest_id(record: dict[str, t.Any], prefix: str) -> t.Any:
             if number and float(own) == float(int(exact)):
                 return exact  # `id` rounded through a double (`ids._same_number`)
         return DECLINE
-    return _text_id(own) if gid is None else DECLINE
+    return text_id(own) if gid is None else DECLINE
 
 
 def _shop_money(record: dict[str, t.Any], key: str, set_key: str) -> t.Any:
@@ -176,7 +167,7 @@ class ShopifyDocuments:
                 return None
             if type(own) is str and own.startswith("gid://"):
                 return None  # a GraphQL order, or another resource
-            order_id = _text_id(own) or number  # `_rest_id(…) or r.get("name")`
+            order_id = text_id(own) or number  # `_rest_id(…) or r.get("name")`
             if type(order_id) is not str or not order_id:
                 return None
             order_iri = self._minter.order(order_id)
@@ -272,21 +263,7 @@ class ShopifyDocuments:
         head = order_head(order_iri, number, created if placed is None else placed, pairs)
         nodes = [head]
         if lines:
-            unit = unit_curie(code)
-            iris = minter.line_iris(order_iri, [line[0] for line in lines])
-            offer = minter.offer
-            for (_, item, title, amount, price), line_iri in zip(lines, iris, strict=True):
-                add_line(
-                    nodes,
-                    order_iri,
-                    line_iri,
-                    title,
-                    amount,
-                    price,
-                    unit,
-                    None if item is None else offer(item),
-                )
-            head["dfc-b:hasPart"] = iris
+            head["dfc-b:hasPart"] = add_read_lines(nodes, order_iri, lines, code, minter)
         if buyer:
             if agent_id and agent_id.isdigit() and agent_id.isascii():
                 agent = self._agent_prefixes[kind] + agent_id
@@ -326,9 +303,9 @@ def _lines(items: t.Any) -> list[_Line] | None:
             price = get("price")
         item = get("sku")
         if not item:
-            item = _text_id(get("variant_id"))
+            item = text_id(get("variant_id"))
             if not item and item is not DECLINE:
-                item = _text_id(get("product_id"))
+                item = text_id(get("product_id"))
         elif type(item) is not str:
             return None
         title = get("name") or get("title")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import typing as t
 
+from ...bulk.nodes import ReadLine, add_read_lines
 from ...bulk.values import (
     DECLINE,
     MONEY_TEXT,
@@ -19,11 +20,12 @@ from ...bulk.values import (
     currency,
     money,
     quantity,
+    text_id,
     timestamp,
     timestamp_text,
 )
 from ...dfc.iris import IriMinter
-from ...dfc.jsonld import Node, StatusPairs, add_buyer, add_line, order_head, status_pairs, unit_curie
+from ...dfc.jsonld import Node, StatusPairs, add_buyer, order_head, status_pairs
 from ...mapping import MappingTable
 
 __all__ = ["STATUS_FIELDS", "SpreeDocuments"]
@@ -170,34 +172,12 @@ class SpreeDocuments:
         head = order_head(order_iri, number, t.cast(str | None, date), pairs)
         nodes = [head]
         if lines:
-            unit = unit_curie(code)
-            iris = minter.line_iris(order_iri, [line[0] for line in lines])
-            offer = minter.offer
-            for (_, item, title, amount, price), line_iri in zip(lines, iris, strict=True):
-                add_line(
-                    nodes,
-                    order_iri,
-                    line_iri,
-                    title,
-                    t.cast(str, amount),
-                    t.cast(str | None, price),
-                    unit,
-                    None if item is None else offer(item),
-                )
-            head["dfc-b:hasPart"] = iris
+            head["dfc-b:hasPart"] = add_read_lines(
+                nodes, order_iri, t.cast(list[ReadLine], lines), code, minter
+            )
         # A buyer with only a name is read but has no node, as `order_nodes` writes it.
         add_buyer(nodes, minter.agent(order_iri, person, email, "Person"), "Person", email)
         return nodes
-
-
-def _text_id(value: t.Any) -> t.Any:
-    """`text_or_none`: text kept, an integer as text, None; `DECLINE` for anything else."""
-    kind = type(value)
-    if kind is str or value is None:
-        return value
-    if kind is int:
-        return str(value)
-    return DECLINE
 
 
 def _payments_ok(items: t.Any) -> bool:
@@ -214,7 +194,7 @@ def _payments_ok(items: t.Any) -> bool:
             method = _EMPTY
         name = method.get("name") or get("payment_method_name")
         if (
-            _text_id(get("id")) is DECLINE
+            text_id(get("id")) is DECLINE
             or type(get("state")) not in _TEXT
             or type(name) not in _TEXT
             or money(get("amount")) is DECLINE
@@ -233,7 +213,7 @@ def _shipments_ok(items: t.Any) -> bool:
             return False
         get = shipment.get
         if (
-            _text_id(get("id")) is DECLINE
+            text_id(get("id")) is DECLINE
             or type(get("number")) not in _TEXT
             or type(get("state")) not in _TEXT
             or timestamp(get("shipped_at")) is DECLINE
