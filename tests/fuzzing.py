@@ -4,11 +4,12 @@ with a few of their values replaced by arbitrary JSON."""
 from __future__ import annotations
 
 import copy
+import json
 import typing as t
 
 from hypothesis import strategies as st
 
-__all__ = ["JSON_VALUES", "mutated", "paths", "platformish"]
+__all__ = ["JSON_VALUES", "mutated", "paths", "platformish", "single_mutations"]
 
 #: Any JSON value, nested a little.
 JSON_VALUES: st.SearchStrategy[object] = st.recursive(
@@ -70,3 +71,25 @@ def mutated(seeds: t.Sequence[object], values: st.SearchStrategy[object]) -> st.
         return document
 
     return build()
+
+
+_REMOVED = object()
+
+
+def single_mutations(seed: t.Any, edges: t.Sequence[object]) -> t.Iterator[t.Any]:
+    """`seed` with one value replaced by each of `edges`, or its key removed, at every place: the
+    differential tests' exhaustive mutations at depth one (each a fresh copy of `seed`)."""
+    text = json.dumps(seed)
+    for path in paths(seed):
+        for edge in [*edges, _REMOVED]:
+            document = json.loads(text)
+            holder = document
+            for step in path[:-1]:
+                holder = holder[step]
+            if edge is _REMOVED:
+                if not isinstance(holder, dict):
+                    continue
+                del holder[path[-1]]
+            else:
+                holder[path[-1]] = edge
+            yield document

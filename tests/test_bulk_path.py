@@ -25,7 +25,7 @@ from statebridge.pipeline import OnUnknown
 from statebridge.reading import read_documents
 from statebridge.translate import read_orders, translate
 
-from .fuzzing import mutated, paths
+from .fuzzing import mutated, single_mutations
 from .platforms import adapter, fixture_inputs, table, table_platforms
 from .shopify_orders import shopify_bare_orders
 
@@ -199,27 +199,13 @@ def _dicts(node: t.Any) -> t.Iterator[dict[str, t.Any]]:
 def _single_mutations(seed: t.Any, edges: list[object]) -> t.Iterator[t.Any]:
     """`seed` with one value replaced by each edge value, or its key removed, at every place; and
     with each of `ENVELOPE_KEYS` added."""
-    text = json.dumps(seed)
-    for path in paths(seed):
-        for edge in [*edges, _REMOVED]:
-            document = json.loads(text)
-            holder = document
-            for step in path[:-1]:
-                holder = holder[step]
-            if edge is _REMOVED:
-                if not isinstance(holder, dict):
-                    continue
-                del holder[path[-1]]
-            else:
-                holder[path[-1]] = edge
-            yield document
+    yield from single_mutations(seed, edges)
     if isinstance(seed, dict):  # a key added at the top: an envelope's, or another shape's marker
         for key in ENVELOPE_KEYS:
             for value in ([], None):
-                yield {**json.loads(text), key: value}
+                yield {**json.loads(json.dumps(seed)), key: value}
 
 
-_REMOVED = object()
 #: Keys by which the adapters tell envelopes and shapes apart (JSON:API, GraphQL, JSON-LD, lists),
 #: or an order of one shape from another's (Spree's `state`, `status`, `number`, `items`).
 ENVELOPE_KEYS = (

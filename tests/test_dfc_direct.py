@@ -30,7 +30,7 @@ from statebridge.platforms.dfc.direct import compact_graph
 from statebridge.reading import Document
 from statebridge.translate import read_orders
 
-from .fuzzing import JSON_VALUES, mutated, paths
+from .fuzzing import JSON_VALUES, mutated, paths, single_mutations
 from .platforms import fixture_inputs, table_platforms
 
 DFC = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "dfc"
@@ -232,7 +232,6 @@ EDGES: list[object] = [
     {"@type": "dfc-b:QuantitativeValue", "dfc-b:hasUnit": "dfc-m:Piece", "dfc-b:value": "3"},
     {"@type": "dfc-b:Price", "dfc-b:value": "3", "dfc-b:hasUnit": "dfc-m:USDollar"},
 ]
-_REMOVED = object()
 
 
 def _seeds() -> list[t.Any]:
@@ -249,20 +248,7 @@ def _seeds() -> list[t.Any]:
 
 def _single_mutations(seed: t.Any) -> t.Iterator[t.Any]:
     """`seed` with one value replaced by each edge value, or its key removed, at every place."""
-    text = json.dumps(seed)
-    for path in paths(seed):
-        for edge in [*EDGES, _REMOVED]:
-            document = json.loads(text)
-            holder = document
-            for step in path[:-1]:
-                holder = holder[step]
-            if edge is _REMOVED:
-                if not isinstance(holder, dict):
-                    continue
-                del holder[path[-1]]
-            else:
-                holder[path[-1]] = edge
-            yield document
+    return single_mutations(seed, EDGES)
 
 
 def _renamed_keys(seed: t.Any) -> t.Iterator[t.Any]:
