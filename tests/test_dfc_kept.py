@@ -17,7 +17,6 @@ import typing as t
 
 import pytest
 from rdflib import RDF, BNode, Graph, Literal, URIRef
-from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from statebridge.dfc import (
     IriMinter,
@@ -34,6 +33,7 @@ from statebridge.translate import read_orders
 from statebridge.validate import reference_document
 
 from .conftest import FIXTURES, fixture_inputs
+from .graphs import assert_same_graph
 from .test_cli import run
 
 POST = FIXTURES / "dfc/public_ofn_cassette_completes_an_order_5_post_request.json"
@@ -58,17 +58,6 @@ def _fast(orders: list[Order]) -> bytes:
     buffer = io.BytesIO()
     write_document(orders, DFC, buffer)
     return buffer.getvalue()
-
-
-def _assert_same(expected: Graph, actual: Graph) -> None:
-    if not isomorphic(expected, actual):
-        _, only_expected, only_actual = graph_diff(to_isomorphic(expected), to_isomorphic(actual))
-        pytest.fail(
-            "graphs differ\nonly expected:\n"
-            + only_expected.serialize(format="nt")
-            + "only actual:\n"
-            + only_actual.serialize(format="nt")
-        )
 
 
 def test_translate_dfc_to_dfc_keeps_what_ofn_sent() -> None:
@@ -106,11 +95,11 @@ def test_translate_dfc_to_dfc_keeps_what_ofn_sent() -> None:
 def test_the_fast_writer_and_rdflib_write_the_same_kept_statements(path: pathlib.Path) -> None:
     orders = _read(path.read_bytes())
     reference = orders_to_graph(orders, DFC)
-    _assert_same(reference, parse_jsonld(_fast(orders)))
+    assert_same_graph(reference, parse_jsonld(_fast(orders)))
     for writer, syntax in ((write_turtle, "turtle"), (write_ntriples, "nt")):
         buffer = io.BytesIO()
         writer(orders, DFC, buffer)
-        _assert_same(reference, Graph().parse(data=buffer.getvalue(), format=syntax))
+        assert_same_graph(reference, Graph().parse(data=buffer.getvalue(), format=syntax))
 
 
 @pytest.mark.parametrize("path", fixture_inputs("dfc"), ids=lambda p: p.name)
@@ -151,7 +140,7 @@ def test_only_dfc_nodes_and_properties_are_kept() -> None:
     )
     [order] = _read(data)
     graph = parse_jsonld(_fast([order]))
-    _assert_same(orders_to_graph([order], DFC), graph)
+    assert_same_graph(orders_to_graph([order], DFC), graph)
     node = URIRef(order.id)
     sellers = set(graph.objects(node, _b("soldBy")))
     assert sellers == {
@@ -203,7 +192,7 @@ def test_a_blank_node_pointed_at_twice_is_labelled_per_order() -> None:
     [second] = _read(text.replace(f"{HOD}Orders", f"{HOD}Orders/2").encode())  # another order, its own lines
     output = _fast([order, second])
     graph = parse_jsonld(output)
-    _assert_same(orders_to_graph([order, second], DFC), graph)
+    assert_same_graph(orders_to_graph([order, second], DFC), graph)
     offers = set(graph.subjects(RDF.type, _b("Offer")))
     prices = {price for offer in offers for price in graph.objects(offer, _b("hasPrice"))}
     assert len(prices) == 2  # one shared price per order: labels do not collide between orders
@@ -216,4 +205,4 @@ def test_validate_update_writes_every_blank_node(path: pathlib.Path) -> None:
     Offer's `dfc-b:hasPrice`): the file written must still hold the whole reference graph."""
     orders = _read(path.read_bytes())
     written = parse_jsonld(json.dumps(reference_document(orders, DFC)).encode())
-    _assert_same(orders_to_graph(orders, DFC), written)
+    assert_same_graph(orders_to_graph(orders, DFC), written)

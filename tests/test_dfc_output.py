@@ -15,7 +15,6 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
-from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from statebridge.dfc import (
     CONTEXT_URL,
@@ -37,6 +36,7 @@ from statebridge.states import DFCStates, FulfilmentStatus, OrderStatus, Payment
 from statebridge.translate import read_orders
 
 from .conftest import FIXTURES, expected_for, fixture_inputs
+from .graphs import assert_same_graph
 
 SPREE = IriMinter.for_platform("spree")
 
@@ -54,23 +54,12 @@ def _fast_graph(orders: list[Order], minter: IriMinter = SPREE) -> Graph:
     return parse_jsonld(buffer.getvalue())
 
 
-def _assert_same(expected: Graph, actual: Graph) -> None:
-    if not isomorphic(expected, actual):
-        _, only_expected, only_actual = graph_diff(to_isomorphic(expected), to_isomorphic(actual))
-        pytest.fail(
-            "graphs differ\nonly expected:\n"
-            + only_expected.serialize(format="nt")
-            + "only actual:\n"
-            + only_actual.serialize(format="nt")
-        )
-
-
 @pytest.mark.parametrize("path", fixture_inputs("spree"), ids=lambda p: p.name)
 def test_fast_writer_matches_the_expected_output(path: pathlib.Path) -> None:
     orders = _orders(path)
     expected = parse_jsonld(expected_for(path).read_bytes())
-    _assert_same(expected, _fast_graph(orders))
-    _assert_same(expected, orders_to_graph(orders, SPREE))
+    assert_same_graph(expected, _fast_graph(orders))
+    assert_same_graph(expected, orders_to_graph(orders, SPREE))
 
 
 @pytest.mark.parametrize("path", fixture_inputs("spree"), ids=lambda p: p.name)
@@ -80,7 +69,7 @@ def test_turtle_ntriples_and_ndjson_carry_the_same_graph(path: pathlib.Path) -> 
     for writer, fmt in ((write_turtle, "turtle"), (write_ntriples, "nt")):
         buffer = io.BytesIO()
         assert writer(orders, SPREE, buffer) == len(orders)
-        _assert_same(reference, Graph().parse(data=buffer.getvalue(), format=fmt))
+        assert_same_graph(reference, Graph().parse(data=buffer.getvalue(), format=fmt))
     buffer = io.BytesIO()
     write_ndjson(orders, SPREE, buffer)
     merged = Graph()
@@ -88,7 +77,7 @@ def test_turtle_ntriples_and_ndjson_carry_the_same_graph(path: pathlib.Path) -> 
     assert len(lines) == len(orders)
     for line in lines:
         parse_jsonld(line, merged)
-    _assert_same(reference, merged)
+    assert_same_graph(reference, merged)
 
 
 def test_document_uses_the_pinned_context_and_dfc_terms() -> None:
@@ -250,7 +239,7 @@ def test_fast_writer_and_rdflib_agree_on_generated_orders(orders: list[Order], b
     reference = Graph()
     for order in orders:
         to_graph(order, minter, reference)
-    _assert_same(reference, _fast_graph(orders, minter))
+    assert_same_graph(reference, _fast_graph(orders, minter))
 
 
 def test_lines_never_share_an_iri() -> None:
@@ -413,7 +402,7 @@ def test_the_buyer_is_written_as_its_own_class(kind: str, path: str) -> None:
     reference = to_graph(order, minter)
     assert set(reference.objects(URIRef(agent), RDF.type)) == {DFCB[kind]}
     assert reference.value(URIRef(minter.order("7")), DFCB.orderedBy) == URIRef(agent)
-    _assert_same(reference, _fast_graph([order], minter))
+    assert_same_graph(reference, _fast_graph([order], minter))
 
 
 @pytest.mark.parametrize("fmt", ["ntriples", "turtle"])

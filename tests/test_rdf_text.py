@@ -17,7 +17,6 @@ from urllib.parse import quote
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from rdflib import Graph, Literal, URIRef
-from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.term import Node as Term
 
 from statebridge.dfc import IriMinter, orders_to_graph, to_graph, write_ntriples, write_turtle
@@ -33,18 +32,8 @@ from statebridge.web.negotiation import NTRIPLES, TURTLE
 from statebridge.web.representation import render_collection, render_lines, render_order, served_order
 from statebridge.web.scope import Scope
 
+from .graphs import assert_same_graph
 from .platforms import fixture_inputs, registered
-
-
-def _assert_same(expected: Graph, actual: Graph) -> None:
-    if not isomorphic(expected, actual):
-        _, only_expected, only_actual = graph_diff(to_isomorphic(expected), to_isomorphic(actual))
-        pytest.fail(
-            "graphs differ\nonly expected:\n"
-            + only_expected.serialize(format="nt")
-            + "only actual:\n"
-            + only_actual.serialize(format="nt")
-        )
 
 
 def _written(orders: list[Order], minter: IriMinter) -> dict[str, bytes]:
@@ -60,7 +49,7 @@ def _assert_text_matches_reference(orders: list[Order], minter: IriMinter) -> di
     reference = orders_to_graph(orders, minter)
     written = _written(orders, minter)
     for syntax, data in written.items():
-        _assert_same(reference, Graph().parse(data=data, format=syntax))
+        assert_same_graph(reference, Graph().parse(data=data, format=syntax))
     return written
 
 
@@ -188,7 +177,7 @@ def test_kept_iris_labels_languages_and_datatypes_are_escaped_and_read_back() ->
     written = _written([order], DFC)
     reference = _quoted_iris(to_graph(order, DFC))
     for syntax, data in written.items():
-        _assert_same(reference, _quoted_iris(Graph().parse(data=data, format=syntax)))
+        assert_same_graph(reference, _quoted_iris(Graph().parse(data=data, format=syntax)))
     graph = Graph().parse(data=written["nt"], format="nt")
     assert (None, None, URIRef(odd_iri)) in graph
     assert (None, None, Literal('say "hi"\\\n\tnow', lang="en-GB")) in graph
@@ -218,7 +207,7 @@ def test_turtle_uses_prefixes_groups_and_embedded_blank_nodes() -> None:
     statements = io.BytesIO()
     write_turtle_statements([order], minter, statements)
     assert buffer.getvalue() == TURTLE_PREFIXES.encode() + statements.getvalue()
-    _assert_same(to_graph(order, minter), Graph().parse(data=text, format="turtle"))
+    assert_same_graph(to_graph(order, minter), Graph().parse(data=text, format="turtle"))
 
 
 def test_embedded_blank_nodes_get_labels_from_their_order_in_ntriples() -> None:
@@ -262,10 +251,10 @@ def test_the_endpoint_serves_the_reference_graph_in_turtle_and_ntriples(
     ]
     syntax = "turtle" if media == TURTLE else "nt"
     served = [served_order(s) for s in stored]
-    _assert_same(
+    assert_same_graph(
         to_graph(served[0], minter), Graph().parse(data=render_order(stored[0], scope, media), format=syntax)
     )
-    _assert_same(
+    assert_same_graph(
         orders_to_graph(served, minter),
         Graph().parse(data=render_collection(stored, scope, media), format=syntax),
     )
@@ -274,7 +263,7 @@ def test_the_endpoint_serves_the_reference_graph_in_turtle_and_ntriples(
     for wanted in (iris, iris[:1]):
         reference = _line_triples(to_graph(order, minter), URIRef(minter.order(order.id)), wanted)
         body = render_lines(order, wanted, scope, media)
-        _assert_same(reference, Graph().parse(data=body, format=syntax))
+        assert_same_graph(reference, Graph().parse(data=body, format=syntax))
 
 
 def _line_triples(graph: Graph, order: URIRef, lines: t.Collection[str]) -> Graph:

@@ -16,7 +16,7 @@ from ..dfc.iris import IriMinter
 from ..dfc.jsonld import Node, StatusPairs, add_buyer, add_line, order_head, unit_curie
 from ..dfc.literals import datetime_lexical
 from ..model import Buyer, Order, OrderLine, Payment, Shipment
-from .values import DECLINE, Declined, currency, id_text, money, quantity, timestamp
+from .values import DECLINE, Declined, currency, money, quantity, text_or_null, timestamp
 
 __all__ = ["ReadLine", "add_read_lines", "order_nodes_from_fields"]
 
@@ -46,9 +46,9 @@ def _payments_ok(value: t.Any) -> bool:
     for payment in t.cast(t.Sequence[dict[str, t.Any]], payments):
         get = payment.get
         if (
-            id_text(get("id")) is DECLINE
-            or id_text(get("state")) is DECLINE
-            or id_text(get("method")) is DECLINE
+            text_or_null(get("id")) is DECLINE
+            or text_or_null(get("state")) is DECLINE
+            or text_or_null(get("method")) is DECLINE
             or money(get("amount")) is DECLINE
         ):
             return False
@@ -62,9 +62,9 @@ def _shipments_ok(value: t.Any) -> bool:
     for shipment in t.cast(t.Sequence[dict[str, t.Any]], shipments):
         get = shipment.get
         if (
-            id_text(get("id")) is DECLINE
-            or id_text(get("number")) is DECLINE
-            or id_text(get("state")) is DECLINE
+            text_or_null(get("id")) is DECLINE
+            or text_or_null(get("number")) is DECLINE
+            or text_or_null(get("state")) is DECLINE
             or timestamp(get("shipped_at")) is DECLINE
         ):
             return False
@@ -89,7 +89,11 @@ def order_nodes_from_fields(
     ):
         return DECLINE
     number = get("number")
-    if id_text(number) is DECLINE or currency(get("currency")) is DECLINE or money(get("total")) is DECLINE:
+    if (
+        text_or_null(number) is DECLINE
+        or currency(get("currency")) is DECLINE
+        or money(get("total")) is DECLINE
+    ):
         return DECLINE
     created = timestamp(get("created_at"))
     placed = timestamp(get("placed_at"))
@@ -103,9 +107,9 @@ def order_nodes_from_fields(
             return DECLINE
         agent_id, email, kind = buyer.get("id"), buyer.get("email"), buyer.get("kind", "Person")
         if (
-            id_text(agent_id) is DECLINE
-            or id_text(email) is DECLINE
-            or id_text(buyer.get("name")) is DECLINE
+            text_or_null(agent_id) is DECLINE
+            or text_or_null(email) is DECLINE
+            or text_or_null(buyer.get("name")) is DECLINE
             or type(kind) is not str
             or kind not in _KINDS
         ):
@@ -148,9 +152,9 @@ def _add_lines(
         if (
             amount is DECLINE
             or price is DECLINE
-            or id_text(line_id) is DECLINE
-            or id_text(item) is DECLINE
-            or id_text(name) is DECLINE
+            or text_or_null(line_id) is DECLINE
+            or text_or_null(item) is DECLINE
+            or text_or_null(name) is DECLINE
         ):
             return DECLINE
         read.append((line_id, item, name, amount, price))

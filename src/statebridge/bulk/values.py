@@ -29,10 +29,10 @@ __all__ = [
     "QUANTITY_TEXT",
     "Declined",
     "currency",
-    "id_text",
     "money",
     "quantity",
     "text_id",
+    "text_or_null",
     "timestamp",
     "timestamp_text",
 ]
@@ -164,7 +164,7 @@ def currency(value: t.Any) -> str | Declined | None:
     return DECLINE
 
 
-def id_text(value: t.Any) -> str | Declined | None:
+def text_or_null(value: t.Any) -> str | Declined | None:
     """Optional text (`str | None`): the value itself, or `DECLINE` for anything but a `str`."""
     if value is None or type(value) is str:
         return value
