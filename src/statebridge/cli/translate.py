@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
-import tempfile
 import typing as t
 
 import click
@@ -14,11 +12,9 @@ from ..platforms import names
 from ..translate import FORMATS, OnUnknown, translate
 from .exits import EXIT_BAD_INPUT, EXIT_SKIPPED, fail, reported
 from .options import settings, tables
+from .spool import copy_out, output_spool
 
 __all__ = ["translate_command"]
-
-#: Output is spooled in memory up to this size, then on disk, so that a failed run writes nothing.
-_SPOOL_BYTES = 16 * 1024 * 1024
 
 
 @click.command("translate")
@@ -96,7 +92,7 @@ def translate_command(
     """
     source = "<stdin>" if input_file is sys.stdin.buffer or input_file.name == "<stdin>" else input_file.name
     mode = OnUnknown(on_unknown)
-    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as spool:
+    with output_spool() as spool:
         with reported(), progress.OrderRate("translated") as rate:
             report = translate(
                 input_file,
@@ -117,8 +113,6 @@ def translate_command(
             click.echo(f"{prefix}{source}: {problem}", err=True)
         if report.problems and (mode is OnUnknown.FAIL or report.written == 0):
             fail(f"{len(report.problems)} problem(s); nothing written", EXIT_BAD_INPUT)
-        spool.seek(0)
-        shutil.copyfileobj(spool, sys.stdout.buffer)
-        sys.stdout.buffer.flush()
+        copy_out(spool, sys.stdout.buffer)
     if report.problems:
         fail(f"{report.written} order(s) written, {len(report.problems)} skipped", EXIT_SKIPPED)

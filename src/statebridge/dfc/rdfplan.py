@@ -1,0 +1,214 @@
+"""N-Triples and Turtle writers compiled per node shape: the generic writers' work, without their loop.
+
+The nodes of one kind (an order, a line, a price, a person) come out of the JSON-LD writer with the
+same keys in the same order and values of the same JSON types, order after order. For such a shape
+(its keys and the type of each value), `compile_nt` and `compile_ttl` generate one Python function
+that unpacks the node's values and spells all its triples in one formatted string, where the
+generic writer (`rdfwrite.py`) walks the keys, looks each one up and tests each value's type for
+every triple. A generated function spells every value with the same functions as the generic writer
+(`rdfterms.py`) and hands any value that is not a string (a list, a value object, an embedded node)
+to the generic writer's own code, so both write the same bytes, in the same order
+(`tests/test_rdf_plans.py` holds them to that).
+
+Safety: the generated source names only variables (`v3`, `P3`) and the helpers passed in; keys,
+predicates and values reach it as values bound to those names, never as source text, so nothing in
+an input can become code. `PlanCache` compiles a shape only when it comes again, caps the number of
+keys a planned shape may have, and keeps a bounded number of plans, so that input made of ever new
+shapes costs a cache lookup per node, not a compilation.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from .rdfterms import (
+    NT_REFS,
+    NT_TERMS,
+    RDF_TYPE,
+    TTL_REFS,
+    TTL_TERMS,
+    Node,
+    key_terms,
+    nt_ref,
+    nt_term,
+    quoted,
+    ttl_ref,
+    ttl_term,
+)
+
+__all__ = ["MAX_KEYS", "PlanCache", "Shape", "compile_nt", "compile_ttl", "no_plan", "shape_of"]
+
+#: The keys of a node object in order, and the exact type of each value.
+Shape = tuple[tuple[str, ...], tuple[type, ...]]
+
+#: The most keys a shape may have to be compiled; larger nodes (kept statements of a DFC order with
+#: many properties) stay with the generic writer.
+MAX_KEYS = 48
+#: How many plans a cache keeps (emptied when full) and how many shapes it remembers having seen.
+_PLANS_KEPT = 1024
+#: The value types a plan is compiled for; a shape with any other (a `str` subclass, a number) is
+#: left to the generic writer, which tests values with `isinstance`.
+_KINDS = (str, list, dict)
+
+P = t.TypeVar("P")
+
+
+def shape_of(node: Node) -> Shape:
+    return tuple(node), tuple(map(type, node.values()))
+
+
+class PlanCache(t.Generic[P]):
+    """Plans by shape: `plans.get(shape)` is the hot path; `find` compiles a shape the second time it
+    is asked for (a shape seen once costs no compilation) and stores `generic` for one that cannot
+    be compiled."""
+
+    def __init__(self, compile_plan: t.Callable[[Shape], P | None], generic: P) -> None:
+        self.plans: dict[Shape, P] = {}
+        self._seen: set[Shape] = set()
+        self._compile = compile_plan
+        self._generic = generic
+
+    def find(self, shape: Shape) -> P:
+        if shape not in self._seen:
+            if len(self._seen) >= _PLANS_KEPT:
+                self._seen.clear()
+            self._seen.add(shape)
+            return self._generic
+        if len(self.plans) >= _PLANS_KEPT:
+            self.plans.clear()
+        plan = self._compile(shape)
+        found = self.plans[shape] = self._generic if plan is None else plan
+        return found
+
+
+def no_plan(shape: Shape) -> None:
+    """The compiler of a cache that never compiles (the generic writers' reference)."""
+    return None
+
+
+def _plannable(shape: Shape) -> bool:
+    keys, kinds = shape
+    return 0 < len(keys) <= MAX_KEYS and all(kind in _KINDS for kind in kinds)
+
+
+def _unpack(count: int) -> str:
+    return "    " + "".join(f"v{i}, " for i in range(count)) + "= node.values()"
+
+
+def _generated(source: str, names: dict[str, t.Any], kind: str) -> t.Any:
+    """The function `plan` that `source` defines, with `names` as its globals."""
+    exec(compile(source, f"<statebridge {kind} plan>", "exec"), names)  # only names in `source`: see above
+    return names["plan"]
+
+
+NTPlan = t.Callable[[Node, str, t.Any], None]
+
+
+def compile_nt(shape: Shape) -> NTPlan | None:
+    """`plan(node, subject, writer)`: appends the node's lines to `writer.lines` as the generic
+    N-Triples writer does, calling `writer.object` for every value that is not a string (which
+    writes an embedded node's lines first, as the generic writer does)."""
+    if not _plannable(shape):
+        return None
+    keys, kinds = shape
+    names: dict[str, t.Any] = {
+        "RT": RDF_TYPE,
+        "types": NT_TERMS,
+        "type_term": nt_term,
+        "refs": NT_REFS,
+        "ref": nt_ref,
+        "quoted": quoted,
+    }
+    body = [_unpack(len(keys)), "    append = w.lines.append", "    obj = w.object"]
+    pending: list[str] = []
+
+    def flush() -> None:
+        if pending:
+            body.append(f'    append(f"{"".join(pending)}")')
+            pending.clear()
+
+    for i, (key, kind) in enumerate(zip(keys, kinds, strict=True)):
+        value = f"v{i}"
+        if key == "@id":
+            continue
+        if key == "@type":
+            if kind is str:
+                pending.append(f"{{subject}} {{RT}} {{types.get({value}) or type_term({value})}} .\\n")
+            elif kind is list:
+                flush()
+                body.append(f"    for name in {value}:")
+                body.append('        append(f"{subject} {RT} {types.get(name) or type_term(name)} .\\n")')
+            else:
+                return None
+            continue
+        predicate, _, is_id = key_terms(key)
+        names[f"P{i}"] = predicate
+        if kind is str:
+            spelled = f"refs.get({value}) or ref({value})" if is_id else f"quoted({value})"
+            pending.append(f"{{subject}} {{P{i}}} {{{spelled}}} .\\n")
+        elif kind is list:
+            flush()
+            body.append(f"    for item in {value}:")
+            body.append(f'        append(f"{{subject}} {{P{i}}} {{obj(item, {is_id})}} .\\n")')
+        else:
+            flush()
+            body.append(f'    append(f"{{subject}} {{P{i}}} {{obj({value}, {is_id})}} .\\n")')
+    flush()
+    source = "def plan(node, subject, w):\n" + "\n".join(body) + "\n"
+    plan: NTPlan = _generated(source, names, "N-Triples")
+    return plan
+
+
+TTLPlan = t.Callable[[Node], str]
+
+
+class TurtleObjects(t.NamedTuple):
+    """The generic Turtle writer's functions a plan calls for values that are not strings."""
+
+    object: t.Callable[[t.Any, bool], str]
+    objects: t.Callable[[list[t.Any], bool], str]
+    types: t.Callable[[list[t.Any]], str]
+
+
+def compile_ttl(shape: Shape, separator: str, helpers: TurtleObjects) -> TTLPlan | None:
+    """`plan(node)`: the node's `a T ; p o, o ; …` as the generic Turtle writer spells it, its
+    properties joined by `separator`."""
+    if not _plannable(shape):
+        return None
+    keys, kinds = shape
+    names: dict[str, t.Any] = {
+        "SEP": separator,
+        "types": TTL_TERMS,
+        "type_term": ttl_term,
+        "type_list": helpers.types,
+        "refs": TTL_REFS,
+        "ref": ttl_ref,
+        "quoted": quoted,
+        "obj": helpers.object,
+        "objects": helpers.objects,
+    }
+    parts: list[str] = []
+    for i, (key, kind) in enumerate(zip(keys, kinds, strict=True)):
+        value = f"v{i}"
+        if key == "@id":
+            continue
+        if key == "@type":
+            if kind is str:
+                parts.append(f"a {{types.get({value}) or type_term({value})}}")
+            elif kind is list:
+                parts.append(f"a {{type_list({value})}}")
+            else:
+                return None
+            continue
+        _, predicate, is_id = key_terms(key)
+        names[f"P{i}"] = predicate
+        if kind is str:
+            spelled = f"refs.get({value}) or ref({value})" if is_id else f"quoted({value})"
+        elif kind is list:
+            spelled = f"objects({value}, {is_id})"
+        else:
+            spelled = f"obj({value}, {is_id})"
+        parts.append(f"{{P{i}}} {{{spelled}}}")
+    source = f'def plan(node):\n{_unpack(len(keys))}\n    return f"{"{SEP}".join(parts)}"\n'
+    plan: TTLPlan = _generated(source, names, "Turtle")
+    return plan
