@@ -123,6 +123,7 @@ def main(argv: list[str] | None = None) -> None:
         results.memory = memory.run(_sizes(args.rss_sizes), args.runs)
     if "rdftext" not in skip:
         _log(f"Turtle / N-Triples: {args.rdf_sizes} orders")
+        results.rdftext_speed = rdftext.in_process(args.orders, args.runs)
         results.rdftext = rdftext.run(_sizes(args.rdf_sizes), args.runs)
     if "endpoint" not in skip:
         _log(f"endpoint: {args.endpoint_seconds} s per cell, concurrency {args.concurrency}")

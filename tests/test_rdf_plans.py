@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from statebridge.dfc import IriMinter
 from statebridge.dfc.jsonld import order_nodes
-from statebridge.dfc.rdfplan import MAX_KEYS, PlanCache, compile_nt, shape_of
+from statebridge.dfc.rdfplan import MAX_KEYS, PlanCache, Shape, compile_nt
 from statebridge.dfc.rdfwrite import generic_ntriples_text, generic_turtle_text, ntriples_text, turtle_text
 from statebridge.model import Order
 from statebridge.translate import read_orders
@@ -54,20 +54,24 @@ def test_a_shape_is_compiled_the_second_time_and_used_after() -> None:
         calls.append("generic")
 
     cache: PlanCache[t.Any] = PlanCache(compile_nt, generic)
-    shape = shape_of(node)
-    assert cache.find(shape) is generic  # seen once: not compiled
-    assert shape not in cache.plans
-    plan = cache.find(shape)
+    keys = tuple(node)
+    assert cache.find(keys, node) is generic  # seen once: not compiled
+    assert keys not in cache.plans
+    plan = cache.find(keys, node)
     assert plan is not generic
-    assert cache.plans[shape] is plan
+    assert cache.plans[keys] is plan
+
+
+def _shape(node: Node) -> Shape:
+    return tuple(node), tuple(map(type, node.values()))
 
 
 def test_shapes_a_plan_does_not_take_stay_generic() -> None:
     wide = {"@id": "urn:o:1", **{f"dfc-b:p{i}": f"v{i}" for i in range(MAX_KEYS + 1)}}
     numbers = {"@id": "urn:o:1", "dfc-b:orderNumber": 3}
-    assert compile_nt(shape_of(wide)) is None
-    assert compile_nt(shape_of(numbers)) is None
-    assert compile_nt(shape_of({})) is None
+    assert compile_nt(_shape(wide)) is None
+    assert compile_nt(_shape(numbers)) is None
+    assert compile_nt(_shape({})) is None
     _both([wide])
     for _ in range(3):  # a value the writers never make fails alike, planned or not
         with pytest.raises(TypeError, match="not a JSON-LD value"):
@@ -148,3 +152,42 @@ def test_nodes_of_one_shape_with_different_values_are_each_their_own() -> None:
     for node, text in zip(shapes, texts, strict=True):
         assert f'"{node["dfc-b:orderNumber"]}"' in text
         assert text == generic_ntriples_text([node], str(node["@id"]))
+
+
+_PRICE = {"@type": "dfc-b:Price", "dfc-b:value": {"@value": "1.5", "@type": "xsd:float"}}
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        ["a", "b"],  # a list where the plan spells a string
+        {"@value": "x", "@language": "en"},  # a value object there
+        {"@id": "urn:x:1"},  # a reference there
+        {"@type": "dfc-b:Price"},  # an embedded node there
+    ],
+    ids=["list", "value", "reference", "node"],
+)
+def test_a_value_of_another_type_than_the_plan_was_made_for_is_written_as_the_generic_writer_does(
+    other: t.Any,
+) -> None:
+    """The plan for these keys spells `dfc-b:description` as a string, after an embedded price whose
+    lines it has already appended: it must take them back before the generic writer writes the node."""
+    usual = {"@id": "urn:o:1", "@type": "dfc-b:OrderLine", "dfc-b:hasPrice": _PRICE, "dfc-b:description": "d"}
+    for _ in range(3):  # compiled for a string description
+        _both([usual])
+    odd = {**usual, "dfc-b:description": other}
+    _both([odd, usual, odd])
+    lines = ntriples_text([odd], "urn:o:1").splitlines()
+    assert len(lines) == len(set(lines))  # nothing written twice
+
+
+def test_a_list_or_object_of_another_type_goes_to_the_generic_writer() -> None:
+    usual = {"@id": "urn:o:1", "dfc-b:hasPart": ["urn:l:1", "urn:l:2"], "dfc-b:hasPrice": _PRICE}
+    for _ in range(3):
+        _both([usual])
+    for odd in ({**usual, "dfc-b:hasPart": "urn:l:1"}, {**usual, "dfc-b:hasPrice": "urn:p:1"}):
+        _both([odd])
+    with pytest.raises(TypeError, match="not a JSON-LD value"):
+        ntriples_text([{**usual, "dfc-b:hasPrice": 7}], "urn:o:1")
+    with pytest.raises(TypeError, match="not a JSON-LD value"):
+        turtle_text([{**usual, "dfc-b:hasPart": [7]}])

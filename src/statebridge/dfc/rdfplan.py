@@ -2,10 +2,18 @@
 
 The nodes of one kind (an order, a line, a price, a person) come out of the JSON-LD writer with the
 same keys in the same order and values of the same JSON types, order after order. For such a shape
-(its keys and the type of each value), `compile_nt` and `compile_ttl` generate one Python function
-that unpacks the node's values and spells all its triples in one formatted string, where the
-generic writer (`rdfwrite.py`) walks the keys, looks each one up and tests each value's type for
-every triple. A generated function spells every value with the same functions as the generic writer
+(its keys, and the type of each value in the node it was compiled from), `compile_nt` and
+`compile_ttl` generate one Python function that unpacks the node's values and spells its triples in
+formatted strings, where the generic writer (`rdfwrite.py`) walks the keys, looks each one up and
+tests each value's type for every triple.
+
+Plans are found by the node's keys alone (a tuple of them is the cheapest key there is). A plan
+checks the type of each value it expects to be a list or an object; a value it expects to be a
+string is spelled by functions that raise `TypeError` or `AttributeError` on anything else (a
+string pattern searched in a number, a list used as a dict key, `startswith` of a number). Either
+way the plan writes nothing (an N-Triples plan takes back the lines it appended and the blank node
+labels it counted) and says so, and the node goes to the generic writer, which writes it or raises
+its own error. A generated function spells every value with the same functions as the generic writer
 (`rdfterms.py`) and hands any value that is not a string (a list, a value object, an embedded node)
 to the generic writer's own code, so both write the same bytes, in the same order
 (`tests/test_rdf_plans.py` holds them to that).
@@ -29,6 +37,7 @@ from .rdfterms import (
     TTL_TERMS,
     Node,
     key_terms,
+    nt_literal,
     nt_ref,
     nt_term,
     quoted,
@@ -36,7 +45,7 @@ from .rdfterms import (
     ttl_term,
 )
 
-__all__ = ["MAX_KEYS", "PlanCache", "Shape", "compile_nt", "compile_ttl", "no_plan", "shape_of"]
+__all__ = ["MAX_KEYS", "PlanCache", "Shape", "compile_nt", "compile_ttl", "no_plan"]
 
 #: The keys of a node object in order, and the exact type of each value.
 Shape = tuple[tuple[str, ...], tuple[type, ...]]
@@ -44,40 +53,38 @@ Shape = tuple[tuple[str, ...], tuple[type, ...]]
 #: The most keys a shape may have to be compiled; larger nodes (kept statements of a DFC order with
 #: many properties) stay with the generic writer.
 MAX_KEYS = 48
-#: How many plans a cache keeps (emptied when full) and how many shapes it remembers having seen.
+#: How many plans a cache keeps (emptied when full) and how many key tuples it remembers having seen.
 _PLANS_KEPT = 1024
-#: The value types a plan is compiled for; a shape with any other (a `str` subclass, a number) is
+#: The value types a plan is compiled for; a node with any other (a `str` subclass, a number) is
 #: left to the generic writer, which tests values with `isinstance`.
 _KINDS = (str, list, dict)
+#: What spelling a value of an unexpected type raises (see above).
+_WRONG_TYPE = "(TypeError, AttributeError)"
 
 P = t.TypeVar("P")
 
 
-def shape_of(node: Node) -> Shape:
-    return tuple(node), tuple(map(type, node.values()))
-
-
 class PlanCache(t.Generic[P]):
-    """Plans by shape: `plans.get(shape)` is the hot path; `find` compiles a shape the second time it
-    is asked for (a shape seen once costs no compilation) and stores `generic` for one that cannot
-    be compiled."""
+    """Plans by a node's keys: `plans.get(keys)` is the hot path; `find` compiles a key tuple the
+    second time it is asked for (keys seen once cost no compilation) and stores `generic` for a node
+    that cannot be compiled."""
 
     def __init__(self, compile_plan: t.Callable[[Shape], P | None], generic: P) -> None:
-        self.plans: dict[Shape, P] = {}
-        self._seen: set[Shape] = set()
+        self.plans: dict[tuple[str, ...], P] = {}
+        self._seen: set[tuple[str, ...]] = set()
         self._compile = compile_plan
         self._generic = generic
 
-    def find(self, shape: Shape) -> P:
-        if shape not in self._seen:
+    def find(self, keys: tuple[str, ...], node: Node) -> P:
+        if keys not in self._seen:
             if len(self._seen) >= _PLANS_KEPT:
                 self._seen.clear()
-            self._seen.add(shape)
+            self._seen.add(keys)
             return self._generic
         if len(self.plans) >= _PLANS_KEPT:
             self.plans.clear()
-        plan = self._compile(shape)
-        found = self.plans[shape] = self._generic if plan is None else plan
+        plan = self._compile((keys, tuple(map(type, node.values()))))
+        found = self.plans[keys] = self._generic if plan is None else plan
         return found
 
 
@@ -91,8 +98,14 @@ def _plannable(shape: Shape) -> bool:
     return 0 < len(keys) <= MAX_KEYS and all(kind in _KINDS for kind in kinds)
 
 
-def _unpack(count: int) -> str:
-    return "    " + "".join(f"v{i}, " for i in range(count)) + "= node.values()"
+def _head(shape: Shape, refused: str) -> list[str]:
+    """Unpack the node's values; return `refused` if a list or an object is not one any more."""
+    keys, kinds = shape
+    lines = ["    " + "".join(f"v{i}, " for i in range(len(keys))) + "= node.values()"]
+    checks = [f"type(v{i}) is not {kind.__name__}" for i, kind in enumerate(kinds) if kind is not str]
+    if checks:
+        lines += [f"    if {' or '.join(checks)}:", f"        return {refused}"]
+    return lines
 
 
 def _generated(source: str, names: dict[str, t.Any], kind: str) -> t.Any:
@@ -101,13 +114,14 @@ def _generated(source: str, names: dict[str, t.Any], kind: str) -> t.Any:
     return names["plan"]
 
 
-NTPlan = t.Callable[[Node, str, t.Any], None]
+NTPlan = t.Callable[[Node, str, t.Any], bool]
 
 
 def compile_nt(shape: Shape) -> NTPlan | None:
     """`plan(node, subject, writer)`: appends the node's lines to `writer.lines` as the generic
-    N-Triples writer does, calling `writer.object` for every value that is not a string (which
-    writes an embedded node's lines first, as the generic writer does)."""
+    N-Triples writer does and returns True, calling `writer.object` for every value that is a list
+    item or an object (which writes an embedded node's lines first, as the generic writer does);
+    returns False, having written nothing, for a node it was not compiled for."""
     if not _plannable(shape):
         return None
     keys, kinds = shape
@@ -118,13 +132,20 @@ def compile_nt(shape: Shape) -> NTPlan | None:
         "refs": NT_REFS,
         "ref": nt_ref,
         "quoted": quoted,
+        "lit": nt_literal,
     }
-    body = [_unpack(len(keys)), "    append = w.lines.append", "    obj = w.object"]
+    body = _head(shape, "False")
+    body += [
+        "    lines = w.lines",
+        "    mark, count = len(lines), w.count",
+        "    append = lines.append",
+        "    try:",
+    ]
     pending: list[str] = []
 
     def flush() -> None:
         if pending:
-            body.append(f'    append(f"{"".join(pending)}")')
+            body.append(f'        append(f"{"".join(pending)}")')
             pending.clear()
 
     for i, (key, kind) in enumerate(zip(keys, kinds, strict=True)):
@@ -136,8 +157,8 @@ def compile_nt(shape: Shape) -> NTPlan | None:
                 pending.append(f"{{subject}} {{RT}} {{types.get({value}) or type_term({value})}} .\\n")
             elif kind is list:
                 flush()
-                body.append(f"    for name in {value}:")
-                body.append('        append(f"{subject} {RT} {types.get(name) or type_term(name)} .\\n")')
+                body.append(f"        for name in {value}:")
+                body.append('            append(f"{subject} {RT} {types.get(name) or type_term(name)} .\\n")')
             else:
                 return None
             continue
@@ -148,18 +169,28 @@ def compile_nt(shape: Shape) -> NTPlan | None:
             pending.append(f"{{subject}} {{P{i}}} {{{spelled}}} .\\n")
         elif kind is list:
             flush()
-            body.append(f"    for item in {value}:")
-            body.append(f'        append(f"{{subject}} {{P{i}}} {{obj(item, {is_id})}} .\\n")')
-        else:
+            body.append(f"        for item in {value}:")
+            body.append(f'            append(f"{{subject}} {{P{i}}} {{w.object(item, {is_id})}} .\\n")')
+        else:  # a value object (spelled here) or a node (whose lines come first: flushed before)
             flush()
-            body.append(f'    append(f"{{subject}} {{P{i}}} {{obj({value}, {is_id})}} .\\n")')
+            body.append(f'        o{i} = lit({value}) if "@value" in {value} else w.object({value}, {is_id})')
+            pending.append(f"{{subject}} {{P{i}}} {{o{i}}} .\\n")
     flush()
+    if body[-1] == "    try:":  # a node of only an `@id`: no triples
+        body.append("        pass")
+    body += [
+        f"    except {_WRONG_TYPE}:",
+        "        del lines[mark:]",
+        "        w.count = count",
+        "        return False",
+        "    return True",
+    ]
     source = "def plan(node, subject, w):\n" + "\n".join(body) + "\n"
     plan: NTPlan = _generated(source, names, "N-Triples")
     return plan
 
 
-TTLPlan = t.Callable[[Node], str]
+TTLPlan = t.Callable[[Node], str | None]
 
 
 class TurtleObjects(t.NamedTuple):
@@ -172,7 +203,7 @@ class TurtleObjects(t.NamedTuple):
 
 def compile_ttl(shape: Shape, separator: str, helpers: TurtleObjects) -> TTLPlan | None:
     """`plan(node)`: the node's `a T ; p o, o ; …` as the generic Turtle writer spells it, its
-    properties joined by `separator`."""
+    properties joined by `separator`; None for a node it was not compiled for."""
     if not _plannable(shape):
         return None
     keys, kinds = shape
@@ -209,6 +240,13 @@ def compile_ttl(shape: Shape, separator: str, helpers: TurtleObjects) -> TTLPlan
         else:
             spelled = f"obj({value}, {is_id})"
         parts.append(f"{{P{i}}} {{{spelled}}}")
-    source = f'def plan(node):\n{_unpack(len(keys))}\n    return f"{"{SEP}".join(parts)}"\n'
+    body = _head(shape, "None")
+    body += [
+        "    try:",
+        f'        return f"{"{SEP}".join(parts)}"',
+        f"    except {_WRONG_TYPE}:",
+        "        return None",
+    ]
+    source = "def plan(node):\n" + "\n".join(body) + "\n"
     plan: TTLPlan = _generated(source, names, "Turtle")
     return plan

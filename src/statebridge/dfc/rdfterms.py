@@ -32,11 +32,12 @@ __all__ = [
     "TURTLE_PREFIXES",
     "Node",
     "key_terms",
-    "literal",
     "not_a_node",
+    "nt_literal",
     "nt_ref",
     "nt_term",
     "quoted",
+    "ttl_literal",
     "ttl_ref",
     "ttl_term",
 ]
@@ -78,8 +79,9 @@ TTL_TERMS: dict[str, str] = {}
 #: The values of `@id` properties (instance IRIs too), already spelled, per format.
 NT_REFS: dict[str, str] = {}
 TTL_REFS: dict[str, str] = {}
-#: Value objects already spelled, by (format, value, datatype, language).
-_LITERALS: dict[tuple[bool, str, str | None, str | None], str] = {}
+#: Value objects already spelled, per format, by (value, datatype, language).
+_NT_LITERALS: dict[tuple[t.Any, t.Any, t.Any], str] = {}
+_TTL_LITERALS: dict[tuple[t.Any, t.Any, t.Any], str] = {}
 _TERMS_CACHE = 65536
 
 
@@ -217,19 +219,32 @@ def not_a_node(value: t.Any) -> TypeError:
     return TypeError(f"not a JSON-LD value the DFC writers make: {value!r}")
 
 
-def literal(value: Node, term: t.Callable[[str], str]) -> str:
-    """A value object (`@value` with `@type` or `@language`) as a literal, its datatype spelled by
-    `term` (N-Triples or Turtle); remembered, as amounts, quantities and names recur."""
-    key = (term is nt_term, value["@value"], value.get("@type"), value.get("@language"))
-    spelled = _LITERALS.get(key)
+def _spell_literal(key: tuple[t.Any, t.Any, t.Any], term: t.Callable[[str], str]) -> str:
+    text = quoted(key[0])
+    datatype, language = key[1], key[2]
+    if datatype is not None:
+        return f"{text}^^{term(datatype)}"
+    return f"{text}@{language}" if language else text
+
+
+def nt_literal(value: Node) -> str:
+    """A value object (`@value` with `@type` or `@language`) in N-Triples; remembered, as amounts,
+    quantities and names recur."""
+    key = (value["@value"], value.get("@type"), value.get("@language"))
+    spelled = _NT_LITERALS.get(key)
     if spelled is None:
-        text = quoted(key[1])
-        datatype, language = key[2], key[3]
-        if datatype is not None:
-            spelled = f"{text}^^{term(datatype)}"
-        else:
-            spelled = f"{text}@{language}" if language else text
-        if len(_LITERALS) >= _TERMS_CACHE:
-            _LITERALS.clear()
-        _LITERALS[key] = spelled
+        if len(_NT_LITERALS) >= _TERMS_CACHE:
+            _NT_LITERALS.clear()
+        spelled = _NT_LITERALS[key] = _spell_literal(key, nt_term)
+    return spelled
+
+
+def ttl_literal(value: Node) -> str:
+    """`nt_literal` in Turtle (its datatype a prefixed name where it can be)."""
+    key = (value["@value"], value.get("@type"), value.get("@language"))
+    spelled = _TTL_LITERALS.get(key)
+    if spelled is None:
+        if len(_TTL_LITERALS) >= _TERMS_CACHE:
+            _TTL_LITERALS.clear()
+        spelled = _TTL_LITERALS[key] = _spell_literal(key, ttl_term)
     return spelled

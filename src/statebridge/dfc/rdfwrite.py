@@ -39,11 +39,12 @@ from .rdfterms import (
     TURTLE_PREFIXES,
     Node,
     key_terms,
-    literal,
     not_a_node,
+    nt_literal,
     nt_ref,
     nt_term,
     quoted,
+    ttl_literal,
     ttl_ref,
     ttl_term,
 )
@@ -54,8 +55,8 @@ __all__ = ["TURTLE_PREFIXES", "generic_ntriples_text", "generic_turtle_text", "n
 # -- N-Triples ------------------------------------------------------------------------------------
 
 
-def _nt_generic(node: Node, subject: str, writer: _NTriples) -> None:
-    """Append `node`'s lines to `writer.lines`, key by key."""
+def _nt_generic(node: Node, subject: str, writer: _NTriples) -> bool:
+    """Append `node`'s lines to `writer.lines`, key by key (True: as a plan says it wrote them)."""
     append = writer.lines.append
     keys, refs = KEYS, NT_REFS  # looked up here before the functions that fill them
     for key, value in node.items():
@@ -74,6 +75,7 @@ def _nt_generic(node: Node, subject: str, writer: _NTriples) -> None:
                 append(f"{subject} {predicate} {writer.object(item, is_id)} .\n")
         else:
             append(f"{subject} {predicate} {writer.object(value, is_id)} .\n")
+    return True
 
 
 _NT_PLANS: PlanCache[NTPlan] = PlanCache(compile_nt, _nt_generic)
@@ -96,10 +98,11 @@ class _NTriples:
             self.count += 1
             subject = f"{self.prefix}{self.count}"
         else:
-            subject = nt_ref(named)
-        shape = (tuple(node), tuple(map(type, node.values())))
+            subject = NT_REFS.get(named) or nt_ref(named)
+        keys = tuple(node)
         plans = self.plans
-        (plans.plans.get(shape) or plans.find(shape))(node, subject, self)
+        if not (plans.plans.get(keys) or plans.find(keys, node))(node, subject, self):
+            _nt_generic(node, subject, self)
         return subject
 
     def object(self, item: t.Any, is_id: bool) -> str:
@@ -108,7 +111,7 @@ class _NTriples:
         if not isinstance(item, dict):
             raise not_a_node(item)
         if "@value" in item:
-            return literal(item, nt_term)
+            return nt_literal(item)
         named = item.get("@id")
         if named is None:
             return self.node(item)  # an embedded blank node
@@ -184,9 +187,10 @@ class _Turtle:
                 append(f"{predicate} {self.object(value, is_id)}")
         return separator.join(parts)
 
-    def properties(self, node: Node, plans: PlanCache[TTLPlan]) -> str:
-        shape = (tuple(node), tuple(map(type, node.values())))
-        return (plans.plans.get(shape) or plans.find(shape))(node)
+    def properties(self, node: Node, plans: PlanCache[TTLPlan], separator: str) -> str:
+        keys = tuple(node)
+        text = (plans.plans.get(keys) or plans.find(keys, node))(node)
+        return self.generic(node, separator) if text is None else text
 
     def objects(self, items: list[t.Any], is_id: bool) -> str:
         return ", ".join([self.object(item, is_id) for item in items])
@@ -197,10 +201,10 @@ class _Turtle:
         if not isinstance(item, dict):
             raise not_a_node(item)
         if "@value" in item:
-            return literal(item, ttl_term)
+            return ttl_literal(item)
         named = item.get("@id")
         if named is None:
-            inner = self.properties(item, self.embedded)
+            inner = self.properties(item, self.embedded, _EMBEDDED)
             return f"[ {inner} ]" if inner else "[]"
         if len(item) > 1:
             raise not_a_node(item)  # a named node embedded in another: the writers never make one
@@ -211,7 +215,7 @@ class _Turtle:
         statements = self.statements
         for node in nodes:
             named = node.get("@id")
-            body = self.properties(node, statements)
+            body = self.properties(node, statements, _STATEMENT)
             if named is None:
                 blocks.append(f"\n[ {body} ] .\n" if body else "\n[] .\n")
             elif body:
