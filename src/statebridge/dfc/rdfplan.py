@@ -169,11 +169,14 @@ def compile_nt(shape: Shape) -> NTPlan | None:
             pending.append(f"{{subject}} {{P{i}}} {{{spelled}}} .\\n")
         elif kind is list:
             flush()
+            text = "(refs.get(item) or ref(item))" if is_id else "quoted(item)"
+            spelled = f"{text} if type(item) is str else w.object(item, {is_id})"
             body.append(f"        for item in {value}:")
-            body.append(f'            append(f"{{subject}} {{P{i}}} {{w.object(item, {is_id})}} .\\n")')
+            body.append(f'            append(f"{{subject}} {{P{i}}} {{{spelled}}} .\\n")')
         else:  # a value object (spelled here) or a node (whose lines come first: flushed before)
             flush()
-            body.append(f'        o{i} = lit({value}) if "@value" in {value} else w.object({value}, {is_id})')
+            node = f'w.blank({value}) if "@id" not in {value} else w.object({value}, {is_id})'
+            body.append(f'        o{i} = lit({value}) if "@value" in {value} else ({node})')
             pending.append(f"{{subject}} {{P{i}}} {{o{i}}} .\\n")
     flush()
     if body[-1] == "    try:":  # a node of only an `@id`: no triples

@@ -95,10 +95,18 @@ class _NTriples:
         """Write `node`'s triples; returns its term (a new blank node label when it has no `@id`)."""
         named = node.get("@id")
         if named is None:
-            self.count += 1
-            subject = f"{self.prefix}{self.count}"
-        else:
-            subject = NT_REFS.get(named) or nt_ref(named)
+            return self.blank(node)
+        subject = NT_REFS.get(named) or nt_ref(named)
+        keys = tuple(node)
+        plans = self.plans
+        if not (plans.plans.get(keys) or plans.find(keys, node))(node, subject, self):
+            _nt_generic(node, subject, self)
+        return subject
+
+    def blank(self, node: Node) -> str:
+        """Write the triples of `node`, which has no `@id`, under a new label; returns the label."""
+        self.count += 1
+        subject = f"{self.prefix}{self.count}"
         keys = tuple(node)
         plans = self.plans
         if not (plans.plans.get(keys) or plans.find(keys, node))(node, subject, self):
