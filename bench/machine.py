@@ -60,6 +60,15 @@ def _wrk() -> str | None:
     return text[0].split(" [")[0] if text else "wrk"
 
 
+def _compiled() -> str:
+    """Which of the bulk path's modules run compiled (`setup.py`): a stale or missing build runs as
+    Python, and the figures then describe that."""
+    from statebridge.compiled import compiled_modules
+
+    found = compiled_modules()
+    return f"{len(found)} ({', '.join(found)})" if found else "none: pure Python"
+
+
 def describe() -> dict[str, str]:
     info = {
         "CPU": f"{_cpu_model()}, nproc {os.cpu_count()} ({len(os.sched_getaffinity(0))} usable)",
@@ -75,6 +84,7 @@ def describe() -> dict[str, str]:
         except importlib.metadata.PackageNotFoundError:
             continue
     info["libraries"] = ", ".join(versions)
+    info["compiled modules"] = _compiled()
     wrk = _wrk()
     info["load generator"] = wrk or "httpx (asyncio), wrk not installed"
     return info

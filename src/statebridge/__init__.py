@@ -17,6 +17,10 @@ from __future__ import annotations
 import importlib
 import typing as t
 
+from . import compiled
+
+compiled.install()  # before any module that may be compiled is imported
+
 if t.TYPE_CHECKING:
     from .dfc import IriMinter, order_document, to_graph
     from .errors import (
