@@ -123,6 +123,8 @@ def test_lines_handed_over_keep_their_place_and_positions(platform: str, on_unkn
     data, lines = mixed(platform)
     expected = chain(data, platform, on_unknown)
     assert loop(data, platform, on_unknown) == expected
+    many = data * 12  # more orders than the loop holds back before writing (`BATCH`)
+    assert loop(many, platform, on_unknown) == chain(many, platform, on_unknown)
     written, count, problems = expected
     # The input is what it says: the chain itself puts the declined lines' orders in their place,
     # and names the bad lines.

@@ -26,7 +26,10 @@ from ..position import Position
 from ..reading import Document, Lines, open_documents
 from .read import NodeReader
 
-__all__ = ["write_document_lines", "write_lines"]
+__all__ = ["BATCH", "write_document_lines", "write_lines"]
+
+#: How many orders' members are written at once: few enough that memory stays flat (~150 KiB).
+BATCH = 64
 
 
 def write_document_lines(
@@ -68,20 +71,29 @@ def write_lines(
     reader: NodeReader | None = None
     problems = report.problems
     skip = on_unknown is OnUnknown.SKIP
-    count = 0
     dumps, loads, write = orjson.dumps, orjson.loads, out.write
+    #: Orders' members not yet written: written `BATCH` at a time, one call instead of two per order.
+    held: list[bytes] = []
+    hold = held.append
+    count = 0  # orders written
+
+    def flush() -> None:
+        nonlocal count
+        if count:
+            write(NODE_SEPARATOR)
+        write(NODE_SEPARATOR.join(held))
+        count += len(held)
+        held.clear()
 
     def put(results: t.Iterable[tuple[list[Node] | OrderError, RawOrder | None]]) -> None:
         """The reference path's results, as `good_orders` and `write_graph_members` take them."""
-        nonlocal count
         for result, _raw in results:
             if isinstance(result, OrderError):
                 problems.append(result)
             elif skip or not problems:
-                if count:
-                    write(NODE_SEPARATOR)
-                write(dumps(result)[1:-1])
-                count += 1
+                hold(dumps(result)[1:-1])
+                if len(held) == BATCH:
+                    flush()
 
     def split(document: Document) -> None:
         """One document the loop does not take, through `split` and `NodeReader.read`."""
@@ -113,11 +125,12 @@ def write_lines(
         if nodes is None:
             split(Document(Position(number), value))
         elif skip or not problems:
-            if count:
-                write(NODE_SEPARATOR)
-            write(dumps(nodes)[1:-1])
-            count += 1
+            hold(dumps(nodes)[1:-1])
+            if len(held) == BATCH:
+                flush()
     put(read_finish(adapter, reader.read if reader is not None else NodeReader(adapter, minter).read))
+    if held:
+        flush()
     return count
 
 
