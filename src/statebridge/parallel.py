@@ -40,6 +40,7 @@ import typing as t
 
 from . import ndjson_split as split
 from .bulk import read_nodes
+from .bulk.lines import write_document_lines, write_lines
 from .dfc.iris import IriMinter
 from .dfc.jsonld import (
     DOCUMENT_CLOSE,
@@ -159,9 +160,14 @@ def _translate_chunk(chunk: _Chunk) -> _Done:
         state = _WORKER_STATE[key] = (adapter, IriMinter.for_platform(adapter.name, chunk.base_url))
     adapter, minter = state
     report = TranslateReport()
-    documents = read_lines(chunk.lines(), chunk.first_line)
-    results = read_nodes(adapter, documents, minter)
     body = io.BytesIO()
+    if chunk.fmt == "jsonld":  # the common case, in one loop (`bulk.lines`)
+        whole = adapter.document_reader(minter)
+        written = write_lines(
+            adapter, whole, chunk.lines(), chunk.first_line, minter, body, report, chunk.on_unknown
+        )
+        return _Done(body.getvalue(), written, list(report.problems))
+    results = read_nodes(adapter, read_lines(chunk.lines(), chunk.first_line), minter)
     written = _framing(chunk.fmt).members(good_orders(results, report, chunk.on_unknown), minter, body)
     return _Done(body.getvalue(), written, list(report.problems))
 
@@ -245,8 +251,12 @@ def translate_in_processes(
     report = TranslateReport()
     if workers == 1 or not ndjson or not adapter.independent_lines:
         minter = IriMinter.for_platform(adapter.name, base_url)
-        documents = read_documents(t.cast(t.BinaryIO, split.Replay(head, stream)))
-        results = read_nodes(get_adapter(adapter.name, tables=adapter.tables), documents, minter)
+        replay = t.cast(t.BinaryIO, split.Replay(head, stream))
+        reader = get_adapter(adapter.name, tables=adapter.tables)
+        if fmt == "jsonld" and progress is None:
+            report.written = write_document_lines(reader, replay, minter, out, report, on_unknown)
+            return report
+        results = read_nodes(reader, read_documents(replay), minter)
         report.written = FORMATS[fmt](
             good_orders(counted(results, progress), report, on_unknown), minter, out
         )

@@ -33,8 +33,10 @@ __all__ = [
     "outcomes",
     "partition",
     "platform_fields",
+    "read_finish",
     "read_orders",
     "read_raw",
+    "read_split",
 ]
 
 #: Called with the number of orders translated so far.
@@ -98,9 +100,23 @@ def read_raw(
             if result is not None:
                 yield result, None
                 continue
-        adapter.start_document(document.position)
-        yield from _read(adapter, adapter.split(document.value), document.position, read)
-    yield from _read(adapter, adapter.finish(), None, read)
+        yield from read_split(adapter, document, read)
+    yield from read_finish(adapter, read)
+
+
+def read_split(
+    adapter: Adapter, document: Document, read: t.Callable[[RawOrder], _Item]
+) -> t.Iterator[tuple[_Item | OrderError, RawOrder | None]]:
+    """What `read_raw` yields for one document that `whole` does not take: its orders, through `split`."""
+    adapter.start_document(document.position)
+    return _read(adapter, adapter.split(document.value), document.position, read)
+
+
+def read_finish(
+    adapter: Adapter, read: t.Callable[[RawOrder], _Item]
+) -> t.Iterator[tuple[_Item | OrderError, RawOrder | None]]:
+    """What `read_raw` yields after the last document: the orders the adapter held back (`finish`)."""
+    return _read(adapter, adapter.finish(), None, read)
 
 
 def _read(

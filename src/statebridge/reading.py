@@ -19,7 +19,7 @@ import orjson
 from .errors import MalformedInputError
 from .position import Position
 
-__all__ = ["MAX_XML_DEPTH", "Document", "read_documents", "read_lines"]
+__all__ = ["MAX_XML_DEPTH", "Document", "Lines", "open_documents", "read_documents", "read_lines"]
 
 #: How deeply XML elements may nest. The Relatude export is 5 levels deep
 #: (Orders/Order/OrderItems/OrderItem/Quantity); the readers walk what is nested in a field
@@ -46,8 +46,28 @@ def _loads(data: bytes, position: Position | None) -> t.Any:
         raise MalformedInputError(reason, position=where) from None
 
 
+class Lines(t.NamedTuple):
+    """NDJSON, as `open_documents` found it: its first document, then the lines after it, numbered
+    from `number`, for `read_lines` (or for a reader of lines of its own, `bulk.lines`)."""
+
+    first: Document
+    rest: t.Iterator[bytes]
+    number: int
+
+
 def read_documents(stream: t.BinaryIO) -> t.Iterator[Document | MalformedInputError]:
     """Yield each JSON document of `stream`, or the error that stopped one from being read."""
+    opened = open_documents(stream)
+    if isinstance(opened, Lines):
+        yield opened.first
+        yield from read_lines(opened.rest, opened.number)
+        return
+    yield from opened
+
+
+def open_documents(stream: t.BinaryIO) -> Lines | list[Document | MalformedInputError]:
+    """What `read_documents` yields, told apart: NDJSON as `Lines`, read up to its second non-blank
+    line; any other input read whole, as its one document or the error that stopped it."""
     number = 0
     first = b""
     for raw in stream:
@@ -56,11 +76,9 @@ def read_documents(stream: t.BinaryIO) -> t.Iterator[Document | MalformedInputEr
         if first.strip():
             break
     if not first.strip():
-        yield MalformedInputError("no input: expected a JSON document or NDJSON lines")
-        return
+        return [MalformedInputError("no input: expected a JSON document or NDJSON lines")]
     if first.lstrip().startswith(b"<"):
-        yield _xml(first + stream.read(), offset=number - 1)
-        return
+        return [_xml(first + stream.read(), offset=number - 1)]
     first_number = number
     try:
         value = orjson.loads(first)
@@ -69,19 +87,16 @@ def read_documents(stream: t.BinaryIO) -> t.Iterator[Document | MalformedInputEr
     if value is _NOT_A_LINE:
         rest = first + stream.read()
         try:
-            yield Document(None, _loads(rest, None))
+            return [Document(None, _loads(rest, None))]
         except MalformedInputError as exc:
             if exc.where is not None:  # the document starts on line `number`, not line 1
                 exc.where = exc.where.shifted(number - 1)
-            yield exc
-        return
+            return [exc]
     for raw in stream:
         number += 1
         if raw.strip():  # a second line: NDJSON
-            yield Document(Position(first_number), value)
-            yield from read_lines(itertools.chain((raw,), stream), number)
-            return
-    yield Document(None, value)  # a single-line document is not NDJSON: no line number
+            return Lines(Document(Position(first_number), value), itertools.chain((raw,), stream), number)
+    return [Document(None, value)]  # a single-line document is not NDJSON: no line number
 
 
 def read_lines(lines: t.Iterable[bytes], first_line: int = 1) -> t.Iterator[Document | MalformedInputError]:
