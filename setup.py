@@ -15,11 +15,15 @@ from setuptools import Extension, setup
 #: The modules every order on the bulk path runs through (docs/performance.md, issue 17).
 COMPILED = (
     "statebridge.bulk.__init__",
+    "statebridge.bulk.lines",
     "statebridge.bulk.nodes",
     "statebridge.bulk.read",
     "statebridge.bulk.values",
     "statebridge.dfc.iris",
     "statebridge.dfc.jsonld",
+    "statebridge.dfc.rdfterms",
+    "statebridge.dfc.rdftext",
+    "statebridge.dfc.rdfwrite",
     "statebridge.pipeline",
     "statebridge.reading",
     "statebridge.platforms.commercelayer.direct",
