@@ -18,8 +18,8 @@ from bench.orders import PLATFORMS as GENERATED, generator
 
 from statebridge.bulk import read_nodes
 from statebridge.dfc import IriMinter
-from statebridge.dfc.jsonld import write_document
 from statebridge.errors import OrderError
+from statebridge.formats import FORMATS
 from statebridge.parallel import translate_in_processes
 from statebridge.pipeline import OnUnknown, TranslateReport, good_orders
 from statebridge.platforms import get_adapter
@@ -37,28 +37,29 @@ EDGES = ["", 7, -1, True, None, {}, [], "2026-03-03T15:12:30", "12.50", "zzz-unk
 Outcome = tuple[bytes, int, list[tuple[str, str | None]]]
 
 
-def chain(data: bytes, platform: str, on_unknown: OnUnknown) -> Outcome:
-    """What the chain of generators writes, how many orders, and its problems with their positions."""
+def chain(data: bytes, platform: str, on_unknown: OnUnknown, fmt: str = "jsonld") -> Outcome:
+    """What the chain of generators writes (with the format's writer, `formats.FORMATS`), how many
+    orders, and its problems with their positions."""
     source = get_adapter(platform)
     minter = IriMinter.for_platform(platform)
     report = TranslateReport()
     out = io.BytesIO()
     nodes = good_orders(read_nodes(source, read_documents(io.BytesIO(data)), minter), report, on_unknown)
-    written = write_document(nodes, minter, out)
+    written = FORMATS[fmt](nodes, minter, out)
     return out.getvalue(), written, [(str(problem), problem.position) for problem in report.problems]
 
 
-def loop(data: bytes, platform: str, on_unknown: OnUnknown, jobs: int = 1) -> Outcome:
+def loop(data: bytes, platform: str, on_unknown: OnUnknown, jobs: int = 1, fmt: str = "jsonld") -> Outcome:
     """What `translate` writes (the loop), in one process or in `jobs` workers, chunks of a few lines."""
     out = io.BytesIO()
     if jobs == 1:
-        report = translate(io.BytesIO(data), out, platform=platform, on_unknown=on_unknown)
+        report = translate(io.BytesIO(data), out, platform=platform, on_unknown=on_unknown, fmt=fmt)
     else:
         report = translate_in_processes(
             io.BytesIO(data),
             out,
             adapter=get_adapter(platform),
-            fmt="jsonld",
+            fmt=fmt,
             base_url=None,
             on_unknown=on_unknown,
             jobs=jobs,
@@ -138,6 +139,19 @@ def test_lines_handed_over_keep_their_place_and_positions(platform: str, on_unkn
     else:  # no order after the first problem (line 6)
         assert count == len(ids) == 5
         assert ids == each[:5]
+
+
+@pytest.mark.parametrize("fmt", [fmt for fmt in FORMATS if fmt != "jsonld"])
+@pytest.mark.parametrize("platform", READ_WHOLE)
+def test_every_format_takes_the_loop_with_the_chains_bytes(platform: str, fmt: str) -> None:
+    """N-Triples, Turtle and NDJSON go through the loop too (`bulk.lines.MEMBERS`): the bytes their
+    own writers write through the chain, with the same problems, across a batch boundary."""
+    data, _ = mixed(platform)
+    data = data * 12
+    for on_unknown in OnUnknown:
+        outcome = loop(data, platform, on_unknown, fmt=fmt)
+        assert outcome == chain(data, platform, on_unknown, fmt)
+        assert outcome[1] == (132 if on_unknown is OnUnknown.SKIP else 5)
 
 
 @pytest.mark.parametrize("platform", READ_WHOLE)

@@ -15,7 +15,7 @@ import typing as t
 import orjson
 
 from .bulk import read_nodes
-from .bulk.lines import write_document_lines
+from .bulk.lines import MEMBERS, write_document_lines
 from .dfc import IriMinter
 from .errors import OrderError, UsageError
 from .formats import FORMATS, PLATFORM_FORMATS
@@ -91,8 +91,10 @@ def translate(
                 progress=progress,
             )
         minter = IriMinter.for_platform(source.name, base_url)
-        if fmt == "jsonld" and progress is None:  # the common case, in one loop (`bulk.lines`)
-            report.written = write_document_lines(source, stream, minter, out, report, on_unknown)
+        if progress is None:  # the common case, in one loop (`bulk.lines`)
+            report.written = write_document_lines(
+                source, stream, minter, out, report, on_unknown, MEMBERS[fmt]
+            )
             return report
         nodes = good_orders(
             counted(read_nodes(source, read_documents(stream), minter), progress), report, on_unknown

@@ -9,6 +9,9 @@ for, a line that is not JSON) goes through the reference path's own pieces (`rea
 `NodeReader.read`), and its orders or problems are written or reported where the chain would have,
 with the same positions; after the last line come the orders the adapter held back (`finish`).
 So the bytes and the problems are the chain's, which the tests hold it to.
+
+Every DFC format takes it: an order's nodes become its bytes by the format's own writer
+(`MEMBERS`: JSON-LD `@graph` members, an NDJSON line, N-Triples lines, Turtle statements).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import orjson
 
 from ..dfc.iris import IriMinter
 from ..dfc.jsonld import DOCUMENT_CLOSE, DOCUMENT_OPEN, NODE_SEPARATOR, Node
+from ..dfc.rdfwrite import TURTLE_PREFIXES, ntriples_text, turtle_text
+from ..dfc.vocab import CONTEXT_URL
 from ..errors import MalformedInputError, OrderError
 from ..pipeline import OnUnknown, TranslateReport, read_finish, read_split
 from ..platforms import Adapter, RawOrder
@@ -26,10 +31,46 @@ from ..position import Position
 from ..reading import Document, Lines, open_documents
 from .read import NodeReader
 
-__all__ = ["BATCH", "write_document_lines", "write_lines"]
+__all__ = ["BATCH", "MEMBERS", "Members", "write_document_lines", "write_lines"]
 
-#: How many orders' members are written at once: few enough that memory stays flat (~150 KiB).
+#: How many orders' members are written at once: few enough that memory stays flat (~150 KiB for
+#: JSON-LD, ~600 KiB for N-Triples).
 BATCH = 64
+
+
+class Members(t.NamedTuple):
+    """How a format writes orders: what comes before the first, each order's bytes from its nodes,
+    what goes between two orders, and what comes after the last (as the format's writer does)."""
+
+    open: bytes
+    member: t.Callable[[list[Node]], bytes]
+    separator: bytes
+    close: bytes
+
+
+def _graph_members(nodes: list[Node]) -> bytes:
+    return orjson.dumps(nodes)[1:-1]  # `write_graph_members`: one order's nodes, one encoder call
+
+
+def _ndjson_line(nodes: list[Node]) -> bytes:
+    return orjson.dumps({"@context": CONTEXT_URL, "@graph": nodes}) + b"\n"  # `write_ndjson`
+
+
+def _ntriples(nodes: list[Node]) -> bytes:
+    return ntriples_text(nodes, nodes[0]["@id"]).encode()  # `write_ntriples`
+
+
+def _turtle(nodes: list[Node]) -> bytes:
+    return turtle_text(nodes).encode()  # `write_turtle`
+
+
+#: By DFC format (`formats.FORMATS`).
+MEMBERS = {
+    "jsonld": Members(DOCUMENT_OPEN, _graph_members, NODE_SEPARATOR, DOCUMENT_CLOSE),
+    "ndjson": Members(b"", _ndjson_line, b"", b""),
+    "ntriples": Members(b"", _ntriples, b"", b""),
+    "turtle": Members(TURTLE_PREFIXES.encode(), _turtle, b"", b""),
+}
 
 
 def write_document_lines(
@@ -39,18 +80,22 @@ def write_document_lines(
     out: t.BinaryIO,
     report: TranslateReport,
     on_unknown: OnUnknown,
+    members: Members = MEMBERS["jsonld"],
 ) -> int:
     """`write_document(good_orders(read_nodes(adapter, read_documents(stream), minter), ...), ...)`:
-    one JSON-LD document of every order of `stream`, problems to `report`; returns how many orders."""
-    out.write(DOCUMENT_OPEN)
+    one JSON-LD document of every order of `stream` (or the format `members` writes), problems to
+    `report`; returns how many orders."""
+    out.write(members.open)
     whole = adapter.document_reader(minter)
     opened = open_documents(stream)
     if isinstance(opened, Lines):
         first, rest, number = opened
-        count = write_lines(adapter, whole, rest, number, minter, out, report, on_unknown, first)
+        count = write_lines(
+            adapter, whole, rest, number, minter, out, report, on_unknown, first, members=members
+        )
     else:  # one document (or none): nothing to gain here, the same pieces all the same
-        count = write_lines(adapter, whole, (), 0, minter, out, report, on_unknown, *opened)
-    out.write(DOCUMENT_CLOSE)
+        count = write_lines(adapter, whole, (), 0, minter, out, report, on_unknown, *opened, members=members)
+    out.write(members.close)
     return count
 
 
@@ -64,14 +109,16 @@ def write_lines(
     report: TranslateReport,
     on_unknown: OnUnknown,
     *before: Document | OrderError,
+    members: Members = MEMBERS["jsonld"],
 ) -> int:
     """`write_graph_members(good_orders(read_nodes(adapter, [*before, *read_lines(lines, first_line)],
     minter), report, on_unknown), minter, out)`, with `whole` the adapter's `document_reader(minter)`:
-    the orders' nodes, separated by `NODE_SEPARATOR`; returns how many orders were written."""
+    each order's bytes by `members.member`, separated by `members.separator`; returns how many
+    orders were written."""
     reader: NodeReader | None = None
     problems = report.problems
     skip = on_unknown is OnUnknown.SKIP
-    dumps, loads, write = orjson.dumps, orjson.loads, out.write
+    member, separator, loads, write = members.member, members.separator, orjson.loads, out.write
     #: Orders' members not yet written: written `BATCH` at a time, one call instead of two per order.
     held: list[bytes] = []
     hold = held.append
@@ -80,8 +127,8 @@ def write_lines(
     def flush() -> None:
         nonlocal count
         if count:
-            write(NODE_SEPARATOR)
-        write(NODE_SEPARATOR.join(held))
+            write(separator)
+        write(separator.join(held))
         count += len(held)
         held.clear()
 
@@ -91,7 +138,7 @@ def write_lines(
             if isinstance(result, OrderError):
                 problems.append(result)
             elif skip or not problems:
-                hold(dumps(result)[1:-1])
+                hold(member(result))
                 if len(held) == BATCH:
                     flush()
 
@@ -125,7 +172,7 @@ def write_lines(
         if nodes is None:
             split(Document(Position(number), value))
         elif skip or not problems:
-            hold(dumps(nodes)[1:-1])
+            hold(member(nodes))
             if len(held) == BATCH:
                 flush()
     put(read_finish(adapter, reader.read if reader is not None else NodeReader(adapter, minter).read))

@@ -69,7 +69,7 @@ class PlanCache(t.Generic[P]):
     second time it is asked for (keys seen once cost no compilation) and stores `generic` for a node
     that cannot be compiled."""
 
-    def __init__(self, compile_plan: t.Callable[[Shape], P | None], generic: P) -> None:
+    def __init__(self, compile_plan: t.Callable[[Shape, Node], P | None], generic: P) -> None:
         self.plans: dict[tuple[str, ...], P] = {}
         self._seen: set[tuple[str, ...]] = set()
         self._compile = compile_plan
@@ -83,12 +83,12 @@ class PlanCache(t.Generic[P]):
             return self._generic
         if len(self.plans) >= _PLANS_KEPT:
             self.plans.clear()
-        plan = self._compile((keys, tuple(map(type, node.values()))))
+        plan = self._compile((keys, tuple(map(type, node.values()))), node)
         found = self.plans[keys] = self._generic if plan is None else plan
         return found
 
 
-def no_plan(shape: Shape) -> None:
+def no_plan(shape: Shape, node: Node) -> None:
     """The compiler of a cache that never compiles (the generic writers' reference)."""
     return None
 
@@ -117,11 +117,13 @@ def _generated(source: str, names: dict[str, t.Any], kind: str) -> t.Any:
 NTPlan = t.Callable[[Node, str, t.Any], bool]
 
 
-def compile_nt(shape: Shape) -> NTPlan | None:
+def compile_nt(shape: Shape, node: Node) -> NTPlan | None:
     """`plan(node, subject, writer)`: appends the node's lines to `writer.lines` as the generic
     N-Triples writer does and returns True, calling `writer.object` for every value that is a list
     item or an object (which writes an embedded node's lines first, as the generic writer does);
-    returns False, having written nothing, for a node it was not compiled for."""
+    returns False, having written nothing, for a node it was not compiled for. An embedded node
+    like the one `node` holds at a key (the same keys, strings and value objects) is written inline,
+    under the label `writer.blank` would give it."""
     if not _plannable(shape):
         return None
     keys, kinds = shape
@@ -175,8 +177,10 @@ def compile_nt(shape: Shape) -> NTPlan | None:
             body.append(f'            append(f"{{subject}} {{P{i}}} {{{spelled}}} .\\n")')
         else:  # a value object (spelled here) or a node (whose lines come first: flushed before)
             flush()
-            node = f'w.blank({value}) if "@id" not in {value} else w.object({value}, {is_id})'
-            body.append(f'        o{i} = lit({value}) if "@value" in {value} else ({node})')
+            other = f'w.blank({value}) if "@id" not in {value} else w.object({value}, {is_id})'
+            other = f'lit({value}) if "@value" in {value} else ({other})'
+            if not _inline_embedded(i, node[key], names, body, other):
+                body.append(f"        o{i} = {other}")
             pending.append(f"{{subject}} {{P{i}}} {{o{i}}} .\\n")
     flush()
     if body[-1] == "    try:":  # a node of only an `@id`: no triples
@@ -193,6 +197,54 @@ def compile_nt(shape: Shape) -> NTPlan | None:
     return plan
 
 
+def _inline_embedded(i: int, example: t.Any, names: dict[str, t.Any], body: list[str], other: str) -> bool:
+    """Code that writes an embedded node at slot `i` like `example` (no `@id`, a string `@type`,
+    strings and value objects) inline, labelled as `NTriples.blank` labels it, into `o{i}`, and
+    anything else through `other`; False (nothing added) for an `example` not like that."""
+    if type(example) is not dict or "@value" in example or "@id" in example or not example:
+        return False
+    keys, kinds = tuple(example), tuple(map(type, example.values()))
+    if len(keys) > MAX_KEYS or any(k is not str and k is not dict for k in kinds):
+        return False
+    if any(
+        kind is dict and "@value" not in value for kind, value in zip(kinds, example.values(), strict=True)
+    ):
+        return False
+    if "@type" in example and type(example["@type"]) is not str:
+        return False
+    names[f"K{i}"] = keys
+    parts = []
+    checks = []
+    for j, (key, kind) in enumerate(zip(keys, kinds, strict=True)):
+        value = f"e{i}_{j}"
+        if key == "@type":
+            parts.append(f"{{o{i}}} {{RT}} {{types.get({value}) or type_term({value})}} .\\n")
+            continue
+        predicate, _, is_id = key_terms(key)
+        names[f"Q{i}_{j}"] = predicate
+        if kind is str:
+            spelled = f"refs.get({value}) or ref({value})" if is_id else f"quoted({value})"
+        else:
+            checks.append(f'type({value}) is dict and "@value" in {value}')
+            spelled = f"lit({value})"
+        parts.append(f"{{o{i}}} {{Q{i}_{j}}} {{{spelled}}} .\\n")
+    unpacked = "".join(f"e{i}_{j}, " for j in range(len(keys)))
+    body += [
+        f"        if tuple(v{i}) == K{i}:",
+        f"            {unpacked}= v{i}.values()",
+        f"            inline = {' and '.join(checks) or 'True'}",
+        "        else:",
+        "            inline = False",
+        "        if inline:",
+        "            w.count = labels = w.count + 1",
+        f'            o{i} = f"{{w.prefix}}{{labels}}"',
+        f'            append(f"{"".join(parts)}")',
+        "        else:",
+        f"            o{i} = {other}",
+    ]
+    return True
+
+
 TTLPlan = t.Callable[[Node], str | None]
 
 
@@ -204,7 +256,7 @@ class TurtleObjects(t.NamedTuple):
     types: t.Callable[[list[t.Any]], str]
 
 
-def compile_ttl(shape: Shape, separator: str, helpers: TurtleObjects) -> TTLPlan | None:
+def compile_ttl(shape: Shape, node: Node, separator: str, helpers: TurtleObjects) -> TTLPlan | None:
     """`plan(node)`: the node's `a T ; p o, o ; …` as the generic Turtle writer spells it, its
     properties joined by `separator`; None for a node it was not compiled for."""
     if not _plannable(shape):

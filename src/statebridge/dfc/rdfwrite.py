@@ -157,8 +157,8 @@ class _Turtle:
 
     def __init__(self, planned: bool) -> None:
         helpers = TurtleObjects(self.object, self.objects, _type_list)
-        statement: t.Callable[[Shape], TTLPlan | None] = no_plan
-        embedded: t.Callable[[Shape], TTLPlan | None] = no_plan
+        statement: t.Callable[[Shape, Node], TTLPlan | None] = no_plan
+        embedded: t.Callable[[Shape, Node], TTLPlan | None] = no_plan
         if planned:
             statement = functools.partial(compile_ttl, separator=_STATEMENT, helpers=helpers)
             embedded = functools.partial(compile_ttl, separator=_EMBEDDED, helpers=helpers)
