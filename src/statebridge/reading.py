@@ -19,7 +19,7 @@ import orjson
 from .errors import MalformedInputError
 from .position import Position
 
-__all__ = ["MAX_XML_DEPTH", "Document", "Lines", "open_documents", "read_documents", "read_lines"]
+__all__ = ["MAX_XML_DEPTH", "Document", "Lines", "not_json", "open_documents", "read_documents", "read_lines"]
 
 #: How deeply XML elements may nest. The Relatude export is 5 levels deep
 #: (Orders/Order/OrderItems/OrderItem/Quantity); the readers walk what is nested in a field
@@ -37,13 +37,17 @@ class Document(t.NamedTuple):
     value: t.Any
 
 
+def not_json(exc: orjson.JSONDecodeError, position: Position | None = None) -> MalformedInputError:
+    """The problem of input `orjson` refused: at `position` (an NDJSON line), else where it stopped."""
+    where = Position(exc.lineno, exc.colno) if position is None else position
+    return MalformedInputError(f"not valid JSON ({exc.msg})", position=where)
+
+
 def _loads(data: bytes, position: Position | None) -> t.Any:
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        where = Position(exc.lineno, exc.colno) if position is None else position
-        reason = f"not valid JSON ({exc.msg})"
-        raise MalformedInputError(reason, position=where) from None
+        raise not_json(exc, position) from None
 
 
 class Lines(t.NamedTuple):
@@ -108,7 +112,7 @@ def read_lines(lines: t.Iterable[bytes], first_line: int = 1) -> t.Iterator[Docu
         try:
             value = loads(raw)
         except orjson.JSONDecodeError as exc:
-            yield MalformedInputError(f"not valid JSON ({exc.msg})", position=Position(number))
+            yield not_json(exc, Position(number))
             continue
         yield Document(Position(number), value)
 

@@ -24,11 +24,11 @@ from ..dfc.iris import IriMinter
 from ..dfc.jsonld import DOCUMENT_CLOSE, DOCUMENT_OPEN, NODE_SEPARATOR, Node
 from ..dfc.rdfwrite import TURTLE_PREFIXES, ntriples_text, turtle_text
 from ..dfc.vocab import CONTEXT_URL
-from ..errors import MalformedInputError, OrderError
+from ..errors import OrderError
 from ..pipeline import OnUnknown, TranslateReport, read_finish, read_split
 from ..platforms import Adapter, RawOrder
 from ..position import Position
-from ..reading import Document, Lines, open_documents
+from ..reading import Document, Lines, not_json, open_documents
 from .read import NodeReader
 
 __all__ = ["BATCH", "MEMBERS", "Members", "write_document_lines", "write_lines"]
@@ -166,7 +166,7 @@ def write_lines(
         try:
             value = loads(raw)
         except orjson.JSONDecodeError as exc:
-            problems.append(MalformedInputError(f"not valid JSON ({exc.msg})", position=Position(number)))
+            problems.append(not_json(exc, Position(number)))
             continue
         nodes = whole(value)
         if nodes is None:

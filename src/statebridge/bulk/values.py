@@ -21,6 +21,7 @@ from decimal import Decimal
 from pydantic import TypeAdapter, ValidationError
 
 from ..dfc.literals import number_lexical
+from ..memo import remember
 from ..model import Money, NonNegativeDecimal
 
 __all__ = [
@@ -54,9 +55,6 @@ class Declined:
 
 DECLINE = Declined()
 
-#: How many distinct numbers each check remembers (cleared when full: memory stays flat).
-_REMEMBERED = 65536
-
 
 class _Numbers:
     """One model validator's answers, remembered per type and value: the lexical form of a valid
@@ -85,9 +83,7 @@ class _Numbers:
                 found = number_lexical(self._adapter.validate_python(value))
             except ValidationError:
                 found = DECLINE
-            if len(seen) >= _REMEMBERED:
-                seen.clear()
-            seen[value] = found
+            remember(seen, value, found)
         return found
 
 

@@ -22,6 +22,7 @@ import typing as t
 from urllib.parse import quote
 
 from ..errors import UsageError
+from ..memo import remember
 
 if t.TYPE_CHECKING:
     from ..model import Order
@@ -100,9 +101,8 @@ class IriMinter:
     def offer(self, item: str) -> str:
         iri = self._offers.get(item)
         if iri is None:
-            if len(self._offers) >= _OFFER_CACHE:
-                self._offers.clear()
-            iri = self._offers[item] = item if self._kept(item) else self._join("Offers", _segment(item))
+            iri = item if self._kept(item) else self._join("Offers", _segment(item))
+            remember(self._offers, item, iri, _OFFER_CACHE)
         return iri
 
     @staticmethod

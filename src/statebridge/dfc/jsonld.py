@@ -16,6 +16,7 @@ import typing as t
 
 import orjson
 
+from ..memo import remember
 from ..model import Order
 from ..states import DFCStates
 from .iris import IriMinter, MinterSource, minter_for
@@ -72,9 +73,7 @@ def status_pairs(states: DFCStates) -> StatusPairs:
         for dimension, state in states.items()
         if state is not None
     )
-    if len(_PAIRS) >= _PAIRS_CACHE:
-        _PAIRS.clear()
-    _PAIRS[id(states)] = (states, pairs)
+    remember(_PAIRS, id(states), (states, pairs), _PAIRS_CACHE)
     return pairs
 
 

@@ -27,6 +27,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from ..memo import remember
+
 __all__ = ["datetime_lexical", "number_lexical"]
 
 #: Lexical forms already computed: prices and quantities repeat across orders. Equal decimals
@@ -44,9 +46,7 @@ def number_lexical(value: Decimal) -> str:
     """
     text = _LEXICAL.get(value)
     if text is None:
-        if len(_LEXICAL) >= _LEXICAL_CACHE:
-            _LEXICAL.clear()
-        text = _LEXICAL[value] = _canonical(value)
+        text = remember(_LEXICAL, value, _canonical(value), _LEXICAL_CACHE)
     return text
 
 

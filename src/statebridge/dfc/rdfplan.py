@@ -108,6 +108,12 @@ def _head(shape: Shape, refused: str) -> list[str]:
     return lines
 
 
+def _string(value: str, is_id: bool) -> str:
+    """Code that spells the string in variable `value`: an IRI for a property the context declares
+    `@type: @id`, else a plain literal (the generic writers' `refs.get(...) or ref(...)`/`quoted`)."""
+    return f"refs.get({value}) or ref({value})" if is_id else f"quoted({value})"
+
+
 def _generated(source: str, names: dict[str, t.Any], kind: str) -> t.Any:
     """The function `plan` that `source` defines, with `names` as its globals."""
     exec(compile(source, f"<statebridge {kind} plan>", "exec"), names)  # only names in `source`: see above
@@ -167,11 +173,11 @@ def compile_nt(shape: Shape, node: Node) -> NTPlan | None:
         predicate, _, is_id = key_terms(key)
         names[f"P{i}"] = predicate
         if kind is str:
-            spelled = f"refs.get({value}) or ref({value})" if is_id else f"quoted({value})"
+            spelled = _string(value, is_id)
             pending.append(f"{{subject}} {{P{i}}} {{{spelled}}} .\\n")
         elif kind is list:
             flush()
-            text = "(refs.get(item) or ref(item))" if is_id else "quoted(item)"
+            text = f"({_string('item', is_id)})"
             spelled = f"{text} if type(item) is str else w.object(item, {is_id})"
             body.append(f"        for item in {value}:")
             body.append(f'            append(f"{{subject}} {{P{i}}} {{{spelled}}} .\\n")')
@@ -223,7 +229,7 @@ def _inline_embedded(i: int, example: t.Any, names: dict[str, t.Any], body: list
         predicate, _, is_id = key_terms(key)
         names[f"Q{i}_{j}"] = predicate
         if kind is str:
-            spelled = f"refs.get({value}) or ref({value})" if is_id else f"quoted({value})"
+            spelled = _string(value, is_id)
         else:
             checks.append(f'type({value}) is dict and "@value" in {value}')
             spelled = f"lit({value})"
@@ -289,7 +295,7 @@ def compile_ttl(shape: Shape, node: Node, separator: str, helpers: TurtleObjects
         _, predicate, is_id = key_terms(key)
         names[f"P{i}"] = predicate
         if kind is str:
-            spelled = f"refs.get({value}) or ref({value})" if is_id else f"quoted({value})"
+            spelled = _string(value, is_id)
         elif kind is list:
             spelled = f"objects({value}, {is_id})"
         else:

@@ -19,6 +19,7 @@ import hashlib
 import re
 import typing as t
 
+from ..memo import remember
 from .context import term_definitions
 from .vocab import DFC_B, DFC_M, DFC_V, XSD
 
@@ -122,9 +123,7 @@ def _remembered(cache: dict[str, str], name: str, spell: t.Callable[[str], str])
     order."""
     spelled = cache.get(name)
     if spelled is None:
-        if len(cache) >= _TERMS_CACHE:
-            cache.clear()
-        spelled = cache[name] = spell(name)
+        spelled = remember(cache, name, spell(name), _TERMS_CACHE)
     return spelled
 
 
@@ -154,7 +153,7 @@ def nt_ref(name: str) -> str:
     terms; instance IRIs recur within an order (its own, its lines') and across orders (offers)."""
     spelled = NT_REFS.get(name)
     if spelled is None:
-        spelled = _remember_ref(NT_REFS, name, _spell_nt_ref(name))
+        spelled = remember(NT_REFS, name, _spell_nt_ref(name), _TERMS_CACHE)
     return spelled
 
 
@@ -170,18 +169,11 @@ def _spell_nt_ref(name: str) -> str:
     return nt_term(name)
 
 
-def _remember_ref(cache: dict[str, str], name: str, spelled: str) -> str:
-    if len(cache) >= _TERMS_CACHE:
-        cache.clear()
-    cache[name] = spelled
-    return spelled
-
-
 def ttl_ref(name: str) -> str:
     """As `nt_ref`, in Turtle: an instance IRI is always `<…>`, a compact IRI `prefix:local`."""
     spelled = TTL_REFS.get(name)
     if spelled is None:
-        spelled = _remember_ref(TTL_REFS, name, _spell_ttl_ref(name))
+        spelled = remember(TTL_REFS, name, _spell_ttl_ref(name), _TERMS_CACHE)
     return spelled
 
 
@@ -203,9 +195,7 @@ KEYS: dict[str, tuple[str, str, bool]] = {}
 def key_terms(key: str) -> tuple[str, str, bool]:
     spelled = KEYS.get(key)
     if spelled is None:
-        if len(KEYS) >= _TERMS_CACHE:
-            KEYS.clear()
-        spelled = KEYS[key] = (_nt_name(key), _ttl_name(key), key in _ID_PROPERTIES)
+        spelled = remember(KEYS, key, (_nt_name(key), _ttl_name(key), key in _ID_PROPERTIES), _TERMS_CACHE)
     return spelled
 
 
@@ -233,9 +223,7 @@ def nt_literal(value: Node) -> str:
     key = (value["@value"], value.get("@type"), value.get("@language"))
     spelled = _NT_LITERALS.get(key)
     if spelled is None:
-        if len(_NT_LITERALS) >= _TERMS_CACHE:
-            _NT_LITERALS.clear()
-        spelled = _NT_LITERALS[key] = _spell_literal(key, nt_term)
+        spelled = remember(_NT_LITERALS, key, _spell_literal(key, nt_term), _TERMS_CACHE)
     return spelled
 
 
@@ -244,7 +232,5 @@ def ttl_literal(value: Node) -> str:
     key = (value["@value"], value.get("@type"), value.get("@language"))
     spelled = _TTL_LITERALS.get(key)
     if spelled is None:
-        if len(_TTL_LITERALS) >= _TERMS_CACHE:
-            _TTL_LITERALS.clear()
-        spelled = _TTL_LITERALS[key] = _spell_literal(key, ttl_term)
+        spelled = remember(_TTL_LITERALS, key, _spell_literal(key, ttl_term), _TERMS_CACHE)
     return spelled

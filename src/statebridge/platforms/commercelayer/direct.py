@@ -22,6 +22,7 @@ from ...dfc.jsonld import Node, StatusPairs, add_buyer, order_head, status_pairs
 from ...dfc.literals import datetime_lexical
 from ...errors import InvalidOrderError
 from ...mapping import MappingTable
+from ...memo import remember
 from .fields import _GOODS, _NOT_GOODS, _item_type, _money
 
 __all__ = ["CommerceLayerDocuments", "stamp"]
@@ -37,7 +38,6 @@ _Index = dict[str, dict[str, t.Any]]
 
 #: Lexical amounts by (integer cents, currency code), as `_money` and the model's `Money` read them.
 _AMOUNTS: dict[tuple[int, str | None], str | object | None] = {}
-_REMEMBERED = 65536
 
 
 def _amount(cents: t.Any, code: str | None) -> t.Any:
@@ -52,10 +52,7 @@ def _amount(cents: t.Any, code: str | None) -> t.Any:
     key = (cents, code)
     found = _AMOUNTS.get(key, _ABSENT)
     if found is _ABSENT:
-        found = _read_amount(cents, code)
-        if len(_AMOUNTS) >= _REMEMBERED:
-            _AMOUNTS.clear()
-        _AMOUNTS[key] = found
+        found = remember(_AMOUNTS, key, _read_amount(cents, code))
     return found
 
 
@@ -264,19 +261,11 @@ _QUANTITIES: dict[int, str | object] = {}
 
 def _lines(relationships: dict[str, t.Any], index: _Index, code: str | None) -> list[_Line] | None:
     """(id, item, name, quantity, price) of each goods line, lexical numbers; None to decline."""
-    relationship = relationships.get("line_items")
-    data = relationship.get("data") if type(relationship) is dict else None
-    if not data:  # no linkage, null, or an empty list (`_related`)
-        return [] if data is None or data == [] else None
+    resources = _related(relationships, "line_items", index)
+    if resources is None:
+        return None
     lines = []
-    for ref in data if type(data) is list else (data,):
-        # `_related`, one reference at a time
-        if type(ref) is not dict:
-            return None
-        ref_id = ref.get("id")
-        resource = index.get(ref_id) if type(ref_id) is str else None
-        if resource is None or resource["type"] != ref.get("type"):
-            return None
+    for resource in resources:
         attributes = resource.get("attributes")
         if type(attributes) is not dict:
             attributes = _EMPTY
@@ -296,10 +285,7 @@ def _lines(relationships: dict[str, t.Any], index: _Index, code: str | None) -> 
             return None
         amount = _QUANTITIES.get(count)
         if amount is None:
-            amount = quantity(count)
-            if len(_QUANTITIES) >= _REMEMBERED:
-                _QUANTITIES.clear()
-            _QUANTITIES[count] = amount
+            amount = remember(_QUANTITIES, count, quantity(count))
         line_code = get("currency_code")
         if amount is DECLINE or (line_code is not None and line_code != code):
             return None

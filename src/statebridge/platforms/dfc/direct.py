@@ -35,6 +35,7 @@ from ...dfc.context import term_definitions
 from ...dfc.parse import INVALID_IRI_CHARACTERS, RELATIVE_BASE
 from ...dfc.vocab import KNOWN_CONTEXT_URLS
 from ...dfc.xsdnumbers import quiet_term_warnings
+from ...memo import remember
 
 __all__ = ["compact_graph"]
 
@@ -139,7 +140,6 @@ class _Walk:
 
 # -- terms, each made once: a document repeats its keys, types, IRIs and most of its values ------------
 
-_CACHE_SIZE = 65536
 #: Texts longer than this (descriptions) are not remembered.
 _CACHED_TEXT = 256
 _IRIS: dict[str, URIRef] = {}
@@ -147,16 +147,6 @@ _TYPES: dict[str, URIRef] = {}
 _PREDICATES: dict[str, tuple[URIRef, bool]] = {}
 _LITERALS: dict[tuple[type, t.Any, str | None], Literal] = {}
 _XSD_DOUBLE = URIRef("http://www.w3.org/2001/XMLSchema#double")
-
-_Key = t.TypeVar("_Key")
-_Value = t.TypeVar("_Value")
-
-
-def _remember(cache: dict[_Key, _Value], key: _Key, value: _Value) -> _Value:
-    if len(cache) >= _CACHE_SIZE:
-        cache.clear()
-    cache[key] = value
-    return value
 
 
 def _iri(context: Context, iri: str) -> URIRef:
@@ -175,7 +165,7 @@ def _iri(context: Context, iri: str) -> URIRef:
         raise _Decline
     if context.resolve(resolved) != resolved:
         raise _Decline
-    return _remember(_IRIS, iri, URIRef(resolved))
+    return remember(_IRIS, iri, URIRef(resolved))
 
 
 def _type(context: Context, value: t.Any) -> URIRef:
@@ -193,7 +183,7 @@ def _type(context: Context, value: t.Any) -> URIRef:
     resolved = context.resolve(expanded)
     if not resolved or ":" not in resolved:
         raise _Decline
-    return _remember(_TYPES, value, URIRef(resolved))
+    return remember(_TYPES, value, URIRef(resolved))
 
 
 def _predicate(context: Context, key: t.Any) -> tuple[URIRef, bool]:
@@ -216,7 +206,7 @@ def _predicate(context: Context, key: t.Any) -> tuple[URIRef, bool]:
     if not predicate or predicate.startswith("_:") or not _IRI_TEXT.match(predicate):
         raise _Decline
     by_reference = term is not None and term.type == "@id"
-    return _remember(_PREDICATES, key, (URIRef(predicate), by_reference))
+    return remember(_PREDICATES, key, (URIRef(predicate), by_reference))
 
 
 def _literal(value: t.Any) -> Literal:
@@ -242,7 +232,7 @@ def _literal(value: t.Any) -> Literal:
         literal = Literal(value, lang=None)
     if kind is str and len(value) > _CACHED_TEXT:
         return literal
-    return _remember(_LITERALS, key, literal)
+    return remember(_LITERALS, key, literal)
 
 
 def _value_object(context: Context, value: dict[str, t.Any]) -> Literal:
@@ -270,7 +260,7 @@ def _value_object(context: Context, value: dict[str, t.Any]) -> Literal:
         literal = Literal(text, datatype=expanded)
     if len(text) > _CACHED_TEXT:
         return literal
-    return _remember(_LITERALS, key, literal)
+    return remember(_LITERALS, key, literal)
 
 
 def _valid_text(text: str) -> bool:

@@ -27,6 +27,7 @@ from ...bulk.values import DECLINE, money, quantity
 from ...dfc.iris import IriMinter
 from ...dfc.jsonld import Node, StatusPairs, add_buyer, add_line, order_head, status_pairs, unit_curie
 from ...mapping import MappingTable
+from ...memo import remember
 
 __all__ = ["STATUS_FIELDS", "RelatudeDocuments"]
 
@@ -43,8 +44,6 @@ _STAMP = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})"
 )
 _TEXT = (str, type(None))
-#: How many distinct values each memo keeps (cleared when full: memory stays flat).
-_REMEMBERED = 65536
 _NUMBER_TYPES = (int, float)
 
 
@@ -72,13 +71,6 @@ _READABLE: dict[t.Any, bool] = {}
 _UNITS: dict[str, str | None] = {}
 
 
-def _remember(memo: dict[t.Any, t.Any], key: t.Any, found: t.Any) -> t.Any:
-    if len(memo) >= _REMEMBERED:
-        memo.clear()
-    memo[key] = found
-    return found
-
-
 def _amount(value: t.Any) -> t.Any:
     """An amount that is not None as `optional_decimal` then `Money` read it: its lexical form, or
     `DECLINE` (callers look text up in `_AMOUNTS` first)."""
@@ -89,7 +81,7 @@ def _amount(value: t.Any) -> t.Any:
     found = _AMOUNTS.get(key)
     if found is None:
         number = _decimal(value)
-        found = _remember(_AMOUNTS, key, DECLINE if number is None else money(number))
+        found = remember(_AMOUNTS, key, DECLINE if number is None else money(number))
     return found
 
 
@@ -104,7 +96,7 @@ def _quantity(value: t.Any) -> t.Any:
     if found is None:
         number = _decimal(value)
         found = DECLINE if number is None or number < 0 else quantity(number)
-        found = _remember(_QUANTITIES, key, found)
+        found = remember(_QUANTITIES, key, found)
     return found
 
 
@@ -116,7 +108,7 @@ def _readable(value: t.Any) -> bool:
     key = value if kind is str else (kind, value)
     found = _READABLE.get(key)
     if found is None:
-        found = _remember(_READABLE, key, _decimal(value) is not None)
+        found = remember(_READABLE, key, _decimal(value) is not None)
     return found
 
 
@@ -126,7 +118,7 @@ def _unit(code: str) -> t.Any:
     if found is DECLINE:
         if _CURRENCY.fullmatch(code) is None:
             return DECLINE
-        found = _remember(_UNITS, code, unit_curie(code))
+        found = remember(_UNITS, code, unit_curie(code))
     return found
 
 
@@ -166,7 +158,7 @@ class RelatudeDocuments:
     def _status_pairs(self, status: str) -> StatusPairs | None:
         states = self._states((status,))
         pairs = None if states is None else status_pairs(states)
-        return t.cast(StatusPairs | None, _remember(self._pairs, status, pairs))
+        return remember(self._pairs, status, pairs)
 
     def __call__(self, r: t.Any) -> list[Node] | None:
         if type(r) is not dict or "Orders" in r:

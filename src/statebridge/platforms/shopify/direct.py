@@ -26,6 +26,7 @@ from ...dfc.iris import IriMinter
 from ...dfc.jsonld import Node, StatusPairs, add_buyer, order_head, status_pairs
 from ...dfc.vocab import CURRENCY_UNITS
 from ...mapping import MappingTable
+from ...memo import remember
 from ..hints import foreign_keys
 from .detect import _REST_KEYS
 from .fields import _REFUNDED
@@ -68,10 +69,8 @@ def _stamp(value: t.Any) -> t.Any:
         return None if value is None else DECLINE  # JSON has no datetime; a number is not taken
     found = _STAMPS.get(value)
     if found is None:
-        if len(_STAMPS) >= _CACHE:
-            _STAMPS.clear()
         read = timestamp(value)
-        found = _STAMPS[value] = read if read is DECLINE else read.isoformat()  # type: ignore[union-attr]
+        found = remember(_STAMPS, value, read if read is DECLINE else read.isoformat(), _CACHE)  # type: ignore[union-attr]
     return found
 
 
@@ -81,9 +80,7 @@ def _amount(value: t.Any) -> t.Any:
         return money(value)
     found = _AMOUNTS.get(value)
     if found is None:
-        if len(_AMOUNTS) >= _CACHE:
-            _AMOUNTS.clear()
-        found = _AMOUNTS[value] = money(value)
+        found = remember(_AMOUNTS, value, money(value), _CACHE)
     return found
 
 
@@ -147,11 +144,7 @@ class ShopifyDocuments:
     def _status_pairs(self, key: tuple[str | None, ...]) -> StatusPairs | None:
         """`status_pairs` of the table's states for `key`, remembered (None: not translated)."""
         states = self._states(key)
-        pairs = None if states is None else status_pairs(states)
-        if len(self._pairs) >= _CACHE:
-            self._pairs.clear()
-        self._pairs[key] = pairs
-        return pairs
+        return remember(self._pairs, key, None if states is None else status_pairs(states), _CACHE)
 
     def __call__(self, r: t.Any) -> list[Node] | None:
         if type(r) is not dict or not r.keys().isdisjoint(self._not_bare):  # looks up the few keys
@@ -315,9 +308,7 @@ def _lines(items: t.Any) -> list[_Line] | None:
         if amount is _UNSEEN:
             amount = quantity(count)
             if type(count) is int:
-                if len(_COUNTS) >= _CACHE:
-                    _COUNTS.clear()
-                _COUNTS[count] = amount
+                remember(_COUNTS, count, amount, _CACHE)
         unit_price = None if price is None else _amount(price)
         if item is DECLINE or line_id is DECLINE or amount is DECLINE or unit_price is DECLINE:
             return None
